@@ -1,0 +1,58 @@
+namespace Portal.Core.Activities;
+
+/// <summary>Activity type names as in the Platform.sh API, and the short labels the feed shows.</summary>
+public static class ActivityTypes
+{
+    public const string Snapshot = "environment.backup";
+    public const string Restore = "environment.restore";
+    public const string SnapshotDelete = "environment.backup.delete";
+    public const string Push = "environment.push";
+    public const string Branch = "environment.branch";
+    public const string Merge = "environment.merge";
+    public const string Sync = "environment.synchronize";
+    public const string Redeploy = "environment.redeploy";
+    public const string Cron = "environment.cron";
+    public const string Variable = "environment.variable.update";
+    public const string AccessChange = "project.access.update";
+
+    private static readonly Dictionary<string, string> Labels = new(StringComparer.Ordinal)
+    {
+        [Snapshot] = "snapshot",
+        [Restore] = "restore",
+        [SnapshotDelete] = "snapshot delete",
+        [Push] = "push",
+        [Branch] = "branch",
+        [Merge] = "merge",
+        [Sync] = "sync",
+        [Redeploy] = "redeploy",
+        [Cron] = "cron",
+        [Variable] = "variable",
+        [AccessChange] = "user access",
+    };
+
+    /// <summary>Types that Portal runs itself; the others are recorded as told.</summary>
+    public static bool IsExecutable(string type) => type is Snapshot or Restore or SnapshotDelete;
+
+    public static IReadOnlyCollection<string> All => Labels.Keys;
+
+    public static string Label(string type) => Labels.TryGetValue(type, out var label) ? label : type;
+
+    /// <summary>Accepts the API name or the label ("snapshot"), so URLs and the CLI can use either.</summary>
+    public static string? FromLabelOrName(string value)
+    {
+        if (Labels.ContainsKey(value))
+        {
+            return value;
+        }
+
+        foreach (var (name, label) in Labels)
+        {
+            if (string.Equals(label, value, StringComparison.OrdinalIgnoreCase))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+}

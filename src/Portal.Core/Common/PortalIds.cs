@@ -1,0 +1,26 @@
+namespace Portal.Core.Common;
+
+using System.Security.Cryptography;
+
+/// <summary>Short random lowercase ids, like the Platform.sh ones users copy from the console.</summary>
+public static class PortalIds
+{
+    private const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+    public const int Length = 13;
+
+    public static string New()
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        RandomNumberGenerator.Fill(bytes);
+        return string.Create(Length, bytes.ToArray(), static (chars, source) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = Alphabet[source[i] & 31];
+            }
+        });
+    }
+
+    public static bool IsWellFormed(string? id) =>
+        id is { Length: >= 1 and <= 64 } && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+}

@@ -1,0 +1,31 @@
+namespace Portal.Core.Common;
+
+/// <summary>Why the application layer refused a request; the UI, API and CLI map the code, show the message.</summary>
+public enum RefusalCode
+{
+    ProjectNotFound,
+    EnvironmentNotFound,
+    SnapshotNotFound,
+    ActivityNotFound,
+    MissingRole,
+    NotAvailableOnPlan,
+    EnvironmentInactive,
+    SnapshotExpired,
+    SnapshotNotReady,
+    SnapshotDeleted,
+    SnapshotFailed,
+    InvalidInput,
+}
+
+public sealed record Refusal(RefusalCode Code, string Message)
+{
+    public bool IsNotFound => Code is RefusalCode.ProjectNotFound or RefusalCode.EnvironmentNotFound
+        or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound;
+}
+
+/// <summary>Thrown by application services when a rule forbids the request. Nothing has been changed.</summary>
+public sealed class PortalRefusedException(Refusal refusal) : Exception(refusal.Message)
+{
+    public Refusal Refusal { get; } = refusal;
+    public RefusalCode Code => Refusal.Code;
+}

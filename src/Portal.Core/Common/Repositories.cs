@@ -1,0 +1,51 @@
+namespace Portal.Core.Common;
+
+using Portal.Core.Access;
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Core.Projects;
+using Portal.Core.Snapshots;
+
+/// <summary>Projects, environments (with their services) and roles, as the application layer reads them.</summary>
+public interface IProjectRepository
+{
+    Task<IReadOnlyList<Project>> ListProjectsAsync(CancellationToken cancellationToken);
+
+    Task<Project?> FindProjectAsync(string projectId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ProjectEnvironment>> ListEnvironmentsAsync(string projectId, CancellationToken cancellationToken);
+
+    Task<ProjectEnvironment?> FindEnvironmentAsync(string projectId, string environmentName, CancellationToken cancellationToken);
+
+    Task<EffectiveRoles> GetRolesAsync(string userId, string projectId, CancellationToken cancellationToken);
+}
+
+public interface ISnapshotRepository
+{
+    Task<Snapshot?> FindAsync(string projectId, string snapshotId, CancellationToken cancellationToken);
+
+    /// <summary>Newest first, deleted ones left out.</summary>
+    Task<IReadOnlyList<Snapshot>> ListAsync(Guid environmentId, CancellationToken cancellationToken);
+
+    /// <summary>For each environment, when its newest created snapshot was taken.</summary>
+    Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(string projectId, CancellationToken cancellationToken);
+}
+
+public interface IActivityRepository
+{
+    Task<ActivityPage> ListAsync(ActivityQuery query, CancellationToken cancellationToken);
+
+    Task<Activity?> FindAsync(string projectId, string activityId, CancellationToken cancellationToken);
+
+    /// <summary>Types present in an environment's feed, for the type filter.</summary>
+    Task<IReadOnlyList<string>> ListTypesAsync(string projectId, string? environmentName, CancellationToken cancellationToken);
+
+    /// <summary>Records an activity that happened elsewhere (push, cron…) as already complete.</summary>
+    Task AddCompletedAsync(Activity activity, CancellationToken cancellationToken);
+}
+
+/// <summary>The durable queue: an activity is persisted pending before anything runs, then the worker is woken.</summary>
+public interface IActivityQueue
+{
+    Task EnqueueAsync(Activity activity, CancellationToken cancellationToken);
+}

@@ -1,0 +1,28 @@
+namespace Portal.Core;
+
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Portal.Core.Access;
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+
+public static class DependencyInjection
+{
+    /// <summary>The application layer: rules and services every entry point (UI, API, CLI through the API) calls.</summary>
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SnapshotOptions>()
+            .Bind(configuration.GetSection(SnapshotOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IActivityEvents, InProcessActivityEvents>();
+        services.AddScoped<AccessGuard>();
+        services.AddScoped<SnapshotService>();
+        services.AddScoped<ActivityFeedService>();
+        services.AddScoped<EnvironmentDirectory>();
+        return services;
+    }
+}

@@ -1,0 +1,66 @@
+namespace Portal.Core.Environments;
+
+using Portal.Core.Access;
+using Portal.Core.Common;
+using Portal.Core.Projects;
+using Portal.Core.Snapshots;
+
+/// <summary>An environment as the top pane shows it, with whether this user can take a snapshot and why not.</summary>
+public sealed record EnvironmentView(
+    ProjectEnvironment Environment,
+    EnvironmentRole? Role,
+    Refusal? CannotSnapshot,
+    DateTimeOffset? LastSnapshotAt)
+{
+    public bool CanSnapshot => CannotSnapshot is null;
+}
+
+public sealed record EnvironmentNode(EnvironmentView View, IReadOnlyList<EnvironmentNode> Children);
+
+/// <summary>Projects and the environment tree, filtered to what the actor may see.</summary>
+public sealed class EnvironmentDirectory(AccessGuard guard, IProjectRepository projects, ISnapshotRepository snapshots)
+{
+    public async Task<IReadOnlyList<Project>> ListProjectsAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        var visible = new List<Project>();
+        foreach (var project in await projects.ListProjectsAsync(cancellationToken))
+        {
+            if ((await projects.GetRolesAsync(actor.UserId, project.Id, cancellationToken)).HasAnyRole)
+            {
+                visible.Add(project);
+            }
+        }
+
+        return visible;
+    }
+
+    public async Task<EnvironmentView> GetAsync(Actor actor, string projectId, string environmentName, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var last = await snapshots.LastSnapshotTimesAsync(projectId, cancellationToken);
+        return View(environment, roles, last);
+    }
+
+    /// <summary>Roots first (environments whose parent is absent or hidden), children ordered by name.</summary>
+    public async Task<IReadOnlyList<EnvironmentNode>> GetTreeAsync(Actor actor, string projectId, CancellationToken cancellationToken)
+    {
+        var roles = await guard.RequireProjectAsync(actor, projectId, cancellationToken);
+        var all = await projects.ListEnvironmentsAsync(projectId, cancellationToken);
+        var last = await snapshots.LastSnapshotTimesAsync(projectId, cancellationToken);
+        var visible = all.Where(e => roles.RoleOn(e.Type) is not null).ToList();
+        var names = visible.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var byParent = visible.ToLookup(e => e.ParentName is { } p && names.Contains(p) ? p : null);
+
+        IReadOnlyList<EnvironmentNode> Build(string? parent) =>
+            [.. byParent[parent].OrderBy(e => e.Type).ThenBy(e => e.Name, StringComparer.Ordinal)
+                .Select(e => new EnvironmentNode(View(e, roles, last), Build(e.Name)))];
+
+        return Build(null);
+    }
+
+    private static EnvironmentView View(ProjectEnvironment environment, EffectiveRoles roles, IReadOnlyDictionary<Guid, DateTimeOffset> last) =>
+        new(environment,
+            roles.RoleOn(environment.Type),
+            SnapshotRules.CheckCanSnapshot(environment, roles),
+            last.TryGetValue(environment.Id, out var at) ? at : null);
+}

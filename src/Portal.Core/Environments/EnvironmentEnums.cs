@@ -1,0 +1,46 @@
+namespace Portal.Core.Environments;
+
+public enum EnvironmentType
+{
+    Production,
+    Staging,
+    Development,
+}
+
+public enum EnvironmentPlan
+{
+    Starter,
+    Pro,
+}
+
+public enum EnvironmentStatus
+{
+    Active,
+    Inactive,
+    Paused,
+    Dirty,
+}
+
+/// <summary>What a snapshot captures; never code.</summary>
+public enum ServiceKind
+{
+    Mount,
+    Sqlite,
+    MySql,
+    PostgreSql,
+    Redis,
+}
+
+public static class EnvironmentNames
+{
+    public static string ToApiName(this EnvironmentType type) => type switch
+    {
+        EnvironmentType.Production => "production",
+        EnvironmentType.Staging => "staging",
+        _ => "development",
+    };
+
+    public static string ToApiName(this EnvironmentStatus status) => status.ToString().ToLowerInvariant();
+
+    public static bool IsDatabase(this ServiceKind kind) => kind is not (ServiceKind.Mount or ServiceKind.Redis);
+}

@@ -1,0 +1,36 @@
+namespace Portal.Core.Snapshots;
+
+public enum SnapshotStatus
+{
+    Creating,
+    Created,
+    Failed,
+    Deleting,
+    Deleted,
+}
+
+/// <summary>A point-in-time copy of an environment's persistent data (Platform.sh "backup").</summary>
+public sealed class Snapshot
+{
+    public required string Id { get; init; }
+    public required string ProjectId { get; init; }
+    public Guid EnvironmentId { get; init; }
+    public required string EnvironmentName { get; init; }
+    public SnapshotStatus Status { get; set; } = SnapshotStatus.Creating;
+
+    /// <summary>False for a live snapshot: services were captured while the environment kept running.</summary>
+    public bool Safe { get; init; } = true;
+
+    /// <summary>True for the snapshot a restore takes of the state it is about to replace.</summary>
+    public bool IsSafetySnapshot { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public long SizeOfVolumes { get; set; }
+    public long SizeOfDatabases { get; set; }
+    public long SizeStored { get; set; }
+    public string? CommitId { get; set; }
+    public required string CreatedBy { get; init; }
+    public required string ActivityId { get; init; }
+    public string? FailureReason { get; set; }
+}

@@ -1,0 +1,15 @@
+namespace Portal.Core.Snapshots;
+
+using System.ComponentModel.DataAnnotations;
+
+public sealed class SnapshotOptions
+{
+    public const string Section = "Snapshots";
+
+    /// <summary>How long a snapshot can be restored (rule 4).</summary>
+    [Range(1, 365)]
+    public int RetentionDays { get; set; } = 7;
+
+    /// <summary>Rule 5: a restore first takes a snapshot of the state it replaces, unless told not to.</summary>
+    public bool SafetySnapshotByDefault { get; set; } = true;
+}

@@ -1,0 +1,69 @@
+namespace Portal.Core.Snapshots;
+
+using System.Globalization;
+using Portal.Core.Access;
+using Portal.Core.Common;
+using Portal.Core.Environments;
+
+/// <summary>DESIGN.md "Rules" 1, 2 and 4 as pure functions, so every entry point and the worker share them.</summary>
+public static class SnapshotRules
+{
+    public const string ProPlanMessage = "Snapshots are not available for Pro Staging and Production environments.";
+
+    public static Refusal? CheckAdmin(EffectiveRoles roles, EnvironmentType type, string toDoWhat)
+    {
+        var role = roles.RoleOn(type);
+        return role == EnvironmentRole.Admin
+            ? null
+            : new Refusal(RefusalCode.MissingRole,
+                $"You need the Admin role on {type.ToApiName()} environments to {toDoWhat}"
+                + (role is null ? "; you have no role there." : $"; your role there is {role.Value.ToString().ToLowerInvariant()}."));
+    }
+
+    /// <summary>Whether the environment can have snapshots at all (rule 2), regardless of who asks.</summary>
+    public static Refusal? CheckEnvironmentAllowsSnapshots(ProjectEnvironment environment)
+    {
+        if (environment.Plan == EnvironmentPlan.Pro && environment.Type is EnvironmentType.Staging or EnvironmentType.Production)
+        {
+            return new Refusal(RefusalCode.NotAvailableOnPlan, ProPlanMessage);
+        }
+
+        return environment.Status == EnvironmentStatus.Inactive
+            ? new Refusal(RefusalCode.EnvironmentInactive,
+                $"Snapshots are not available on inactive environments: activate {environment.Name} first.")
+            : null;
+    }
+
+    public static Refusal? CheckCanSnapshot(ProjectEnvironment environment, EffectiveRoles roles) =>
+        CheckAdmin(roles, environment.Type, "create snapshots") ?? CheckEnvironmentAllowsSnapshots(environment);
+
+    /// <summary>Rule 4: restorable only once complete and verified, within the retention, on an active environment.</summary>
+    public static Refusal? CheckRestorable(Snapshot snapshot, ProjectEnvironment environment, DateTimeOffset now)
+    {
+        switch (snapshot.Status)
+        {
+            case SnapshotStatus.Creating:
+                return new Refusal(RefusalCode.SnapshotNotReady,
+                    $"Snapshot {snapshot.Id} is still being created; it can be restored once it is complete and verified.");
+            case SnapshotStatus.Failed:
+                return new Refusal(RefusalCode.SnapshotFailed,
+                    $"Snapshot {snapshot.Id} failed and cannot be restored" + (snapshot.FailureReason is { } reason ? $": {reason}" : "."));
+            case SnapshotStatus.Deleting or SnapshotStatus.Deleted:
+                return new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was deleted and cannot be restored.");
+        }
+
+        if (now >= snapshot.ExpiresAt)
+        {
+            return new Refusal(RefusalCode.SnapshotExpired,
+                $"Snapshot {snapshot.Id} expired on {FormatUtc(snapshot.ExpiresAt)} and can no longer be restored.");
+        }
+
+        return environment.Status == EnvironmentStatus.Inactive
+            ? new Refusal(RefusalCode.EnvironmentInactive,
+                $"Snapshots cannot be restored on inactive environments: activate {environment.Name} first.")
+            : null;
+    }
+
+    public static string FormatUtc(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,154 @@
+namespace Portal.Core.Snapshots;
+
+using Microsoft.Extensions.Options;
+using Portal.Core.Access;
+using Portal.Core.Activities;
+using Portal.Core.Common;
+using Portal.Core.Environments;
+
+/// <summary>Create, restore, delete and list snapshots: the one entry point for the UI, the API and the CLI.</summary>
+public sealed class SnapshotService(
+    AccessGuard guard,
+    ISnapshotRepository snapshots,
+    IActivityQueue queue,
+    TimeProvider time,
+    IOptions<SnapshotOptions> options)
+{
+    public async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        AccessGuard.Enforce(SnapshotRules.CheckCanSnapshot(environment, roles));
+
+        var activity = new Activity
+        {
+            Id = PortalIds.New(),
+            ProjectId = projectId,
+            EnvironmentId = environment.Id,
+            EnvironmentName = environment.Name,
+            Type = ActivityTypes.Snapshot,
+            CreatedAt = time.GetUtcNow(),
+            SnapshotId = PortalIds.New(),
+            Payload = new SnapshotPayload { Live = live }.ToJson(),
+            Text = $"{actor.DisplayName} created a {(live ? "live " : "")}snapshot of {environment.Name}",
+            InitiatedBy = actor.UserId,
+        };
+        await queue.EnqueueAsync(activity, cancellationToken);
+        return activity;
+    }
+
+    public async Task<Activity> RestoreAsync(
+        Actor actor, string projectId, string environmentName, string snapshotId, RestoreOptions restore, CancellationToken cancellationToken)
+    {
+        var review = await ReviewRestoreAsync(actor, projectId, environmentName, snapshotId, restore.TargetEnvironment, cancellationToken);
+        AccessGuard.Enforce(review.Snapshot.CannotRestore);
+
+        var target = review.Target;
+        var takeSafety = restore.TakeSafetySnapshot ?? options.Value.SafetySnapshotByDefault;
+        var sourceName = review.Snapshot.Snapshot.EnvironmentName;
+        var activity = new Activity
+        {
+            Id = PortalIds.New(),
+            ProjectId = projectId,
+            EnvironmentId = target.Id,
+            EnvironmentName = target.Name,
+            Type = ActivityTypes.Restore,
+            CreatedAt = time.GetUtcNow(),
+            SnapshotId = snapshotId,
+            Payload = new SnapshotPayload
+            {
+                TakeSafetySnapshot = takeSafety,
+                SafetySnapshotId = takeSafety ? PortalIds.New() : null,
+                TargetEnvironmentId = target.Id,
+                TargetEnvironmentName = target.Name,
+            }.ToJson(),
+            Text = target.Name == sourceName
+                ? $"{actor.DisplayName} restored snapshot {snapshotId} of {target.Name}"
+                : $"{actor.DisplayName} restored snapshot {snapshotId} of {sourceName} to {target.Name}",
+            InitiatedBy = actor.UserId,
+        };
+        await queue.EnqueueAsync(activity, cancellationToken);
+        return activity;
+    }
+
+    public async Task<Activity> DeleteAsync(Actor actor, string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        AccessGuard.Enforce(SnapshotRules.CheckAdmin(roles, environment.Type, "delete snapshots"));
+        var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        if (snapshot.Status is SnapshotStatus.Deleting or SnapshotStatus.Deleted)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was already deleted."));
+        }
+
+        if (snapshot.Status == SnapshotStatus.Creating)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotNotReady,
+                $"Snapshot {snapshot.Id} is still being created; delete it once it is complete."));
+        }
+
+        var activity = new Activity
+        {
+            Id = PortalIds.New(),
+            ProjectId = projectId,
+            EnvironmentId = environment.Id,
+            EnvironmentName = environment.Name,
+            Type = ActivityTypes.SnapshotDelete,
+            CreatedAt = time.GetUtcNow(),
+            SnapshotId = snapshot.Id,
+            Text = $"{actor.DisplayName} deleted snapshot {snapshot.Id} of {environment.Name}",
+            InitiatedBy = actor.UserId,
+        };
+        await queue.EnqueueAsync(activity, cancellationToken);
+        return activity;
+    }
+
+    public async Task<IReadOnlyList<SnapshotView>> ListAsync(Actor actor, string projectId, string environmentName, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var list = await snapshots.ListAsync(environment.Id, cancellationToken);
+        var now = time.GetUtcNow();
+        return [.. list.Select(s => View(s, environment, roles, now))];
+    }
+
+    public async Task<SnapshotView> GetAsync(Actor actor, string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        return View(snapshot, environment, roles, time.GetUtcNow());
+    }
+
+    /// <summary>Everything the restore dialog shows, checked against the rules as of now.</summary>
+    public async Task<RestoreReview> ReviewRestoreAsync(
+        Actor actor, string projectId, string environmentName, string snapshotId, string? targetEnvironment, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        var target = environment;
+        if (targetEnvironment is not null && targetEnvironment != environment.Name)
+        {
+            (target, roles) = await guard.RequireEnvironmentAsync(actor, projectId, targetEnvironment, cancellationToken);
+        }
+
+        var view = View(snapshot, environment, roles, time.GetUtcNow(), target);
+        return new RestoreReview(view, target, target.Services, options.Value.SafetySnapshotByDefault);
+    }
+
+    internal SnapshotView View(Snapshot snapshot, ProjectEnvironment environment, EffectiveRoles roles, DateTimeOffset now, ProjectEnvironment? target = null)
+    {
+        target ??= environment;
+        var notRestorable = SnapshotRules.CheckRestorable(snapshot, environment, now);
+        var cannotRestore = SnapshotRules.CheckAdmin(roles, target.Type, "restore snapshots")
+            ?? notRestorable
+            ?? (target == environment ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target));
+        return new SnapshotView(snapshot, notRestorable, cannotRestore);
+    }
+
+    private async Task<Snapshot> RequireSnapshotAsync(string projectId, ProjectEnvironment environment, string snapshotId, CancellationToken cancellationToken)
+    {
+        var snapshot = PortalIds.IsWellFormed(snapshotId) ? await snapshots.FindAsync(projectId, snapshotId, cancellationToken) : null;
+        return snapshot is not null && snapshot.EnvironmentId == environment.Id
+            ? snapshot
+            : throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotNotFound,
+                $"Snapshot '{snapshotId}' was not found on environment {environment.Name}."));
+    }
+}
