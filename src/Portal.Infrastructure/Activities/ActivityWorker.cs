@@ -1,0 +1,194 @@
+namespace Portal.Infrastructure.Activities;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Activities;
+using Portal.Core.Common;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+using Portal.Infrastructure.Persistence;
+
+/// <summary>
+/// Runs pending activities: first in, first out within an environment, one at a time per environment,
+/// several environments in parallel. See docs/adr/0002-activity-queue.md.
+/// </summary>
+public sealed class ActivityWorker(
+    IDbContextFactory<PortalDbContext> contexts,
+    IEnumerable<IActivityExecutor> executors,
+    ActivitySignal signal,
+    IActivityEvents events,
+    TimeProvider time,
+    IOptions<ActivityOptions> options,
+    ILogger<ActivityWorker> logger) : BackgroundService
+{
+    public const string InterruptedReason = "interrupted: Portal stopped while this was running";
+
+    private readonly Dictionary<string, IActivityExecutor> _executors = executors.ToDictionary(e => e.Type, StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await RecoverInterruptedAsync(stoppingToken);
+        var running = new Dictionary<Guid, Task>();
+        var max = options.Value.MaxParallelEnvironments;
+        var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+        Task? wake = null;
+        Task? tick = null;
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            while (running.Count < max && await ClaimNextAsync(running.Keys, stoppingToken) is { } activity)
+            {
+                running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
+            }
+
+            // Wake on new work, on a finished activity (its environment may have more), or on the poll safety net.
+            // The same wait is kept across turns so a wake-up is never consumed by an abandoned one.
+            wake = wake is null || wake.IsCompleted ? signal.WaitAsync(stoppingToken) : wake;
+            tick = tick is null || tick.IsCompleted ? Task.Delay(poll, time, stoppingToken) : tick;
+            await Task.WhenAny([wake, tick, .. running.Values]);
+            foreach (var done in running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
+            {
+                running.Remove(done);
+            }
+        }
+
+        await Task.WhenAll(running.Values);
+    }
+
+    /// <summary>Activities a crash or kill left in progress fail with the interrupted reason; their snapshots never become restorable.</summary>
+    internal async Task RecoverInterruptedAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var interrupted = await db.Activities.Where(a => a.State == ActivityState.InProgress).ToListAsync(cancellationToken);
+        if (interrupted.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var activity in interrupted)
+        {
+            activity.State = ActivityState.Complete;
+            activity.Result = ActivityResult.Failure;
+            activity.Reason = InterruptedReason;
+            activity.CompletedAt = now;
+            activity.Log += $"[{now:HH:mm:ss}] {InterruptedReason}\n";
+            logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} was interrupted", activity.Id, activity.Type, activity.EnvironmentName);
+        }
+
+        var activityIds = interrupted.Select(a => a.Id).ToList();
+        await db.Snapshots
+            .Where(s => s.Status == SnapshotStatus.Creating && activityIds.Contains(s.ActivityId))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(s => s.Status, SnapshotStatus.Failed)
+                .SetProperty(s => s.FailureReason, InterruptedReason), cancellationToken);
+
+        // Safe snapshots and restores pause their environment; give it back.
+        var environmentIds = interrupted.Select(a => a.EnvironmentId).Distinct().ToList();
+        await db.Environments
+            .Where(e => environmentIds.Contains(e.Id) && e.Status == EnvironmentStatus.Paused)
+            .ExecuteUpdateAsync(set => set.SetProperty(e => e.Status, EnvironmentStatus.Active), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task<Activity?> ClaimNextAsync(IReadOnlyCollection<Guid> busyHere, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var busy = busyHere.ToList();
+        while (true)
+        {
+            var next = await db.Activities.AsNoTracking()
+                .Where(a => a.State == ActivityState.Pending && !busy.Contains(a.EnvironmentId)
+                    && !db.Activities.Any(b => b.EnvironmentId == a.EnvironmentId && b.State == ActivityState.InProgress))
+                .OrderBy(a => a.Sequence)
+                .FirstOrDefaultAsync(cancellationToken);
+            if (next is null)
+            {
+                return null;
+            }
+
+            var now = time.GetUtcNow();
+
+            // Only one claimant can move it out of pending; losing the race means looking again.
+            var claimed = await db.Activities
+                .Where(a => a.Sequence == next.Sequence && a.State == ActivityState.Pending)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(a => a.State, ActivityState.InProgress)
+                    .SetProperty(a => a.StartedAt, now), cancellationToken);
+            if (claimed == 1)
+            {
+                next.State = ActivityState.InProgress;
+                next.StartedAt = now;
+                return next;
+            }
+
+            busy.Add(next.EnvironmentId);
+        }
+    }
+
+    private async Task RunAsync(Activity activity, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var run = new ActivityRun(activity, contexts, events, time, TimeSpan.FromMilliseconds(options.Value.ProgressFlushMilliseconds));
+        ActivityResult result;
+        string? reason = null;
+        await using (run)
+        {
+            events.Publish(run.Snapshot(ActivityState.InProgress, null));
+            try
+            {
+                if (!_executors.TryGetValue(activity.Type, out var executor))
+                {
+                    throw new ActivityFailedException($"Portal cannot run activities of type {activity.Type}.");
+                }
+
+                run.Log($"{ActivityTypes.Label(activity.Type)} started");
+                await executor.ExecuteAsync(activity, run, stoppingToken);
+                result = ActivityResult.Success;
+                run.Log($"{ActivityTypes.Label(activity.Type)} completed");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                result = ActivityResult.Failure;
+                reason = InterruptedReason;
+                run.Log(reason);
+            }
+            catch (Exception ex) when (ex is ActivityFailedException or PortalRefusedException)
+            {
+                result = ActivityResult.Failure;
+                reason = ex.Message;
+                run.Log($"failed: {reason}");
+            }
+            catch (Exception ex)
+            {
+                // Users get the message, the server log gets the stack trace.
+                logger.LogError(ex, "Activity {ActivityId} ({Type}) failed unexpectedly", activity.Id, activity.Type);
+                result = ActivityResult.Failure;
+                reason = $"unexpected error: {ex.Message}";
+                run.Log($"failed: {reason}");
+            }
+        }
+
+        await CompleteAsync(activity, run, result, reason);
+    }
+
+    private async Task CompleteAsync(Activity activity, ActivityRun run, ActivityResult result, string? reason)
+    {
+        // Completion must be written even while Portal stops, or the activity would look interrupted after a clean shutdown.
+        await run.FlushAsync(CancellationToken.None);
+        var now = time.GetUtcNow();
+        var percent = result == ActivityResult.Success ? 100 : run.Percent;
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await db.Activities.Where(a => a.Sequence == activity.Sequence).ExecuteUpdateAsync(set => set
+            .SetProperty(a => a.State, ActivityState.Complete)
+            .SetProperty(a => a.Result, result)
+            .SetProperty(a => a.Reason, reason)
+            .SetProperty(a => a.CompletionPercent, percent)
+            .SetProperty(a => a.CompletedAt, now), CancellationToken.None);
+        events.Publish(run.Snapshot(ActivityState.Complete, result, percent));
+        logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} completed: {Result} {Reason}",
+            activity.Id, activity.Type, activity.EnvironmentName, result, reason);
+    }
+}

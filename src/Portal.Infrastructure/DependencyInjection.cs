@@ -1,0 +1,62 @@
+namespace Portal.Infrastructure;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Portal.Core.Common;
+using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Persistence;
+
+public static class DependencyInjection
+{
+    /// <summary>Persistence on the configured provider, the durable activity queue, its worker and the demo seed.</summary>
+    public static IServiceCollection AddPortalInfrastructure(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ActivityOptions>().Bind(configuration.GetSection(ActivityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .Validate(o => o.Provider != DatabaseProvider.PostgreSQL || !string.IsNullOrWhiteSpace(o.ConnectionString),
+                "Database:ConnectionString is required when Database:Provider is PostgreSQL.")
+            .ValidateOnStart();
+
+        services.AddPortalDatabase();
+        services.AddSingleton<IProjectRepository, ProjectRepository>();
+        services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
+        services.AddSingleton<IActivityRepository, ActivityRepository>();
+        services.AddSingleton<ActivitySignal>();
+        services.AddSingleton<IActivityQueue, ActivityQueue>();
+        services.AddSingleton<DemoSeeder>();
+
+        // Registered first: migrations and the demo seed finish before the worker looks for work.
+        services.AddHostedService<DatabaseInitializer>();
+        services.AddHostedService<ActivityWorker>();
+        return services;
+    }
+
+    private static void AddPortalDatabase(this IServiceCollection services)
+    {
+        services.AddPooledDbContextFactory<SqlitePortalDbContext>((sp, builder) =>
+            builder.UseSqlite(SqliteConnectionString(sp)));
+        services.AddPooledDbContextFactory<PostgresPortalDbContext>((sp, builder) =>
+            builder.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+        services.AddSingleton<IDbContextFactory<PortalDbContext>>(sp =>
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSQL
+                ? new PortalDbContextFactory<PostgresPortalDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>())
+                : new PortalDbContextFactory<SqlitePortalDbContext>(sp.GetRequiredService<IDbContextFactory<SqlitePortalDbContext>>()));
+    }
+
+    private static string SqliteConnectionString(IServiceProvider services)
+    {
+        var configured = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var dataPath = services.GetRequiredService<IOptions<PortalOptions>>().Value.ResolvedDataPath;
+        Directory.CreateDirectory(dataPath);
+        return $"Data Source={Path.Combine(dataPath, "portal.db")}";
+    }
+}
