@@ -1,0 +1,56 @@
+namespace Portal.Web.Api;
+
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+
+// Field names follow the Platform.sh API (snake_case on the wire) so scripts written for it read naturally.
+
+public sealed record EnvironmentDto(
+    string Name, string Title, string? Parent, string Type, string Plan, string Status,
+    bool CanSnapshot, string? CannotSnapshotReason, DateTimeOffset? LastSnapshotAt, IReadOnlyList<ServiceDto> Services)
+{
+    public static EnvironmentDto From(EnvironmentView view) => new(
+        view.Environment.Name, view.Environment.Title, view.Environment.ParentName,
+        view.Environment.Type.ToApiName(), view.Environment.Plan.ToString().ToLowerInvariant(), view.Environment.Status.ToApiName(),
+        view.CanSnapshot, view.CannotSnapshot?.Message, view.LastSnapshotAt,
+        [.. view.Environment.Services.Select(s => new ServiceDto(s.Name, s.Kind.ToString().ToLowerInvariant()))]);
+}
+
+public sealed record ServiceDto(string Name, string Kind);
+
+public sealed record SnapshotDto(
+    string Id, string Environment, string Status, bool Safe, bool Restorable, string? NotRestorableReason,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long SizeOfVolumes, long SizeOfDatabases, long SizeStored,
+    string? CommitId, string CreatedBy, bool SafetySnapshot)
+{
+    public static SnapshotDto From(SnapshotView view) => new(
+        view.Snapshot.Id, view.Snapshot.EnvironmentName, view.Snapshot.Status.ToString().ToLowerInvariant(), view.Snapshot.Safe,
+        view.Restorable, view.NotRestorable?.Message, view.Snapshot.CreatedAt, view.Snapshot.ExpiresAt,
+        view.Snapshot.SizeOfVolumes, view.Snapshot.SizeOfDatabases, view.Snapshot.SizeStored,
+        view.Snapshot.CommitId, view.Snapshot.CreatedBy, view.Snapshot.IsSafetySnapshot);
+}
+
+public sealed record ActivityDto(
+    string Id, string Type, string Environment, string State, string? Result, int CompletionPercent,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
+    string Text, string InitiatedBy, string? SnapshotId, string? Reason, string? Log)
+{
+    public static ActivityDto From(Activity a, bool withLog = false) => new(
+        a.Id, a.Type, a.EnvironmentName, ToApi(a.State), a.Result?.ToString().ToLowerInvariant(), a.CompletionPercent,
+        a.CreatedAt, a.StartedAt, a.CompletedAt, a.Text, a.InitiatedBy, a.SnapshotId, a.Reason, withLog ? a.Log : null);
+
+    public static string ToApi(ActivityState state) => state switch
+    {
+        ActivityState.InProgress => "in_progress",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+}
+
+public sealed record ActivityPageDto(IReadOnlyList<ActivityDto> Items, string? Next);
+
+public sealed record CreateSnapshotRequest(bool Live = false);
+
+public sealed record RestoreSnapshotRequest(bool? SafetySnapshot = null, string? Target = null);
+
+public sealed record RecordActivityRequest(string Type, string Text);
