@@ -219,7 +219,7 @@ print_exports() {
   local v
   for v in PORTAL_TEST_POSTGRES PORTAL_TEST_MARIADB PORTAL_TEST_REDIS PORTAL_TEST_CHROMIUM \
            PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO; do
-    [[ -n "${!v:-}" ]] && printf 'export %s=%q\n' "$v" "${!v}"
+    [[ -n "${!v:-}" ]] && printf "export %s='%s'\n" "$v" "${!v}"
   done
   return 0
 }
