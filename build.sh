@@ -136,8 +136,10 @@ start_mariadb() {
   MARIADB_PID=$!
   wait_until MariaDB "$dir/server.log" mariadb-admin --no-defaults --socket="$sock" -uroot ping \
     || { missing "MariaDB did not start on 127.0.0.1:$port"; return 0; }
-  # Root logs in through the socket only (unix_socket auth); tests need a password login over TCP.
-  mariadb --no-defaults --socket="$sock" -uroot -e "
+  # install-db gives root (and, when not root, the calling OS user) socket-only login (unix_socket auth);
+  # tests need a password login over TCP, so create one.
+  local admin=root; ((EUID == 0)) || admin=$(id -un)
+  mariadb --no-defaults --socket="$sock" -u"$admin" -e "
     CREATE USER 'portal'@'127.0.0.1' IDENTIFIED BY 'portal';
     CREATE USER 'portal'@'localhost' IDENTIFIED BY 'portal';
     GRANT ALL PRIVILEGES ON *.* TO 'portal'@'127.0.0.1' WITH GRANT OPTION;
