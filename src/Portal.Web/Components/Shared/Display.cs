@@ -79,6 +79,10 @@ public static class Display
     public static string TypeAndPlan(ProjectEnvironment environment) =>
         $"{environment.Type.ToApiName()} · {environment.Plan}";
 
+    /// <summary>Databases and stores first, then mounts, each by name: the same order wherever services are listed.</summary>
+    public static IEnumerable<EnvironmentService> InOrder(IEnumerable<EnvironmentService> services) =>
+        services.OrderBy(s => s.Kind == ServiceKind.Mount).ThenBy(s => s.Name, StringComparer.Ordinal);
+
     private static string? Amount(TimeSpan span) => span switch
     {
         { TotalSeconds: < 45 } => null,

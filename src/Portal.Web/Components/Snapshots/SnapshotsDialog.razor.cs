@@ -6,6 +6,7 @@ using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;
+using Portal.Web.Components.Shared;
 using Portal.Web.Identity;
 
 public partial class SnapshotsDialog
@@ -29,7 +30,7 @@ public partial class SnapshotsDialog
     {
         get
         {
-            var services = View.Environment.Services;
+            var services = Display.InOrder(View.Environment.Services).ToList();
             var databases = services.Where(s => s.Kind != ServiceKind.Mount).Select(s => $"{s.Name} ({s.Kind})");
             var mounts = services.Where(s => s.Kind == ServiceKind.Mount).Select(s => s.Name);
             return $"A snapshot captures the data of {View.Environment.Name}: {string.Join(", ", databases)}"
