@@ -19,7 +19,7 @@ public sealed class SnapshotDialogTests : PortalComponentTest
 
         dialogs.WaitForAssertion(() => Assert.Contains("No snapshots yet", dialogs.Markup));
         var text = dialogs.Find(".mud-dialog-content").TextContent;
-        Assert.Contains("A snapshot captures the data of develop-branch: database (Sqlite) and the mounts app/etc, pub/media, var. It never contains code.", text);
+        Assert.Contains("A snapshot captures the data of develop-branch: database (SQLite) and the mounts app/etc, pub/media, var. It never contains code.", text);
         Assert.Contains("no downtime; database and files may be captured a moment apart", text);
         Assert.Equal("Live", dialogs.Find(".mud-switch").TextContent.Trim());
         Assert.False(dialogs.Find("button:contains('Create')").HasAttribute("disabled"));

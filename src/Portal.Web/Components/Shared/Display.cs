@@ -79,6 +79,14 @@ public static class Display
     public static string TypeAndPlan(ProjectEnvironment environment) =>
         $"{environment.Type.ToApiName()} · {environment.Plan}";
 
+    public static string KindLabel(ServiceKind kind) => kind switch
+    {
+        ServiceKind.Sqlite => "SQLite",
+        ServiceKind.MySql => "MySQL",
+        ServiceKind.PostgreSql => "PostgreSQL",
+        _ => kind.ToString(),
+    };
+
     /// <summary>Databases and stores first, then mounts, each by name: the same order wherever services are listed.</summary>
     public static IEnumerable<EnvironmentService> InOrder(IEnumerable<EnvironmentService> services) =>
         services.OrderBy(s => s.Kind == ServiceKind.Mount).ThenBy(s => s.Name, StringComparer.Ordinal);

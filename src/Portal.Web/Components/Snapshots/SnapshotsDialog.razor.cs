@@ -31,7 +31,7 @@ public partial class SnapshotsDialog
         get
         {
             var services = Display.InOrder(View.Environment.Services).ToList();
-            var databases = services.Where(s => s.Kind != ServiceKind.Mount).Select(s => $"{s.Name} ({s.Kind})");
+            var databases = services.Where(s => s.Kind != ServiceKind.Mount).Select(s => $"{s.Name} ({Display.KindLabel(s.Kind)})");
             var mounts = services.Where(s => s.Kind == ServiceKind.Mount).Select(s => s.Name);
             return $"A snapshot captures the data of {View.Environment.Name}: {string.Join(", ", databases)}"
                 + $" and the mounts {string.Join(", ", mounts)}. It never contains code.";
