@@ -49,6 +49,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = LaunchArgs });
         Context = await _browser.NewContextAsync(new() { BaseURL = App.BaseUri.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
         Page = await Context.NewPageAsync();
+        await SignInAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -69,6 +70,16 @@ public abstract partial class PortalPageTest : IAsyncLifetime
         {
             await App.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Signs the browser in as a demo user through the Development-only test sign-in (<c>/account/local-login?user=</c>).
+    /// A Portal without that endpoint (404) signs everyone in as the demo Admin, so there is nothing to do.
+    /// </summary>
+    protected async Task SignInAsync(string user = "alice")
+    {
+        var response = await Context.APIRequest.GetAsync($"account/local-login?user={user}&returnUrl=/health");
+        Assert.True(response.Ok || response.Status == 404, $"sign-in as {user} answered {response.Status}");
     }
 
     /// <summary>Opens a page and waits until the Blazor circuit is connected and the page interactive.</summary>

@@ -12,3 +12,8 @@ window.portal = {
   },
   copy: (text) => navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.resolve(),
 };
+
+// The reconnect dialog's "Reload the page" buttons (no inline handlers: the CSP forbids inline script).
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-portal-reload]")) location.reload();
+});
