@@ -110,6 +110,47 @@ public sealed class ActivityFeedTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Contains("sitemap_generate", page.Find("pre.portal-log").TextContent));
     }
 
+    [Fact]
+    public async Task Load_more_appends_the_next_page_of_older_messages()
+    {
+        var feed = Service<ActivityFeedService>();
+        for (var i = 0; i < 20; i++)
+        {
+            await feed.RecordAsync(await ActorAsync(), ProjectId, "develop-branch", "push", $"Alice pushed commit {i} to develop-branch", Cancel);
+        }
+
+        var page = RenderPage("develop-branch");
+        page.WaitForAssertion(() => Assert.Equal(20, page.FindAll("li.portal-entry").Count));
+
+        page.Find("button:contains('Load more')").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(28, page.FindAll("li.portal-entry").Count));
+        Assert.Contains("branched develop-branch", page.FindAll("li.portal-entry")[^1].TextContent);
+        Assert.Empty(page.FindAll("button:contains('Load more')"));
+    }
+
+    [Fact]
+    public async Task Top_pane_follows_the_status_when_an_activity_starts()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        page.WaitForElement($"li[data-activity='{activity.Id}']");
+        await SetEnvironmentStatusAsync("develop-branch", Core.Environments.EnvironmentStatus.Paused);
+
+        Events.Publish(Update(activity, 1, "pausing services", null));
+
+        page.WaitForAssertion(() => Assert.Contains("paused", page.Find(".mud-paper").TextContent));
+    }
+
+    private async Task SetEnvironmentStatusAsync(string name, Core.Environments.EnvironmentStatus status)
+    {
+        var contexts = Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name).Status = status;
+        await db.SaveChangesAsync(Cancel);
+    }
+
     private static ActivityUpdate Update(Activity activity, int percent, string message, TimeSpan? eta) =>
         new(activity.Id, activity.ProjectId, activity.EnvironmentId, activity.Type, ActivityState.InProgress, null, percent, message, eta);
 

@@ -45,8 +45,8 @@ public sealed partial class ActivityFeed
     [Parameter] public string? State { get; set; }
     [Parameter] public string? Result { get; set; }
 
-    /// <summary>An activity of this environment finished (the top pane may show a new last snapshot time).</summary>
-    [Parameter] public EventCallback OnActivityCompleted { get; set; }
+    /// <summary>An activity of this environment started or finished: the top pane may show a new status or last snapshot time.</summary>
+    [Parameter] public EventCallback OnActivityStateChanged { get; set; }
 
     private string EmptyText => _type == AllTypes && _state == AnyState && _result == AnyResult
         ? $"Nothing has happened on {Environment.Name} yet. Take a snapshot with the Snapshots button above; it shows here as it runs."
@@ -181,8 +181,9 @@ public sealed partial class ActivityFeed
             {
                 _live.Remove(update.ActivityId);
                 await LoadSideDataAsync(actor);
-                await OnActivityCompleted.InvokeAsync();
             }
+
+            await OnActivityStateChanged.InvokeAsync();
         }
         catch (PortalRefusedException refused)
         {
