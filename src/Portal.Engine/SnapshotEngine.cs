@@ -22,7 +22,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
         _options = options;
         _store = store;
-        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter()];
+        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter()];
         _adapters = adapters.ToDictionary(a => a.Kind);
     }
 

@@ -1,5 +1,6 @@
 namespace Portal.Engine.Tests;
 
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
@@ -120,10 +121,13 @@ internal static class Db
         return Rows(connection, table);
     }
 
-    public static string Rows(SqliteConnection connection, string table)
+    public static string Rows(SqliteConnection connection, string table) => Rows((DbConnection)connection, $"SELECT * FROM {table} ORDER BY 1");
+
+    /// <summary>Every row of a query as text, one line per row, so two databases compare with one Assert.Equal.</summary>
+    public static string Rows(DbConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM {table} ORDER BY 1";
+        command.CommandText = sql;
         using var reader = command.ExecuteReader();
         var text = new StringBuilder();
         while (reader.Read())
@@ -137,5 +141,29 @@ internal static class Db
         }
 
         return text.ToString();
+    }
+
+    public static async Task ExecuteAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+}
+
+/// <summary>Opens connections to one server's databases by name, whatever the driver.</summary>
+internal sealed class ServerDatabases(Func<string, DbConnection> connect)
+{
+    public async Task<DbConnection> OpenAsync(string database)
+    {
+        var connection = connect(database);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        return connection;
+    }
+
+    public async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = await OpenAsync(database);
+        await Db.ExecuteAsync(connection, sql);
     }
 }

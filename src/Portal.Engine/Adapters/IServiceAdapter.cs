@@ -20,3 +20,23 @@ internal interface IServiceAdapter
 
     Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context);
 }
+
+internal static class ServiceEntries
+{
+    /// <summary>A dump-based entry without chunks cannot be restored; say so before anything is dropped.</summary>
+    public static IReadOnlyList<ChunkRef> RequireChunks(ManifestService entry, string what) =>
+        entry.Chunks ?? throw new SnapshotCorruptException($"The snapshot's {what} '{entry.Name}' has no content.");
+
+    /// <summary>Parses a service's connection string, turning the driver's ArgumentException into a sentence for the user.</summary>
+    public static T ParseLocation<T>(ServiceSpec spec, string kind, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(spec.Location);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new SnapshotEngineException($"{kind} service '{spec.Name}': the connection string is invalid: {ex.Message}", ex);
+        }
+    }
+}

@@ -13,10 +13,7 @@ internal sealed class SqliteAdapter : IServiceAdapter
 
     public void CheckRestorable(ManifestService entry, ServiceSpec target)
     {
-        if (entry.Chunks is null)
-        {
-            throw new SnapshotCorruptException($"The snapshot's SQLite database '{entry.Name}' has no content.");
-        }
+        _ = ServiceEntries.RequireChunks(entry, "SQLite database");
 
         if (string.IsNullOrWhiteSpace(target.Location))
         {

@@ -60,7 +60,8 @@ internal sealed record ManifestService(
     ServiceKind Kind,
     long Size,
     IReadOnlyList<ChunkRef>? Chunks,
-    MountTree? Mount);
+    MountTree? Mount,
+    IReadOnlyDictionary<string, string>? Properties = null);
 
 /// <summary>Hash is the SHA-256 of the uncompressed content; Size its uncompressed length.</summary>
 internal sealed record ChunkRef(string Hash, long Size);
