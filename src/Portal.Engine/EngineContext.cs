@@ -80,6 +80,13 @@ internal sealed class ProgressTracker(IProgress<EngineProgress> progress)
         Report();
     }
 
+    /// <summary>Ends at 100 %: totals are estimates (dump sizes, files that changed while walking), done is what happened.</summary>
+    public void Finish(string message)
+    {
+        Interlocked.Exchange(ref _total, Interlocked.Read(ref _done));
+        Phase(message);
+    }
+
     public void Advance(long bytes)
     {
         Interlocked.Add(ref _done, bytes);

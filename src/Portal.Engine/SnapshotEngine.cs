@@ -63,7 +63,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
         _store.WriteManifest(request.SnapshotId, manifest.ToJson());
-        tracker.Phase("Snapshot complete");
+        tracker.Finish("Snapshot complete");
 
         var volumes = services.Where(s => s.Kind == ServiceKind.Mount).Sum(s => s.Size);
         var databases = services.Where(s => s.Kind != ServiceKind.Mount).Sum(s => s.Size);
@@ -103,7 +103,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             await adapter.RestoreAsync(entry, target, context);
         }
 
-        tracker.Phase("Restore complete");
+        tracker.Finish("Restore complete");
     }
 
     public async Task DeleteAsync(string snapshotId, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 namespace Portal.Engine.Adapters;
 
+using System.Runtime.ExceptionServices;
 using Portal.Engine.Manifests;
 
 /// <summary>A folder tree: regular files, folders (empty ones too), symlinks (never followed), modes, owners and mtimes.</summary>
@@ -44,26 +45,33 @@ internal sealed class MountAdapter : IServiceAdapter
         context.Progress.AddTotal(found.Where(f => f.Stat.IsRegular && !reusable.ContainsKey(f.Relative)).Sum(f => f.Stat.Size));
         context.Progress.Phase($"Capturing mount {spec.Name}");
 
-        var entries = new List<MountEntry>(found.Count);
-        long size = 0;
-        foreach (var (relative, full, stat) in found)
+        // Hashing and compressing are CPU-bound, so files are read on every core; entries keep the walk's order.
+        var entries = new MountEntry?[found.Count];
+        var parallel = new ParallelOptions { CancellationToken = context.CancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        try
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            var entry = stat switch
+            Parallel.For(0, found.Count, parallel, i =>
             {
-                { IsDirectory: true } => ToEntry(relative, EntryType.Directory, stat, null, null),
-                { IsSymlink: true } => ToEntry(relative, EntryType.Symlink, stat, new FileInfo(full).LinkTarget, null),
-                _ => CaptureFile(relative, full, stat, reusable, context),
-            };
-            if (entry is not null)
-            {
-                size += entry.Size;
-                entries.Add(entry);
-            }
+                var (relative, full, stat) = found[i];
+                entries[i] = stat switch
+                {
+                    { IsDirectory: true } => ToEntry(relative, EntryType.Directory, stat, null, null),
+                    { IsSymlink: true } => ToEntry(relative, EntryType.Symlink, stat, new FileInfo(full).LinkTarget, null),
+                    _ => CaptureFile(relative, full, stat, reusable, context),
+                };
+            });
+        }
+        catch (AggregateException ex)
+        {
+            // Callers expect the engine's own exceptions (or IOException), not the Parallel wrapper.
+            ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
         }
 
+        var kept = entries.OfType<MountEntry>().ToList();
+        var size = kept.Sum(e => e.Size);
+
         var rootEntry = ToEntry("", EntryType.Directory, rootStat, null, null);
-        return new ManifestService(spec.Name, ServiceKind.Mount, size, null, new MountTree(rootEntry, entries));
+        return new ManifestService(spec.Name, ServiceKind.Mount, size, null, new MountTree(rootEntry, kept));
     }
 
     /// <summary>Depth-first in ordinal order so parents precede children; symlinked folders are recorded, not entered.</summary>

@@ -77,7 +77,7 @@ internal sealed class RedisAdapter : IServiceAdapter
             var value = reader.ReadBytes(reader.ReadInt32());
             var db = redis.Connection.GetDatabase(remap ?? database);
             pending.Add(db.ExecuteAsync("RESTORE", (RedisKey)key, ttlMs > 0 ? ttlMs : 0, value, "REPLACE"));
-            context.Progress.Advance(key.Length + value.Length + 24);
+            context.Progress.Advance(key.Length + value.Length + 20);
             if (pending.Count == Batch)
             {
                 await Task.WhenAll(pending);

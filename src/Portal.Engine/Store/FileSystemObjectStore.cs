@@ -51,6 +51,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
     public void WriteManifest(string snapshotId, byte[] content)
     {
         var final = ManifestPath(snapshotId);
+        Posix.SyncFileSystem(_objects);
         var temp = NewTempPath(".json");
         using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
         {
@@ -112,8 +113,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
         public long Commit(string hash)
         {
+            // No fsync per object: WriteManifest syncs the whole filesystem once before the manifest makes them count.
             Content.Flush();
-            ((FileStream)Content).Flush(flushToDisk: true);
             var size = Content.Length;
             Content.Dispose();
             var final = store.ObjectPath(hash);
