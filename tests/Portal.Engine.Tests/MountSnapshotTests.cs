@@ -65,6 +65,22 @@ public sealed class MountSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task MountConfiguredAsASymlinkIsRestoredWhereItPointsAndStaysALink()
+    {
+        var link = _ws.PathOf("env/media-link");
+        File.CreateSymbolicLink(link, _media);
+        var spec = new ServiceSpec("media", ServiceKind.Mount, link);
+        var before = Tree.Describe(_media);
+        await _ws.CaptureAsync("s1", spec);
+        File.WriteAllText(Path.Combine(_media, "new.txt"), "added");
+
+        await _ws.RestoreAsync("s1", spec);
+
+        Assert.Equal(_media, new FileInfo(link).LinkTarget);
+        Assert.Equal(before, Tree.Describe(_media));
+    }
+
+    [Fact]
     public async Task SecondCaptureReadsOnlyChangedFiles()
     {
         var first = await _ws.CaptureAsync("s1", Media);

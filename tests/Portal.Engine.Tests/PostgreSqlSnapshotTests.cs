@@ -56,6 +56,27 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CancelledDumpWritesNoManifestAndLeavesNoTempFiles()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        using var cancel = new CancellationTokenSource();
+        var progress = new MountSnapshotTests.SyncProgress(p =>
+        {
+            if (p.BytesDone > 0)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [Spec(db)]), progress, cancel.Token));
+
+        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_ws.StorePath, "tmp")));
+    }
+
+    [Fact]
     public async Task RestoreIntoAnotherDatabaseGivesAnEqualCopy()
     {
         var db = await NewDatabaseAsync();

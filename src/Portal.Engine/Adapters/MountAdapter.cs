@@ -234,6 +234,12 @@ internal sealed class MountAdapter : IServiceAdapter
         }
 
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(spec.Location));
+        // A mount configured as a symlink (e.g. pub/media -> shared storage) is captured and swapped where it points.
+        if (Posix.Exists(root) && Posix.LStat(root).IsSymlink)
+        {
+            root = Directory.ResolveLinkTarget(root, returnFinalTarget: true)?.FullName ?? root;
+        }
+
         _ = MountSwap.Split(root);
         return root;
     }
