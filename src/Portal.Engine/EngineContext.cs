@@ -1,0 +1,106 @@
+namespace Portal.Engine;
+
+using Portal.Engine.Manifests;
+using Portal.Engine.Store;
+
+/// <summary>What an adapter needs during one capture or restore: the store, options, counters, progress and cancellation.</summary>
+internal sealed class EngineContext(IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken)
+{
+    public IObjectStore Store { get; } = store;
+
+    public EngineOptions Options { get; } = options;
+
+    public EngineCounters Counters { get; } = counters;
+
+    public ProgressTracker Progress { get; } = progress;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    public ObjectSink NewSink() => new(this);
+
+    public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
+
+    /// <summary>Writes the verified, uncompressed content of chunks to output, reporting progress as it goes.</summary>
+    public void CopyChunks(IReadOnlyList<ChunkRef> chunks, string owner, Stream output)
+    {
+        using var input = OpenChunks(chunks, owner);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = input.Read(buffer)) > 0)
+        {
+            CancellationToken.ThrowIfCancellationRequested();
+            output.Write(buffer, 0, n);
+            Progress.Advance(n);
+        }
+    }
+}
+
+/// <summary>Cumulative figures the tests use to prove that unchanged files are neither read nor stored again.</summary>
+internal sealed class EngineCounters
+{
+    private long _bytesHashed;
+    private long _objectsWritten;
+    private long _bytesStored;
+
+    public long BytesHashed => Interlocked.Read(ref _bytesHashed);
+
+    /// <summary>Objects that were new to the store (an identical object already present does not count).</summary>
+    public long ObjectsWritten => Interlocked.Read(ref _objectsWritten);
+
+    public long BytesStored => Interlocked.Read(ref _bytesStored);
+
+    public void AddBytesHashed(long bytes) => Interlocked.Add(ref _bytesHashed, bytes);
+
+    public void AddObjectWritten(long compressedBytes)
+    {
+        if (compressedBytes > 0)
+        {
+            Interlocked.Increment(ref _objectsWritten);
+            Interlocked.Add(ref _bytesStored, compressedBytes);
+        }
+    }
+}
+
+/// <summary>Turns byte counts into throttled progress reports; the total may grow as adapters discover work.</summary>
+internal sealed class ProgressTracker(IProgress<EngineProgress> progress)
+{
+    private static readonly long ReportEvery = TimeSpan.FromMilliseconds(200).Ticks;
+    private long _done;
+    private long _total;
+    private long _lastReport;
+    private string? _message;
+
+    public long Done => Interlocked.Read(ref _done);
+
+    public void AddTotal(long bytes) => Interlocked.Add(ref _total, bytes);
+
+    public void Phase(string message)
+    {
+        _message = message;
+        Report();
+    }
+
+    /// <summary>Ends at 100 %: totals are estimates (dump sizes, files that changed while walking), done is what happened.</summary>
+    public void Finish(string message)
+    {
+        Interlocked.Exchange(ref _total, Interlocked.Read(ref _done));
+        Phase(message);
+    }
+
+    public void Advance(long bytes)
+    {
+        Interlocked.Add(ref _done, bytes);
+        var now = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
+        var last = Interlocked.Read(ref _lastReport);
+        if (now - last >= ReportEvery && Interlocked.CompareExchange(ref _lastReport, now, last) == last)
+        {
+            Report();
+        }
+    }
+
+    public void Report()
+    {
+        var done = Interlocked.Read(ref _done);
+        progress.Report(new EngineProgress(done, Math.Max(done, Interlocked.Read(ref _total)), _message));
+    }
+}

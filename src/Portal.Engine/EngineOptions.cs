@@ -1,0 +1,22 @@
+namespace Portal.Engine;
+
+using System.ComponentModel.DataAnnotations;
+
+public sealed class EngineOptions
+{
+    public const string Section = "Engine";
+
+    /// <summary>Folder holding objects/, manifests/ and tmp/; the host fills it in when configuration leaves it empty.</summary>
+    public string StorePath { get; set; } = "";
+
+    /// <summary>Large files and dumps are split so each piece streams through zstd without being held whole.</summary>
+    [Range(4096, 1L << 30)]
+    public long ChunkSizeBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>zstd level: 3 keeps capture CPU-cheap on a 2-core node while still shrinking dumps several-fold.</summary>
+    [Range(1, 19)]
+    public int CompressionLevel { get; set; } = 3;
+
+    /// <summary>Where mariadb-dump, mariadb, pg_dump and pg_restore are looked for first; empty means PATH only.</summary>
+    public string ToolDirectory { get; set; } = "";
+}

@@ -1,0 +1,44 @@
+namespace Portal.Engine;
+
+/// <summary>What kind of persistent data a service holds, which decides the adapter that captures it.</summary>
+public enum ServiceKind
+{
+    Mount,
+    Sqlite,
+    MySql,
+    PostgreSql,
+    Redis,
+}
+
+/// <summary>
+/// One service of an environment. Location is a folder path (Mount), a database file (Sqlite), a connection
+/// string (MySql, PostgreSql) or a StackExchange.Redis configuration string (Redis).
+/// </summary>
+public sealed record ServiceSpec(string Name, ServiceKind Kind, string Location);
+
+/// <summary>EnvironmentKey lets a capture reuse unchanged files recorded by that environment's newest manifest.</summary>
+public sealed record CaptureRequest(string SnapshotId, string EnvironmentKey, IReadOnlyList<ServiceSpec> Services);
+
+/// <summary>SizeStored is what this capture added to the store (compressed bytes of objects it wrote).</summary>
+public sealed record CaptureResult(long SizeOfVolumes, long SizeOfDatabases, long SizeStored, TimeSpan Elapsed);
+
+/// <summary>Targets are matched to the snapshot's services by Name and Kind; other targets restore into another environment.</summary>
+public sealed record RestoreRequest(string SnapshotId, IReadOnlyList<ServiceSpec> Targets);
+
+public readonly record struct EngineProgress(long BytesDone, long BytesTotal, string? Message);
+
+public interface ISnapshotEngine
+{
+    Task<CaptureResult> CaptureAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+
+    /// <summary>Throws <see cref="SnapshotCorruptException"/> naming the object and the path or service it belongs to.</summary>
+    Task VerifyAsync(string snapshotId, CancellationToken cancellationToken);
+
+    /// <summary>Verifies every object first: corruption or a missing object throws before the first destructive step.</summary>
+    Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+
+    /// <summary>Drops the manifest, then collects objects that no remaining manifest references.</summary>
+    Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
+
+    bool HasManifest(string snapshotId);
+}

@@ -1,0 +1,205 @@
+namespace Portal.Engine;
+
+using System.Diagnostics;
+using Portal.Engine.Adapters;
+using Portal.Engine.Manifests;
+using Portal.Engine.Store;
+
+/// <summary>Orchestrates adapters over a content-addressed store; the manifest is written last, so it exists only for complete snapshots.</summary>
+internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
+{
+    private readonly IObjectStore _store;
+    private readonly EngineOptions _options;
+    private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
+    private readonly StoreGate _gate = new();
+
+    public SnapshotEngine(EngineOptions options)
+        : this(options, new FileSystemObjectStore(options.StorePath))
+    {
+    }
+
+    public SnapshotEngine(EngineOptions options, IObjectStore store)
+    {
+        _options = options;
+        _store = store;
+        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter()];
+        _adapters = adapters.ToDictionary(a => a.Kind);
+    }
+
+    /// <summary>Figures of the most recent capture, for tests proving what was (not) read and stored.</summary>
+    internal EngineCounters LastCapture { get; private set; } = new();
+
+    public async Task<CaptureResult> CaptureAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    {
+        SnapshotIds.Validate(request.SnapshotId);
+        if (_store.HasManifest(request.SnapshotId))
+        {
+            throw new SnapshotEngineException($"Snapshot {request.SnapshotId} already exists.");
+        }
+
+        var duplicate = request.Services.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new SnapshotEngineException($"Two services are named '{duplicate.Key}'; service names must be unique.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
+        using var shared = await _gate.SharedAsync(cancellationToken);
+        var counters = new EngineCounters();
+        LastCapture = counters;
+        var tracker = new ProgressTracker(progress);
+        var context = new EngineContext(_store, _options, counters, tracker, cancellationToken);
+        var previous = FindPrevious(request.EnvironmentKey);
+
+        var services = new List<ManifestService>(request.Services.Count);
+        foreach (var spec in request.Services)
+        {
+            var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
+            var reuse = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
+            services.Add(await Adapter(spec.Kind).CaptureAsync(spec, reuse, context));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
+        _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+        tracker.Finish("Snapshot complete");
+
+        var volumes = services.Where(s => s.Kind == ServiceKind.Mount).Sum(s => s.Size);
+        var databases = services.Where(s => s.Kind != ServiceKind.Mount).Sum(s => s.Size);
+        return new CaptureResult(volumes, databases, counters.BytesStored, clock.Elapsed);
+    }
+
+    public async Task VerifyAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        var manifest = Load(snapshotId);
+        using var shared = await _gate.SharedAsync(cancellationToken);
+        await VerifyObjectsAsync(manifest.Objects(), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
+    }
+
+    public async Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    {
+        var manifest = Load(request.SnapshotId);
+        var plan = request.Targets.Select(target =>
+        {
+            var entry = manifest.Services.FirstOrDefault(s => s.Name == target.Name && s.Kind == target.Kind)
+                ?? throw new SnapshotEngineException($"Snapshot {request.SnapshotId} has no {target.Kind} service named '{target.Name}'.");
+            var adapter = Adapter(target.Kind);
+            adapter.CheckRestorable(entry, target);
+            return (Target: target, Entry: entry, Adapter: adapter);
+        }).ToList();
+
+        using var shared = await _gate.SharedAsync(cancellationToken);
+        var tracker = new ProgressTracker(progress);
+        var needed = new Manifest(manifest.Version, manifest.SnapshotId, manifest.EnvironmentKey, manifest.CreatedAt, [.. plan.Select(p => p.Entry)]);
+        tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
+        tracker.Phase("Verifying snapshot");
+        await VerifyObjectsAsync(needed.Objects(), tracker, cancellationToken);
+
+        // Every object is known good from here on; only now may anything be replaced.
+        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken);
+        foreach (var (target, entry, adapter) in plan)
+        {
+            await adapter.RestoreAsync(entry, target, context);
+        }
+
+        tracker.Finish("Restore complete");
+    }
+
+    public async Task DeleteAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        SnapshotIds.Validate(snapshotId);
+        _store.DeleteManifest(snapshotId);
+        using var exclusive = await _gate.ExclusiveAsync(cancellationToken);
+        await Task.Run(() => Collect(cancellationToken), cancellationToken);
+    }
+
+    public bool HasManifest(string snapshotId) => _store.HasManifest(SnapshotIds.Validate(snapshotId));
+
+    public void Dispose() => _gate.Dispose();
+
+    private void Collect(CancellationToken cancellationToken)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in _store.ListManifests())
+        {
+            var json = _store.ReadManifest(id);
+            if (json is null)
+            {
+                continue;
+            }
+
+            // An unreadable manifest might still reference anything: collecting now could destroy a snapshot.
+            Manifest manifest;
+            try
+            {
+                manifest = Manifest.FromJson(json, id);
+            }
+            catch (SnapshotCorruptException)
+            {
+                return;
+            }
+
+            referenced.UnionWith(manifest.Objects().Select(o => o.Chunk.Hash));
+        }
+
+        foreach (var hash in _store.List().ToList())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!referenced.Contains(hash))
+            {
+                _store.Delete(hash);
+            }
+        }
+
+        _store.ClearTemp();
+    }
+
+    private async Task VerifyObjectsAsync(IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        var distinct = objects.DistinctBy(o => o.Chunk.Hash).ToList();
+        tracker.AddTotal(distinct.Sum(o => o.Chunk.Size));
+        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        await Parallel.ForEachAsync(distinct, options, (item, token) =>
+        {
+            ChunkReader.Verify(_store, item.Chunk, item.Owner, tracker.Advance, token);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    private Manifest Load(string snapshotId)
+    {
+        var json = _store.ReadManifest(SnapshotIds.Validate(snapshotId))
+            ?? throw new SnapshotEngineException($"Snapshot {snapshotId} is not in the store (no manifest).");
+        return Manifest.FromJson(json, snapshotId);
+    }
+
+    /// <summary>The newest complete snapshot of the same environment, whose file hashes a capture may reuse.</summary>
+    private Manifest? FindPrevious(string environmentKey)
+    {
+        Manifest? newest = null;
+        foreach (var id in _store.ListManifests())
+        {
+            try
+            {
+                var json = _store.ReadManifest(id);
+                var manifest = json is null ? null : Manifest.FromJson(json, id);
+                if (manifest?.EnvironmentKey == environmentKey && (newest is null || manifest.CreatedAt > newest.CreatedAt))
+                {
+                    newest = manifest;
+                }
+            }
+            catch (SnapshotEngineException)
+            {
+                // A damaged manifest only costs reuse; the capture reads the files again.
+            }
+        }
+
+        return newest;
+    }
+
+    private IServiceAdapter Adapter(ServiceKind kind) =>
+        _adapters.TryGetValue(kind, out var adapter)
+            ? adapter
+            : throw new SnapshotEngineException($"Snapshots of {kind} services are not supported by this engine yet.");
+}

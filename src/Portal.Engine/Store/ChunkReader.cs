@@ -1,0 +1,178 @@
+namespace Portal.Engine.Store;
+
+using System.Security.Cryptography;
+using Portal.Engine.Manifests;
+using ZstdSharp;
+
+/// <summary>
+/// Reads a list of chunks back as one uncompressed stream, rehashing each chunk as it goes, so content that
+/// changed after verification still fails loudly instead of being restored.
+/// </summary>
+internal sealed class ChunkReader : Stream
+{
+    private readonly IObjectStore _store;
+    private readonly IReadOnlyList<ChunkRef> _chunks;
+    private readonly string _owner;
+    private int _index = -1;
+    private Stream? _raw;
+    private DecompressionStream? _current;
+    private IncrementalHash? _hash;
+    private long _read;
+
+    public ChunkReader(IObjectStore store, IReadOnlyList<ChunkRef> chunks, string owner)
+    {
+        _store = store;
+        _chunks = chunks;
+        _owner = owner;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Decompresses and rehashes one object; returns the uncompressed size or throws naming the owner.</summary>
+    public static long Verify(IObjectStore store, ChunkRef chunk, string owner, Action<long>? advance, CancellationToken cancellationToken)
+    {
+        using var reader = new ChunkReader(store, [chunk], owner);
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = reader.Read(buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            total += n;
+            advance?.Invoke(n);
+        }
+
+        return total;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        while (true)
+        {
+            if (_current is null && !OpenNext())
+            {
+                return 0;
+            }
+
+            int n;
+            try
+            {
+                n = _current!.Read(buffer);
+            }
+            catch (Exception ex) when (ex is ZstdException or IOException)
+            {
+                throw Corrupt("not a valid zstd object", ex);
+            }
+
+            if (n > 0)
+            {
+                _hash!.AppendData(buffer[..n]);
+                _read += n;
+                if (_read > _chunks[_index].Size)
+                {
+                    throw Corrupt("longer than recorded");
+                }
+
+                return n;
+            }
+
+            FinishCurrent();
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(buffer.Span));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            CloseCurrent();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private bool OpenNext()
+    {
+        if (_index + 1 >= _chunks.Count)
+        {
+            return false;
+        }
+
+        _index++;
+        try
+        {
+            _raw = _store.OpenRead(_chunks[_index].Hash);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw Corrupt("missing from the store", ex);
+        }
+
+        _current = new DecompressionStream(_raw, leaveOpen: false);
+        _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _read = 0;
+        return true;
+    }
+
+    private void FinishCurrent()
+    {
+        var chunk = _chunks[_index];
+        var actual = Convert.ToHexStringLower(_hash!.GetHashAndReset());
+        CloseCurrent();
+        if (_read != chunk.Size || actual != chunk.Hash)
+        {
+            throw Corrupt($"corrupt (content hashes to {actual}, {_read} bytes)");
+        }
+    }
+
+    private void CloseCurrent()
+    {
+        _current?.Dispose();
+        _raw?.Dispose();
+        _hash?.Dispose();
+        _current = null;
+        _raw = null;
+        _hash = null;
+    }
+
+    private SnapshotCorruptException Corrupt(string problem, Exception? inner = null)
+    {
+        var hash = _chunks[_index].Hash;
+        CloseCurrent();
+        return new SnapshotCorruptException(hash, _owner, problem, inner);
+    }
+}

@@ -1,0 +1,143 @@
+namespace Portal.Engine.Store;
+
+/// <summary>Objects under objects/ab/cdef…, manifests under manifests/&lt;id&gt;.json, temp files under tmp/.</summary>
+internal sealed class FileSystemObjectStore : IObjectStore
+{
+    private readonly string _objects;
+    private readonly string _manifests;
+    private readonly string _temp;
+
+    public FileSystemObjectStore(string root)
+    {
+        if (string.IsNullOrWhiteSpace(root))
+        {
+            throw new SnapshotEngineException("The snapshot store path is not configured (Engine:StorePath).");
+        }
+
+        var full = Path.GetFullPath(root);
+        _objects = Path.Combine(full, "objects");
+        _manifests = Path.Combine(full, "manifests");
+        _temp = Path.Combine(full, "tmp");
+        Directory.CreateDirectory(_objects);
+        Directory.CreateDirectory(_manifests);
+        Directory.CreateDirectory(_temp);
+    }
+
+    public IPendingObject BeginPut() => new PendingFile(this, NewTempPath(".obj"));
+
+    public Stream OpenRead(string hash) =>
+        new FileStream(ObjectPath(hash), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
+    public bool Exists(string hash) => File.Exists(ObjectPath(hash));
+
+    public void Delete(string hash) => File.Delete(ObjectPath(hash));
+
+    public IEnumerable<string> List()
+    {
+        foreach (var prefix in Directory.EnumerateDirectories(_objects))
+        {
+            var head = Path.GetFileName(prefix);
+            foreach (var file in Directory.EnumerateFiles(prefix))
+            {
+                var hash = head + Path.GetFileName(file);
+                if (ObjectHash.IsValid(hash))
+                {
+                    yield return hash;
+                }
+            }
+        }
+    }
+
+    public void WriteManifest(string snapshotId, byte[] content)
+    {
+        var final = ManifestPath(snapshotId);
+        Posix.SyncFileSystem(_objects);
+        var temp = NewTempPath(".json");
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, final, overwrite: true);
+        Posix.FsyncDirectory(_manifests);
+    }
+
+    public byte[]? ReadManifest(string snapshotId)
+    {
+        var path = ManifestPath(snapshotId);
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public bool HasManifest(string snapshotId) => File.Exists(ManifestPath(snapshotId));
+
+    public void DeleteManifest(string snapshotId)
+    {
+        File.Delete(ManifestPath(snapshotId));
+        Posix.FsyncDirectory(_manifests);
+    }
+
+    public IEnumerable<string> ListManifests() =>
+        Directory.EnumerateFiles(_manifests, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>();
+
+    public void ClearTemp()
+    {
+        foreach (var file in Directory.EnumerateFiles(_temp))
+        {
+            File.Delete(file);
+        }
+    }
+
+    public string NewTempPath(string suffix) => Path.Combine(_temp, Guid.NewGuid().ToString("N") + suffix);
+
+    private string ObjectPath(string hash)
+    {
+        ObjectHash.Validate(hash);
+        return Path.Combine(_objects, hash[..2], hash[2..]);
+    }
+
+    private string ManifestPath(string snapshotId) => Path.Combine(_manifests, SnapshotIds.Validate(snapshotId) + ".json");
+
+    private sealed class PendingFile(FileSystemObjectStore store, string tempPath) : IPendingObject
+    {
+        private bool _committed;
+
+        public Stream Content { get; } = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+
+        public long Commit(string hash)
+        {
+            // No fsync per object: WriteManifest syncs the whole filesystem once before the manifest makes them count.
+            Content.Flush();
+            var size = Content.Length;
+            Content.Dispose();
+            var final = store.ObjectPath(hash);
+            _committed = true;
+            if (File.Exists(final))
+            {
+                File.Delete(tempPath);
+                return 0;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            // Rename is atomic: a reader sees either no object or the whole object, never a partial one.
+            File.Move(tempPath, final, overwrite: true);
+            return size;
+        }
+
+        public void Dispose()
+        {
+            Content.Dispose();
+            if (!_committed)
+            {
+                File.Delete(tempPath);
+            }
+        }
+    }
+}

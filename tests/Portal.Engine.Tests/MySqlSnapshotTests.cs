@@ -1,0 +1,117 @@
+namespace Portal.Engine.Tests;
+
+using System.Data.Common;
+using MySqlConnector;
+
+public sealed class MySqlSnapshotTests : IAsyncLifetime
+{
+    private readonly Workspace _ws = new(chunkSize: 64 * 1024);
+    private readonly List<string> _databases = [];
+    private string _server = "";
+
+    public ValueTask InitializeAsync()
+    {
+        _server = TestServers.Require("PORTAL_TEST_MARIADB");
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var database in _databases)
+        {
+            await ExecuteAsync("", $"DROP DATABASE IF EXISTS `{database}`");
+        }
+
+        _ws.Dispose();
+    }
+
+    [Fact]
+    public async Task RestoreAfterInsertUpdateDeleteGivesTheSnapshotRowsBack()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        var before = await StateAsync(db);
+        var result = await _ws.CaptureAsync("s1", Spec(db));
+        Assert.True(result.SizeOfDatabases > 64 * 1024, "dump spans several chunks");
+
+        await ExecuteAsync(db, """
+            INSERT INTO orders (id, customer, total, note) VALUES (100000, 'late', 1.00, NULL);
+            UPDATE orders SET total = total * 2, customer = 'changed ✓' WHERE id <= 50;
+            DELETE FROM orders WHERE id > 2500;
+            CREATE TABLE added_later (id INT PRIMARY KEY);
+            DROP VIEW big_orders;
+            """);
+        Assert.NotEqual(before, await StateAsync(db));
+
+        await _ws.RestoreAsync("s1", Spec(db));
+
+        Assert.Equal(before, await StateAsync(db));
+    }
+
+    [Fact]
+    public async Task RestoreIntoAnotherDatabaseGivesAnEqualCopy()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        await _ws.CaptureAsync("s1", Spec(db));
+        var other = TestServers.UniqueName("portal_copy_");
+        _databases.Add(other);
+
+        await _ws.RestoreAsync("s1", Spec(other) with { Name = "db" });
+
+        Assert.Equal(await StateAsync(db), await StateAsync(other));
+    }
+
+    [Fact]
+    public async Task CorruptDumpIsRefusedBeforeTheDatabaseIsDropped()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        await _ws.CaptureAsync("s1", Spec(db));
+        var victim = _ws.ObjectFiles().First();
+        var bytes = File.ReadAllBytes(victim);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(victim, bytes);
+        await ExecuteAsync(db, "DELETE FROM orders WHERE id = 1");
+        var state = await StateAsync(db);
+
+        await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.RestoreAsync("s1", Spec(db)));
+
+        Assert.Equal(state, await StateAsync(db));
+    }
+
+    private ServiceSpec Spec(string database) =>
+        new("db", ServiceKind.MySql, new MySqlConnectionStringBuilder(_server) { Database = database }.ConnectionString);
+
+    private async Task<string> NewDatabaseAsync()
+    {
+        var name = TestServers.UniqueName("portal_test_");
+        _databases.Add(name);
+        await ExecuteAsync("", $"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+        return name;
+    }
+
+    private Task SeedAsync(string db) => ExecuteAsync(db, """
+        CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(100) NOT NULL, total DECIMAL(10,2), note BLOB, at DATETIME(6)) ENGINE=InnoDB;
+        SET SESSION max_recursive_iterations = 100000;
+        INSERT INTO orders
+          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+          SELECT i, CONCAT('customer ', i, ' 😀'), i * 1.25, IF(i % 7 = 0, NULL, RANDOM_BYTES(48)), TIMESTAMP('2024-01-01') + INTERVAL i SECOND FROM n;
+        CREATE VIEW big_orders AS SELECT id, total FROM orders WHERE total > 1000;
+        """);
+
+    private async Task<string> StateAsync(string db)
+    {
+        await using var connection = await OpenAsync(db);
+        var tables = Db.Rows(connection, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME");
+        return tables.Contains("orders|BASE TABLE|", StringComparison.Ordinal)
+            ? tables + Db.Rows(connection, "SELECT id, customer, total, HEX(note), at FROM orders ORDER BY id")
+            : tables;
+    }
+
+    private Task ExecuteAsync(string db, string sql) => Sql.ExecuteAsync(db, sql);
+
+    private Task<DbConnection> OpenAsync(string db) => Sql.OpenAsync(db);
+
+    private ServerDatabases Sql => new(db => new MySqlConnection(new MySqlConnectionStringBuilder(_server) { Database = db, Pooling = false }.ConnectionString));
+}

@@ -1,0 +1,163 @@
+namespace Portal.Engine.Tests;
+
+using System.Data.Common;
+using Npgsql;
+
+public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
+{
+    private readonly Workspace _ws = new(chunkSize: 64 * 1024);
+    private readonly List<string> _databases = [];
+    private readonly List<string> _roles = [];
+    private string _server = "";
+
+    public ValueTask InitializeAsync()
+    {
+        _server = TestServers.Require("PORTAL_TEST_POSTGRES");
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var database in _databases)
+        {
+            await ExecuteAsync(Admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+        }
+
+        foreach (var role in _roles)
+        {
+            await ExecuteAsync(Admin, $"DROP ROLE IF EXISTS {role}");
+        }
+
+        _ws.Dispose();
+    }
+
+    [Fact]
+    public async Task RestoreAfterInsertUpdateDeleteGivesTheSnapshotRowsBack()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        var before = await StateAsync(db);
+        var result = await _ws.CaptureAsync("s1", Spec(db));
+        Assert.True(result.SizeOfDatabases > 64 * 1024, "dump spans several chunks");
+
+        await ExecuteAsync(db, """
+            INSERT INTO shop.orders (customer, total) VALUES ('late', 1.00);
+            UPDATE shop.orders SET total = total * 2, customer = 'changed ✓' WHERE id <= 50;
+            DELETE FROM shop.orders WHERE id > 2500;
+            CREATE TABLE public.added_later (id int PRIMARY KEY);
+            CREATE SCHEMA added_schema;
+            DROP VIEW shop.big_orders;
+            """);
+        Assert.NotEqual(before, await StateAsync(db));
+
+        await _ws.RestoreAsync("s1", Spec(db));
+
+        Assert.Equal(before, await StateAsync(db));
+    }
+
+    [Fact]
+    public async Task CancelledDumpWritesNoManifestAndLeavesNoTempFiles()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        using var cancel = new CancellationTokenSource();
+        var progress = new MountSnapshotTests.SyncProgress(p =>
+        {
+            if (p.BytesDone > 0)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [Spec(db)]), progress, cancel.Token));
+
+        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_ws.StorePath, "tmp")));
+    }
+
+    [Fact]
+    public async Task RestoreIntoAnotherDatabaseGivesAnEqualCopy()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        await _ws.CaptureAsync("s1", Spec(db));
+        var other = await NewDatabaseAsync();
+
+        await _ws.RestoreAsync("s1", Spec(other));
+
+        Assert.Equal(await StateAsync(db), await StateAsync(other));
+    }
+
+    [Fact]
+    public async Task LoadFailingHalfwayRollsBackToTheDatabaseAsItWas()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        // dblink is untrusted: only a superuser may create it, so the load fails after the schemas were already dropped.
+        await ExecuteAsync(db, "CREATE EXTENSION dblink WITH SCHEMA public");
+        await _ws.CaptureAsync("s1", Spec(db));
+        var owner = TestServers.UniqueName("portal_owner_");
+        await ExecuteAsync(Admin, $"CREATE ROLE {owner} LOGIN");
+        _roles.Add(owner);
+        var other = await NewDatabaseAsync(owner);
+        var asOwner = new NpgsqlConnectionStringBuilder(_server) { Database = other, Username = owner };
+        await using (var connection = new NpgsqlConnection(asOwner.ConnectionString))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await Db.ExecuteAsync(connection, "CREATE TABLE public.keep_me (id int); INSERT INTO public.keep_me VALUES (42);");
+        }
+
+        var state = await StateAsync(other);
+        Assert.Contains("public|keep_me|r|", state, StringComparison.Ordinal);
+
+        var ex = await Assert.ThrowsAsync<SnapshotEngineException>(() =>
+            _ws.RestoreAsync("s1", new ServiceSpec("db", ServiceKind.PostgreSql, asOwner.ConnectionString)));
+
+        Assert.Contains("dblink", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(state, await StateAsync(other));
+    }
+
+    private ServiceSpec Spec(string database) =>
+        new("db", ServiceKind.PostgreSql, new NpgsqlConnectionStringBuilder(_server) { Database = database }.ConnectionString);
+
+    private string Admin => new NpgsqlConnectionStringBuilder(_server).Database!;
+
+    private async Task<string> NewDatabaseAsync(string? owner = null)
+    {
+        var name = TestServers.UniqueName("portal_test_");
+        _databases.Add(name);
+        await ExecuteAsync(Admin, $"CREATE DATABASE \"{name}\"" + (owner is null ? "" : $" OWNER {owner}"));
+        return name;
+    }
+
+    private Task SeedAsync(string db) => ExecuteAsync(db, """
+        CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
+        CREATE SCHEMA shop;
+        CREATE TABLE shop.orders (id serial PRIMARY KEY, customer text NOT NULL, total numeric(10,2), note bytea, at timestamptz, tags text[]);
+        INSERT INTO shop.orders (customer, total, note, at, tags)
+          SELECT 'customer ' || i || ' 😀', i * 1.25, CASE WHEN i % 7 = 0 THEN NULL ELSE public.gen_random_bytes(48) END,
+                 timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', ARRAY['a', i::text]
+          FROM generate_series(1, 3000) AS i;
+        CREATE VIEW shop.big_orders AS SELECT id, total FROM shop.orders WHERE total > 1000;
+        """);
+
+    private async Task<string> StateAsync(string db)
+    {
+        await using var connection = await OpenAsync(db);
+        var objects = Db.Rows(connection, """
+            SELECT n.nspname, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' ORDER BY 1, 2
+            """) + Db.Rows(connection, "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1");
+        return objects.Contains("shop|orders|r|", StringComparison.Ordinal)
+            ? objects + Db.Rows(connection, "SELECT id, customer, total, encode(note, 'hex'), at, tags::text FROM shop.orders ORDER BY id")
+                + Db.Rows(connection, "SELECT last_value FROM shop.orders_id_seq")
+            : objects;
+    }
+
+    private Task ExecuteAsync(string db, string sql) => Sql.ExecuteAsync(db, sql);
+
+    private Task<DbConnection> OpenAsync(string db) => Sql.OpenAsync(db);
+
+    private ServerDatabases Sql => new(db => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_server) { Database = db, Pooling = false }.ConnectionString));
+}

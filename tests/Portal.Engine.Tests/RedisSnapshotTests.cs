@@ -1,0 +1,134 @@
+namespace Portal.Engine.Tests;
+
+using System.Text;
+using StackExchange.Redis;
+
+public sealed class RedisSnapshotTests : IAsyncLifetime
+{
+    // Database indexes 1-15 are handed out so parallel tests never share one; 0 is left to people poking at the server.
+    private static int s_nextDatabase;
+    private readonly Workspace _ws = new(chunkSize: 64 * 1024);
+    private string _server = "";
+    private ConnectionMultiplexer? _redis;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = TestServers.Require("PORTAL_TEST_REDIS");
+        var options = ConfigurationOptions.Parse(_server);
+        options.AllowAdmin = true;
+        _redis = await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        _ws.Dispose();
+    }
+
+    [Fact]
+    public async Task RestoreAfterChangingKeysAndTtlsGivesEveryKeyAndTtlBack()
+    {
+        var index = await FreshDatabaseAsync();
+        var db = _redis!.GetDatabase(index);
+        await SeedAsync(db);
+        var before = await StateAsync(index);
+        await _ws.CaptureAsync("s1", Spec(index));
+
+        await db.StringSetAsync("string", "changed");
+        await db.KeyDeleteAsync("hash");
+        await db.ListRightPushAsync("list", "extra");
+        await db.KeyPersistAsync("expiring");
+        await db.KeyExpireAsync("string", TimeSpan.FromSeconds(5));
+        await db.StringSetAsync("added", "later");
+        await db.KeyDeleteAsync("bulk:17");
+        Assert.NotEqual(Describe(before), Describe(await StateAsync(index)));
+
+        await _ws.RestoreAsync("s1", Spec(index));
+
+        AssertSame(before, await StateAsync(index));
+    }
+
+    [Fact]
+    public async Task RestoreIntoAnotherDatabaseIndexGivesAnEqualCopy()
+    {
+        var source = await FreshDatabaseAsync();
+        await SeedAsync(_redis!.GetDatabase(source));
+        await _ws.CaptureAsync("s1", Spec(source));
+        var target = await FreshDatabaseAsync();
+        await _redis.GetDatabase(target).StringSetAsync("stale", "to be flushed");
+
+        await _ws.RestoreAsync("s1", Spec(target));
+
+        AssertSame(await StateAsync(source), await StateAsync(target));
+    }
+
+    private static async Task SeedAsync(IDatabase db)
+    {
+        await db.StringSetAsync("string", "value ✓");
+        await db.StringSetAsync(new RedisKey("binary\0key\xff"), new byte[] { 0, 1, 2, 255 });
+        await db.HashSetAsync("hash", [new("a", "1"), new("b", "2")]);
+        await db.ListRightPushAsync("list", ["x", "y", "z"]);
+        await db.SetAddAsync("set", ["p", "q"]);
+        await db.SortedSetAddAsync("zset", [new("m", 1.5), new("n", 2.5)]);
+        await db.StringSetAsync("expiring", "soon", TimeSpan.FromSeconds(300));
+        await db.HashSetAsync("expiring-hash", "f", "v");
+        await db.KeyExpireAsync("expiring-hash", TimeSpan.FromSeconds(120));
+        var batch = db.CreateBatch();
+        var writes = Enumerable.Range(0, 3000).Select(i => batch.StringSetAsync($"bulk:{i}", new string('v', 40) + i)).ToList();
+        batch.Execute();
+        await Task.WhenAll(writes);
+    }
+
+    private ServiceSpec Spec(int index) => new("redis", ServiceKind.Redis, $"{_server},defaultDatabase={index}");
+
+    private async Task<int> FreshDatabaseAsync()
+    {
+        var index = (Interlocked.Increment(ref s_nextDatabase) % 15) + 1;
+        await _redis!.GetServers()[0].FlushDatabaseAsync(index);
+        return index;
+    }
+
+    /// <summary>Key → (DUMP payload, PTTL in ms), read pipelined so TTLs barely move while reading; equal payloads mean equal type, value and encoding.</summary>
+    private async Task<Dictionary<string, (string Value, long Ttl)>> StateAsync(int index)
+    {
+        var db = _redis!.GetDatabase(index);
+        var keys = new List<RedisKey>();
+        await foreach (var key in _redis.GetServers()[0].KeysAsync(index, pageSize: 1000))
+        {
+            keys.Add(key);
+        }
+
+        var dumps = keys.Select(k => db.KeyDumpAsync(k)).ToList();
+        var ttls = keys.Select(k => db.ExecuteAsync("PTTL", k)).ToList();
+        var state = new Dictionary<string, (string, long)>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            state[Convert.ToHexString((byte[])keys[i]!)] = (Convert.ToHexString((await dumps[i])!), (long)await ttls[i]);
+        }
+
+        return state;
+    }
+
+    private static string Describe(Dictionary<string, (string Value, long Ttl)> state) =>
+        string.Join('\n', state.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.Value} {(p.Value.Ttl < 0 ? p.Value.Ttl : 1)}"));
+
+    private static void AssertSame(Dictionary<string, (string Value, long Ttl)> expected, Dictionary<string, (string Value, long Ttl)> actual)
+    {
+        Assert.Equal(Describe(expected), Describe(actual));
+        var text = new StringBuilder();
+        foreach (var (key, (_, ttl)) in expected)
+        {
+            if (Math.Abs(ttl - actual[key].Ttl) > 1000)
+            {
+                text.Append($"{key}: ttl {ttl} became {actual[key].Ttl}\n");
+            }
+        }
+
+        Assert.True(text.Length == 0, text.ToString());
+        Assert.Contains(expected.Values, v => v.Ttl > 100_000);
+    }
+}
