@@ -31,6 +31,9 @@ public abstract partial class PortalPageTest : IAsyncLifetime
     /// <summary>Media files per demo environment: enough that a snapshot runs long enough to watch its progress.</summary>
     protected virtual int MediaFiles => 300;
 
+    /// <summary>The colour scheme the browser reports to the page (Portal follows it).</summary>
+    protected virtual ColorScheme BrowserColorScheme => ColorScheme.Light;
+
     protected static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
@@ -47,7 +50,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = LaunchArgs });
-        Context = await _browser.NewContextAsync(new() { BaseURL = App.BaseUri.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
+        Context = await _browser.NewContextAsync(new() { BaseURL = App.BaseUri.ToString(), ViewportSize = new() { Width = 1400, Height = 900 }, ColorScheme = BrowserColorScheme });
         Page = await Context.NewPageAsync();
         await SignInAsync();
     }
@@ -110,7 +113,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
     {
         var result = await (page ?? Page).RunAxe();
         var bad = result.Violations.Where(v => v.Impact is "serious" or "critical")
-            .Select(v => $"{v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")
+            .Select(v => $"{v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(6).Select(n => n.Html))}")
             .ToList();
         Assert.True(bad.Count == 0, $"Accessibility violations on {what}:\n{string.Join("\n", bad)}");
     }

@@ -19,6 +19,9 @@ public static class PortalTheme
         },
         PaletteDark = new PaletteDark
         {
+            // Light enough to read as text on the dark surfaces, so filled buttons take dark text.
+            Primary = "#b0a8ff",
+            PrimaryContrastText = "rgba(0,0,0,0.87)",
             Success = "#81c784",
             Info = "#64b5f6",
             Warning = "#ffb74d",

@@ -34,7 +34,7 @@ public partial class RestoreDialog
             { d => d.EnvironmentName, environmentName },
             { d => d.SnapshotId, snapshotId },
         };
-        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseButton = true };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseButton = true };
         var dialog = await dialogs.ShowAsync<RestoreDialog>("Restore snapshot", parameters, options);
         var result = await dialog.Result;
         return result is { Canceled: false, Data: Activity activity } ? activity : null;
