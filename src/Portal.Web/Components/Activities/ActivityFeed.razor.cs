@@ -155,28 +155,36 @@ public sealed partial class ActivityFeed
             return;
         }
 
-        var index = _items?.FindIndex(a => a.Id == update.ActivityId) ?? -1;
-        if (index < 0)
+        var shown = _items?.Find(a => a.Id == update.ActivityId);
+        if (shown is null)
         {
             return;
         }
 
         _live[update.ActivityId] = update;
-        if (update.State != _items![index].State)
+        if (update.State != shown.State)
         {
             // Started or finished: read the stored activity again for its times, result and reason.
-            await RefreshEntryAsync(index, update);
+            await RefreshEntryAsync(update);
         }
 
         StateHasChanged();
     }
 
-    private async Task RefreshEntryAsync(int index, ActivityUpdate update)
+    private async Task RefreshEntryAsync(ActivityUpdate update)
     {
         try
         {
             var actor = await Me.GetAsync();
-            _items![index] = await Feed.GetAsync(actor, ProjectId, update.ActivityId, CancellationToken.None);
+            var stored = await Feed.GetAsync(actor, ProjectId, update.ActivityId, CancellationToken.None);
+
+            // Other updates may have reloaded the list meanwhile: replace the entry wherever it is now.
+            var index = _items?.FindIndex(a => a.Id == stored.Id) ?? -1;
+            if (index >= 0)
+            {
+                _items![index] = stored;
+            }
+
             if (update.State == ActivityState.Complete)
             {
                 _live.Remove(update.ActivityId);
