@@ -44,6 +44,18 @@ public sealed class ActivityFeedTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task State_filter_from_the_url_shows_only_pending_activities()
+    {
+        await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        Navigation.NavigateTo($"projects/{ProjectId}/environments/develop-branch?state=pending");
+
+        var page = RenderPage("develop-branch");
+
+        var entry = Assert.Single(page.WaitForElements("li.portal-entry"));
+        Assert.Equal("pending", entry.GetAttribute("data-state"));
+    }
+
+    [Fact]
     public void Result_filter_from_the_url_shows_only_failures_with_their_reason()
     {
         Navigation.NavigateTo($"projects/{ProjectId}/environments/develop-branch?result=failure");

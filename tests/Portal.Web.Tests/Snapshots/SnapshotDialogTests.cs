@@ -67,6 +67,20 @@ public sealed class SnapshotDialogTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Copy_snapshot_id_puts_the_id_on_the_clipboard()
+    {
+        var (_, dialogs) = RenderProviders();
+        var snapshot = await AddSnapshotAsync("develop-branch", DateTimeOffset.UtcNow.AddHours(-1));
+        var view = await EnvironmentAsync("develop-branch");
+        _ = dialogs.InvokeAsync(() => SnapshotsDialog.ShowAsync(Service<MudBlazor.IDialogService>(), ProjectId, view));
+
+        dialogs.WaitForElement($"tr[data-snapshot='{snapshot.Id}'] button[aria-label='Copy snapshot ID']").Click();
+
+        var copy = JSInterop.VerifyInvoke("portal.copy");
+        Assert.Equal(snapshot.Id, copy.Arguments.Single());
+    }
+
+    [Fact]
     public async Task Restore_dialog_shows_the_restore_date_in_local_time_and_utc_and_what_is_replaced()
     {
         var (_, dialogs) = RenderProviders();
