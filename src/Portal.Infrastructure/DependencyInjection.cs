@@ -5,9 +5,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Core.Common;
+using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Snapshots;
 
 public static class DependencyInjection
 {
@@ -28,6 +30,21 @@ public static class DependencyInjection
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();
+
+        services.AddPortalEngine(configuration);
+        services.AddOptions<EngineOptions>().Configure<IOptions<PortalOptions>>((engine, portal) =>
+        {
+            if (string.IsNullOrWhiteSpace(engine.StorePath))
+            {
+                engine.StorePath = Path.Combine(portal.Value.ResolvedDataPath, "snapshots");
+            }
+        });
+        services.AddSingleton<EnvironmentLoader>();
+        services.AddSingleton<EnvironmentPause>();
+        services.AddSingleton<SnapshotCapture>();
+        services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
+        services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
+        services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();
 
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();
