@@ -51,6 +51,10 @@ public sealed class UserAccessService(
         return await access.ListAsync(projectId, cancellationToken);
     }
 
+    /// <summary>A known user, for the local (Development) sign-in; null when Portal has never seen them.</summary>
+    public Task<PortalUser?> FindUserAsync(string userId, CancellationToken cancellationToken) =>
+        access.FindUserAsync(userId, cancellationToken);
+
     /// <summary>Whether the actor may open the User access page (project admins only); false also when the project is hidden.</summary>
     public async Task<bool> CanManageAsync(Actor actor, string projectId, CancellationToken cancellationToken) =>
         (await projects.GetRolesAsync(actor.UserId, projectId, cancellationToken)).ProjectRole == ProjectRole.Admin;
