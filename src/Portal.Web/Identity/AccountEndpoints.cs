@@ -66,6 +66,11 @@ internal static class AccountEndpoints
                 return await SignInLocallyAsync(context, antiforgery, access, form["user"].ToString(), form["returnUrl"]);
             });
         }
+        else
+        {
+            // Say 404 for every method, rather than letting another endpoint's 405 hint that something lives here.
+            app.Map(LocalLoginPath + "/{**rest}", () => Results.NotFound()).AllowAnonymous();
+        }
 
         return app;
     }

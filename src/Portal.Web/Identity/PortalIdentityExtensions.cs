@@ -15,7 +15,7 @@ public sealed record PortalIdentityMode(string? RemoteScheme, bool LocalSignIn, 
 }
 
 /// <summary>Sign-in (Entra ID, generic OpenID Connect, or the Development local sign-in), the API's scheme, cookies, keys, headers.</summary>
-public static class IdentityServiceCollectionExtensions
+public static class PortalIdentityExtensions
 {
     public const string AzureAdSection = "AzureAd";
     private const string PolicyScheme = "Portal";
