@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Core.Access;
 using Portal.Core.Common;
 using Portal.Engine;
 using Portal.Infrastructure.Activities;
@@ -27,6 +28,7 @@ public static class DependencyInjection
         services.AddSingleton<IProjectRepository, ProjectRepository>();
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
         services.AddSingleton<IActivityRepository, ActivityRepository>();
+        services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();
