@@ -144,7 +144,8 @@ public static class PortalIdentityExtensions
             "frame-ancestors 'none'");
         app.Use((context, next) =>
         {
-            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            // Hex, not base64: "+" and "/" would be HTML-encoded in the nonce attribute and no longer match the header.
+            var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             context.Items[CspNonceKey] = nonce;
             var headers = context.Response.Headers;
             headers.ContentSecurityPolicy = policy.Replace("{0}", nonce, StringComparison.Ordinal);
