@@ -23,6 +23,7 @@ public static class DependencyInjection
         services.AddScoped<SnapshotService>();
         services.AddScoped<ActivityFeedService>();
         services.AddScoped<EnvironmentDirectory>();
+        services.AddScoped<UserAccessService>();
         return services;
     }
 }

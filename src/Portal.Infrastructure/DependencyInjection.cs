@@ -4,10 +4,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Core.Access;
 using Portal.Core.Common;
+using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Snapshots;
 
 public static class DependencyInjection
 {
@@ -25,9 +28,25 @@ public static class DependencyInjection
         services.AddSingleton<IProjectRepository, ProjectRepository>();
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
         services.AddSingleton<IActivityRepository, ActivityRepository>();
+        services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();
+
+        services.AddPortalEngine(configuration);
+        services.AddOptions<EngineOptions>().Configure<IOptions<PortalOptions>>((engine, portal) =>
+        {
+            if (string.IsNullOrWhiteSpace(engine.StorePath))
+            {
+                engine.StorePath = Path.Combine(portal.Value.ResolvedDataPath, "snapshots");
+            }
+        });
+        services.AddSingleton<EnvironmentLoader>();
+        services.AddSingleton<EnvironmentPause>();
+        services.AddSingleton<SnapshotCapture>();
+        services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
+        services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
+        services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();
 
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();

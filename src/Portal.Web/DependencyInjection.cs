@@ -1,10 +1,7 @@
 namespace Portal.Web;
 
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 using MudBlazor.Services;
-using Portal.Infrastructure;
 using Portal.Web.Api;
 using Portal.Web.Components;
 using Portal.Web.Identity;
@@ -23,15 +20,7 @@ public static class DependencyInjection
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentActor>();
 
-        var demo = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>()?.Demo ?? new DemoOptions();
-        var authentication = services.AddAuthentication(DemoAuthenticationHandler.SchemeName);
-
-        // The demo Admin exists only in Development; elsewhere real sign-in is required (see the Access issue).
-        if (environment.IsDevelopment() && demo.LocalUser)
-        {
-            authentication.AddScheme<AuthenticationSchemeOptions, DemoAuthenticationHandler>(DemoAuthenticationHandler.SchemeName, null);
-        }
-
+        services.AddPortalIdentity(configuration, environment);
         services.AddAuthorization();
         return services;
     }
@@ -44,12 +33,14 @@ public static class DependencyInjection
             app.UseHsts();
         }
 
+        app.UsePortalSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthChecks("/health");
+        app.MapPortalAccount();
         app.MapPortalApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -185,6 +185,36 @@ public sealed class MountSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task DeleteWaitsForARunningCaptureWhoseObjectsNoManifestReferencesYet()
+    {
+        await _ws.CaptureAsync("old", Media);
+        File.WriteAllBytes(Path.Combine(_media, "big.bin"), RandomBytes(300 * 1024, seed: 3));
+        using var inCapture = new SemaphoreSlim(0);
+        using var resume = new SemaphoreSlim(0);
+        var paused = 0;
+        var progress = new SyncProgress(p =>
+        {
+            if (p.BytesDone > 0 && Interlocked.Exchange(ref paused, 1) == 0)
+            {
+                inCapture.Release();
+                resume.Wait(TestContext.Current.CancellationToken);
+            }
+        });
+
+        var capture = _ws.Engine.CaptureAsync(new CaptureRequest("new", "env-1", [Media]), progress, Workspace.Token);
+        await inCapture.WaitAsync(Workspace.Token);
+        var delete = _ws.Engine.DeleteAsync("old", Workspace.Token);
+        await Task.Delay(300, Workspace.Token);
+        Assert.False(delete.IsCompleted, "garbage collection must wait for the capture");
+        resume.Release();
+        await capture;
+        await delete;
+
+        await _ws.Engine.VerifyAsync("new", Workspace.Token);
+        Assert.False(_ws.Engine.HasManifest("old"));
+    }
+
+    [Fact]
     public async Task CancelledCaptureWritesNoManifest()
     {
         using var cancel = new CancellationTokenSource();

@@ -63,6 +63,38 @@ public sealed class MySqlSnapshotTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RestoreAsAnotherEnvironmentsUserRecreatesViewsTriggersAndRoutines()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        await ExecuteAsync(db, """
+            CREATE TRIGGER orders_upper BEFORE INSERT ON orders FOR EACH ROW SET NEW.customer = UPPER(NEW.customer);
+            CREATE PROCEDURE order_count() SELECT COUNT(*) FROM orders;
+            """);
+        await _ws.CaptureAsync("s1", Spec(db));
+        var other = TestServers.UniqueName("portal_copy_");
+        _databases.Add(other);
+        // Like a Platform.sh environment's user: every privilege on its own database, nothing global (no SUPER).
+        var user = TestServers.UniqueName("app_");
+        await ExecuteAsync("", $"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'; GRANT ALL ON `{other}`.* TO '{user}'@'%';");
+        try
+        {
+            var asUser = new MySqlConnectionStringBuilder(_server) { Database = other, UserID = user, Password = "pw" };
+            await _ws.RestoreAsync("s1", new ServiceSpec("db", ServiceKind.MySql, asUser.ConnectionString));
+
+            Assert.Equal(await StateAsync(db), await StateAsync(other));
+            // The trigger and the procedure now run as the restoring user, who exists until the finally block.
+            await ExecuteAsync(other, "INSERT INTO orders (id, customer) VALUES (99999, 'lower'); CALL order_count();");
+            await using var connection = await OpenAsync(other);
+            Assert.Equal("LOWER|\n", Db.Rows(connection, "SELECT customer FROM orders WHERE id = 99999"));
+        }
+        finally
+        {
+            await ExecuteAsync("", $"DROP USER '{user}'@'%'");
+        }
+    }
+
+    [Fact]
     public async Task CorruptDumpIsRefusedBeforeTheDatabaseIsDropped()
     {
         var db = await NewDatabaseAsync();

@@ -92,7 +92,10 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         return index;
     }
 
-    /// <summary>Key → (DUMP payload, PTTL in ms), read pipelined so TTLs barely move while reading; equal payloads mean equal type, value and encoding.</summary>
+    /// <summary>
+    /// Key → (type and value in a canonical order, PTTL in ms). DUMP bytes are not compared: a restored set or hash
+    /// may lay its members out in another order and still be the same value.
+    /// </summary>
     private async Task<Dictionary<string, (string Value, long Ttl)>> StateAsync(int index)
     {
         var db = _redis!.GetDatabase(index);
@@ -102,15 +105,33 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
             keys.Add(key);
         }
 
-        var dumps = keys.Select(k => db.KeyDumpAsync(k)).ToList();
+        var values = keys.Select(k => CanonicalValueAsync(db, k)).ToList();
         var ttls = keys.Select(k => db.ExecuteAsync("PTTL", k)).ToList();
         var state = new Dictionary<string, (string, long)>();
         for (var i = 0; i < keys.Count; i++)
         {
-            state[Convert.ToHexString((byte[])keys[i]!)] = (Convert.ToHexString((await dumps[i])!), (long)await ttls[i]);
+            state[Convert.ToHexString((byte[])keys[i]!)] = (await values[i], (long)await ttls[i]);
         }
 
         return state;
+    }
+
+    private static async Task<string> CanonicalValueAsync(IDatabase db, RedisKey key)
+    {
+        static string Hex(RedisValue value) => Convert.ToHexString((byte[])value!);
+        static string Sorted(IEnumerable<string> items) => string.Join(",", items.Order(StringComparer.Ordinal));
+        var type = await db.KeyTypeAsync(key);
+        var value = type switch
+        {
+            RedisType.String => Hex(await db.StringGetAsync(key)),
+            RedisType.List => string.Join(",", (await db.ListRangeAsync(key)).Select(Hex)),
+            RedisType.Set => Sorted((await db.SetMembersAsync(key)).Select(Hex)),
+            RedisType.SortedSet => string.Join(",", (await db.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{Hex(e.Element)}={e.Score:R}")),
+            RedisType.Hash => Sorted((await db.HashGetAllAsync(key)).Select(e => $"{Hex(e.Name)}={Hex(e.Value)}")),
+            RedisType.Stream => string.Join(",", (await db.StreamRangeAsync(key)).Select(e => $"{e.Id}:{string.Join(";", e.Values.Select(v => $"{Hex(v.Name)}={Hex(v.Value)}"))}")),
+            _ => Convert.ToHexString((await db.KeyDumpAsync(key))!),
+        };
+        return $"{type}:{value}";
     }
 
     private static string Describe(Dictionary<string, (string Value, long Ttl)> state) =>

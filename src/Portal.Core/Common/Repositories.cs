@@ -47,5 +47,6 @@ public interface IActivityRepository
 /// <summary>The durable queue: an activity is persisted pending before anything runs, then the worker is woken.</summary>
 public interface IActivityQueue
 {
-    Task EnqueueAsync(Activity activity, CancellationToken cancellationToken);
+    /// <summary>Persists the activity, and the snapshot it will create (status creating) in the same transaction.</summary>
+    Task EnqueueAsync(Activity activity, Snapshot? creates, CancellationToken cancellationToken);
 }

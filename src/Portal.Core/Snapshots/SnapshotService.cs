@@ -19,6 +19,7 @@ public sealed class SnapshotService(
         var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
         AccessGuard.Enforce(SnapshotRules.CheckCanSnapshot(environment, roles));
 
+        var now = time.GetUtcNow();
         var activity = new Activity
         {
             Id = PortalIds.New(),
@@ -26,13 +27,27 @@ public sealed class SnapshotService(
             EnvironmentId = environment.Id,
             EnvironmentName = environment.Name,
             Type = ActivityTypes.Snapshot,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
             SnapshotId = PortalIds.New(),
             Payload = new SnapshotPayload { Live = live }.ToJson(),
             Text = $"{actor.DisplayName} created a {(live ? "live " : "")}snapshot of {environment.Name}",
             InitiatedBy = actor.UserId,
         };
-        await queue.EnqueueAsync(activity, cancellationToken);
+
+        // Listed as "being created" from now on; the worker sets its real capture time and expiry when it runs.
+        var snapshot = new Snapshot
+        {
+            Id = activity.SnapshotId,
+            ProjectId = projectId,
+            EnvironmentId = environment.Id,
+            EnvironmentName = environment.Name,
+            Safe = !live,
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(options.Value.RetentionDays),
+            CreatedBy = actor.UserId,
+            ActivityId = activity.Id,
+        };
+        await queue.EnqueueAsync(activity, snapshot, cancellationToken);
         return activity;
     }
 
@@ -66,7 +81,7 @@ public sealed class SnapshotService(
                 : $"{actor.DisplayName} restored snapshot {snapshotId} of {sourceName} to {target.Name}",
             InitiatedBy = actor.UserId,
         };
-        await queue.EnqueueAsync(activity, cancellationToken);
+        await queue.EnqueueAsync(activity, null, cancellationToken);
         return activity;
     }
 
@@ -98,7 +113,7 @@ public sealed class SnapshotService(
             Text = $"{actor.DisplayName} deleted snapshot {snapshot.Id} of {environment.Name}",
             InitiatedBy = actor.UserId,
         };
-        await queue.EnqueueAsync(activity, cancellationToken);
+        await queue.EnqueueAsync(activity, null, cancellationToken);
         return activity;
     }
 

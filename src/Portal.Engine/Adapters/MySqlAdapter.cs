@@ -67,7 +67,13 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         await client.RunAsync(
             arguments,
             Environment(server),
-            (stdin, token) => Task.Run(() => context.CopyChunks(entry.Chunks!, entry.Name, stdin), token),
+            (stdin, token) => Task.Run(
+                () =>
+                {
+                    using var filtered = new DefinerFilter(stdin);
+                    context.CopyChunks(entry.Chunks!, entry.Name, filtered);
+                },
+                token),
             output: null,
             context.CancellationToken);
     }

@@ -16,8 +16,9 @@ internal sealed class ActivityRepository(IDbContextFactory<PortalDbContext> cont
         }
         else
         {
-            var environmentId = await EnvironmentIdAsync(db, query.ProjectId, query.EnvironmentName, cancellationToken);
-            activities = activities.Where(a => a.EnvironmentId == environmentId);
+            // The environment id comes from a subquery, so a feed page is one round trip (see docs/benchmarks.md).
+            var environmentId = EnvironmentId(db, query.ProjectId, query.EnvironmentName);
+            activities = activities.Where(a => a.EnvironmentId == environmentId.FirstOrDefault());
         }
 
         if (query.Types.Count == 1)
@@ -72,8 +73,8 @@ internal sealed class ActivityRepository(IDbContextFactory<PortalDbContext> cont
         var activities = db.Activities.AsNoTracking().Where(a => a.ProjectId == projectId);
         if (environmentName is not null)
         {
-            var environmentId = await EnvironmentIdAsync(db, projectId, environmentName, cancellationToken);
-            activities = activities.Where(a => a.EnvironmentId == environmentId);
+            var environmentId = EnvironmentId(db, projectId, environmentName);
+            activities = activities.Where(a => a.EnvironmentId == environmentId.FirstOrDefault());
         }
 
         return await activities.Select(a => a.Type).Distinct().OrderBy(t => t).ToListAsync(cancellationToken);
@@ -87,8 +88,6 @@ internal sealed class ActivityRepository(IDbContextFactory<PortalDbContext> cont
     }
 
     // Filtering by id, not name, keeps every feed query on the environment-first indexes.
-    private static Task<Guid> EnvironmentIdAsync(PortalDbContext db, string projectId, string environmentName, CancellationToken cancellationToken) =>
-        db.Environments.AsNoTracking()
-            .Where(e => e.ProjectId == projectId && e.Name == environmentName)
-            .Select(e => e.Id).FirstOrDefaultAsync(cancellationToken);
+    private static IQueryable<Guid> EnvironmentId(PortalDbContext db, string projectId, string environmentName) =>
+        db.Environments.Where(e => e.ProjectId == projectId && e.Name == environmentName).Select(e => e.Id);
 }

@@ -1,5 +1,6 @@
 namespace Portal.Infrastructure.Persistence;
 
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Access;
 using Portal.Core.Activities;
@@ -8,7 +9,7 @@ using Portal.Core.Projects;
 using Portal.Core.Snapshots;
 
 /// <summary>The provider-neutral model; each provider subclass owns its migrations (see docs/adr/0001).</summary>
-public abstract class PortalDbContext(DbContextOptions options) : DbContext(options)
+public abstract class PortalDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ProjectEnvironment> Environments => Set<ProjectEnvironment>();
@@ -18,6 +19,9 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<PortalUser> Users => Set<PortalUser>();
     public DbSet<ProjectAccess> ProjectAccess => Set<ProjectAccess>();
     public DbSet<EnvironmentTypeAccess> EnvironmentTypeAccess => Set<EnvironmentTypeAccess>();
+
+    /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);

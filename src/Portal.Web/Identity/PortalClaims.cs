@@ -4,9 +4,14 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
 using Portal.Core.Common;
 
-/// <summary>Turns whoever signed in (demo user, Entra ID, OpenID Connect) into the application layer's actor.</summary>
+/// <summary>Turns whoever signed in (local demo sign-in, Entra ID, OpenID Connect) into the application layer's actor.</summary>
 public static class PortalClaims
 {
+    /// <summary>Portal's own user id, added at sign-in whatever the provider calls it (oid, sub…).</summary>
+    public const string UserId = "portal_user_id";
+
+    public const string Name = "name";
+
     public static Actor? ToActor(ClaimsPrincipal principal)
     {
         if (principal.Identity?.IsAuthenticated != true)
@@ -14,8 +19,8 @@ public static class PortalClaims
             return null;
         }
 
-        var id = principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? principal.FindFirstValue("oid") ?? principal.FindFirstValue("sub");
-        var name = principal.FindFirstValue("name") ?? principal.Identity.Name ?? id;
+        var id = principal.FindFirstValue(UserId);
+        var name = principal.FindFirstValue(Name) ?? principal.Identity.Name ?? id;
         return id is null ? null : new Actor(id, name ?? id);
     }
 }

@@ -177,18 +177,24 @@ public sealed class SnapshotDialogTests : PortalComponentTest
         stored.CompletionPercent = 100;
         stored.StartedAt = activity.CreatedAt;
         stored.CompletedAt = activity.CreatedAt.AddSeconds(20);
-        db.Snapshots.Add(new Snapshot
+        var snapshot = db.Snapshots.SingleOrDefault(s => s.Id == activity.SnapshotId);
+        if (snapshot is null)
         {
-            Id = activity.SnapshotId!,
-            ProjectId = ProjectId,
-            EnvironmentId = activity.EnvironmentId,
-            EnvironmentName = activity.EnvironmentName,
-            Status = SnapshotStatus.Created,
-            CreatedAt = activity.CreatedAt,
-            ExpiresAt = activity.CreatedAt.AddDays(7),
-            CreatedBy = DemoSeeder.AdminUserId,
-            ActivityId = activity.Id,
-        });
+            snapshot = new Snapshot
+            {
+                Id = activity.SnapshotId!,
+                ProjectId = ProjectId,
+                EnvironmentId = activity.EnvironmentId,
+                EnvironmentName = activity.EnvironmentName,
+                CreatedAt = activity.CreatedAt,
+                CreatedBy = DemoSeeder.AdminUserId,
+                ActivityId = activity.Id,
+            };
+            db.Snapshots.Add(snapshot);
+        }
+
+        snapshot.Status = SnapshotStatus.Created;
+        snapshot.ExpiresAt = activity.CreatedAt.AddDays(7);
         await db.SaveChangesAsync(Cancel);
     }
 }

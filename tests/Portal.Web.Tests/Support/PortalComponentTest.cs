@@ -50,8 +50,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     protected void SignInAs(string userId, string name)
     {
         _authorization.SetAuthorized(name);
-        // NameIdentifier is read by today's PortalClaims; "portal_user_id" is the claim the Access work's sign-in adds.
-        _authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId), new Claim("portal_user_id", userId), new Claim("name", name));
+        _authorization.SetClaims(new Claim(PortalClaims.UserId, userId), new Claim(PortalClaims.Name, name));
     }
 
     protected T Service<T>() where T : notnull => Services.GetRequiredService<T>();

@@ -1,0 +1,127 @@
+namespace Portal.Infrastructure.Snapshots;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+using Portal.Engine;
+using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Persistence;
+using CoreServiceKind = Portal.Core.Environments.ServiceKind;
+using EngineServiceKind = Portal.Engine.ServiceKind;
+
+/// <summary>
+/// Takes one snapshot of an environment through the engine and records it; shared by "create snapshot"
+/// and the safety snapshot a restore takes first. A snapshot is Created only once its manifest is committed and verified.
+/// </summary>
+internal sealed class SnapshotCapture(
+    IDbContextFactory<PortalDbContext> contexts,
+    ISnapshotEngine engine,
+    TimeProvider time,
+    IOptions<SnapshotOptions> options)
+{
+    public async Task<Snapshot> CaptureAsync(
+        ProjectEnvironment environment, string snapshotId, Activity activity, bool safe, bool isSafetySnapshot,
+        ActivityRun run, double fromPercent, double toPercent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var snapshot = new Snapshot
+        {
+            Id = snapshotId,
+            ProjectId = environment.ProjectId,
+            EnvironmentId = environment.Id,
+            EnvironmentName = environment.Name,
+            Safe = safe,
+            IsSafetySnapshot = isSafetySnapshot,
+            CreatedAt = now,
+            ExpiresAt = now.AddDays(options.Value.RetentionDays),
+            CreatedBy = activity.InitiatedBy,
+            ActivityId = activity.Id,
+        };
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            // A requested snapshot was recorded when it was queued; a safety snapshot is new here.
+            if (await db.Snapshots.AnyAsync(s => s.Id == snapshotId, cancellationToken))
+            {
+                db.Snapshots.Update(snapshot);
+            }
+            else
+            {
+                db.Snapshots.Add(snapshot);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        run.Log($"{(isSafetySnapshot ? "safety snapshot" : "snapshot")} {snapshotId}: capturing {string.Join(", ", environment.Services.Select(s => s.Name))}");
+        try
+        {
+            var captureEnd = fromPercent + ((toPercent - fromPercent) * 0.85);
+            var result = await engine.CaptureAsync(
+                new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment)),
+                new EngineProgressAdapter(run.Phase(fromPercent, captureEnd)),
+                cancellationToken);
+            run.Log($"captured {Bytes(result.SizeOfDatabases)} of databases and {Bytes(result.SizeOfVolumes)} of files, {Bytes(result.SizeStored)} newly stored, in {result.Elapsed.TotalSeconds:0.0} s");
+            run.Report(captureEnd, "verifying");
+            await engine.VerifyAsync(snapshotId, cancellationToken);
+            run.Log($"snapshot {snapshotId} verified");
+
+            snapshot.Status = SnapshotStatus.Created;
+            snapshot.CompletedAt = time.GetUtcNow();
+            snapshot.SizeOfDatabases = result.SizeOfDatabases;
+            snapshot.SizeOfVolumes = result.SizeOfVolumes;
+            snapshot.SizeStored = result.SizeStored;
+            await SaveAsync(snapshot);
+            run.Report(toPercent);
+            return snapshot;
+        }
+        catch (Exception ex)
+        {
+            snapshot.Status = SnapshotStatus.Failed;
+            snapshot.FailureReason = cancellationToken.IsCancellationRequested ? ActivityWorker.InterruptedReason : ex.Message;
+            await SaveAsync(snapshot);
+            if (ex is SnapshotEngineException)
+            {
+                throw new ActivityFailedException(ex.Message);
+            }
+
+            throw;
+        }
+    }
+
+    public static IReadOnlyList<ServiceSpec> ToSpecs(ProjectEnvironment environment) =>
+        [.. environment.Services.Select(s => new ServiceSpec(s.Name, ToEngine(s.Kind), s.Location))];
+
+    public static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MB",
+        >= 1L << 10 => $"{bytes / 1024.0:0.0} KB",
+        _ => $"{bytes} B",
+    };
+
+    private static EngineServiceKind ToEngine(CoreServiceKind kind) => kind switch
+    {
+        CoreServiceKind.Mount => EngineServiceKind.Mount,
+        CoreServiceKind.Sqlite => EngineServiceKind.Sqlite,
+        CoreServiceKind.MySql => EngineServiceKind.MySql,
+        CoreServiceKind.PostgreSql => EngineServiceKind.PostgreSql,
+        CoreServiceKind.Redis => EngineServiceKind.Redis,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown service kind"),
+    };
+
+    // The outcome is recorded even when Portal is stopping, so a snapshot is never left "creating".
+    private async Task SaveAsync(Snapshot snapshot)
+    {
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        db.Snapshots.Update(snapshot);
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+}
+
+/// <summary>Bridges the engine's byte progress to the activity's percent.</summary>
+internal sealed class EngineProgressAdapter(IProgress<(long Done, long Total, string? Message)> inner) : IProgress<EngineProgress>
+{
+    public void Report(EngineProgress value) => inner.Report((value.BytesDone, value.BytesTotal, value.Message));
+}

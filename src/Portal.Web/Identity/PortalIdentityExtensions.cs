@@ -1,0 +1,180 @@
+namespace Portal.Web.Identity;
+
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Identity.Web;
+using Portal.Infrastructure.Persistence;
+
+/// <summary>Which sign-in this instance uses, decided once from configuration at start-up.</summary>
+public sealed record PortalIdentityMode(string? RemoteScheme, bool LocalSignIn, string? ProviderOrigin)
+{
+    public string ChallengeScheme => RemoteScheme ?? CookieAuthenticationDefaults.AuthenticationScheme;
+}
+
+/// <summary>Sign-in (Entra ID, generic OpenID Connect, or the Development local sign-in), the API's scheme, cookies, keys, headers.</summary>
+public static class PortalIdentityExtensions
+{
+    public const string AzureAdSection = "AzureAd";
+    private const string PolicyScheme = "Portal";
+    private const string CspNonceKey = "portal-csp-nonce";
+
+    public const string NoProviderMessage =
+        "Portal needs an identity provider outside Development. Add either an 'AzureAd' section for Microsoft Entra ID " +
+        "(AzureAd:Instance, AzureAd:TenantId, AzureAd:ClientId, AzureAd:ClientSecret or AzureAd:ClientCredentials, AzureAd:CallbackPath) " +
+        "or an 'Oidc' section for another OpenID Connect provider (Oidc:Authority, Oidc:ClientId, Oidc:ClientSecret, Oidc:CallbackPath, Oidc:RoleClaim), " +
+        "and map its roles or groups to Portal roles in 'Access:RoleMappings'. " +
+        "The local sign-in with demo users exists only when ASPNETCORE_ENVIRONMENT is Development.";
+
+    public static IServiceCollection AddPortalIdentity(this IServiceCollection services, IConfiguration configuration, IWebHostEnvironment environment)
+    {
+        var access = configuration.GetSection(AccessOptions.Section).Get<AccessOptions>() ?? new AccessOptions();
+        var problems = access.RoleMappings.Select(m => m.Problem()).OfType<string>().ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"Access:RoleMappings is invalid: {string.Join("; ", problems)}.");
+        }
+
+        services.Configure<AccessOptions>(configuration.GetSection(AccessOptions.Section));
+        var azureAd = configuration.GetSection(AzureAdSection);
+        var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+        var mode = !string.IsNullOrWhiteSpace(azureAd["ClientId"])
+            ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(azureAd["Instance"] ?? "https://login.microsoftonline.com/"))
+            : oidc.IsConfigured
+                ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority))
+                : environment.IsDevelopment()
+                    ? new PortalIdentityMode(null, true, null)
+                    : throw new InvalidOperationException(NoProviderMessage);
+        services.AddSingleton(mode);
+
+        var authentication = services.AddAuthentication(o =>
+        {
+            // Pages use the session cookie (and the provider to sign in); /api answers 401/403 as JSON instead of redirecting.
+            o.DefaultScheme = PolicyScheme;
+            o.DefaultSignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            o.DefaultSignOutScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+        });
+        authentication.AddPolicyScheme(PolicyScheme, "Portal", o => o.ForwardDefaultSelector = context =>
+            context.Request.Path.StartsWithSegments("/api") ? ApiAuthenticationHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme);
+        authentication.AddScheme<AuthenticationSchemeOptions, ApiAuthenticationHandler>(ApiAuthenticationHandler.SchemeName, null);
+
+        if (!string.IsNullOrWhiteSpace(azureAd["ClientId"]))
+        {
+            authentication.AddMicrosoftIdentityWebApp(azureAd);
+            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, o => SignInRoleSync.Attach(o,
+                ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
+                [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]));
+        }
+        else if (oidc.IsConfigured)
+        {
+            authentication.AddCookie().AddOpenIdConnect(o =>
+            {
+                o.Authority = oidc.Authority;
+                o.ClientId = oidc.ClientId;
+                o.ClientSecret = oidc.ClientSecret;
+                o.CallbackPath = oidc.CallbackPath;
+                o.SignedOutCallbackPath = oidc.SignedOutCallbackPath;
+                o.RequireHttpsMetadata = oidc.RequireHttpsMetadata;
+                o.ResponseType = "code";
+                o.UsePkce = true;
+                o.MapInboundClaims = false;
+                o.GetClaimsFromUserInfoEndpoint = true;
+                o.SaveTokens = false;
+                o.Scope.Clear();
+                foreach (var scope in oidc.Scopes)
+                {
+                    o.Scope.Add(scope);
+                }
+
+                o.TokenValidationParameters.NameClaimType = oidc.NameClaim;
+                o.TokenValidationParameters.RoleClaimType = oidc.RoleClaim;
+                SignInRoleSync.Attach(o, [oidc.UserIdClaim], [.. RoleClaimsOrDefault(access, [oidc.RoleClaim])]);
+            });
+        }
+        else
+        {
+            authentication.AddCookie();
+        }
+
+        services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+        {
+            o.Cookie.Name = "__Portal";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = SecurePolicy(environment);
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.LoginPath = AccountEndpoints.LocalLoginPath;
+            o.ReturnUrlParameter = "returnUrl";
+            if (mode.RemoteScheme is { } remote)
+            {
+                o.ForwardChallenge = remote;
+            }
+        });
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "__Portal-Antiforgery";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = SecurePolicy(environment);
+        });
+        services.AddDataProtection().SetApplicationName("Portal").PersistKeysToPortalDatabase();
+        return services;
+    }
+
+    /// <summary>Security headers on every response; call early so error pages carry them too.</summary>
+    public static WebApplication UsePortalSecurityHeaders(this WebApplication app)
+    {
+        var mode = app.Services.GetRequiredService<PortalIdentityMode>();
+        var formAction = mode.ProviderOrigin is { } origin ? $"'self' {origin}" : "'self'";
+
+        // Blazor Server needs its websocket (connect-src ws/wss), MudBlazor inline styles; no inline or remote scripts.
+        var policy = string.Join("; ",
+            "default-src 'self'",
+            "script-src 'self' 'nonce-{0}'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self' ws: wss:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            $"form-action {formAction}",
+            "frame-ancestors 'none'");
+        app.Use((context, next) =>
+        {
+            // Hex, not base64: "+" and "/" would be HTML-encoded in the nonce attribute and no longer match the header.
+            var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+            context.Items[CspNonceKey] = nonce;
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = policy.Replace("{0}", nonce, StringComparison.Ordinal);
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            headers["Cross-Origin-Opener-Policy"] = "same-origin";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
+            return next(context);
+        });
+        return app;
+    }
+
+    /// <summary>This response's CSP nonce, for the few inline scripts Blazor renders (the import map).</summary>
+    public static string? CspNonce(HttpContext context) => context.Items[CspNonceKey] as string;
+
+    public static WebApplication MapPortalAccount(this WebApplication app)
+    {
+        app.MapPortalAccount(app.Services.GetRequiredService<PortalIdentityMode>());
+        return app;
+    }
+
+    // Development may run on plain http://localhost; everywhere else cookies only travel over HTTPS.
+    private static CookieSecurePolicy SecurePolicy(IWebHostEnvironment environment) =>
+        environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+
+    private static List<string> RoleClaimsOrDefault(AccessOptions access, List<string> defaults) =>
+        access.RoleClaims.Count > 0 ? access.RoleClaims : defaults;
+
+    private static string? Origin(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : null;
+}

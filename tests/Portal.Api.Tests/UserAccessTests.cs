@@ -1,0 +1,154 @@
+namespace Portal.Api.Tests;
+
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Access;
+using Portal.Core.Activities;
+using Portal.Core.Common;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+using Portal.Infrastructure.Demo;
+
+/// <summary>The User access page's service: project admins only, every change in the feed, and the change takes effect at once.</summary>
+public sealed class UserAccessTests : IAsyncLifetime
+{
+    private static readonly Actor Alice = new(DemoSeeder.AdminUserId, "Alice");
+    private static readonly Actor Bob = new(DemoSeeder.ContributorUserId, "Bob");
+    private static readonly Actor Carol = new(DemoSeeder.ViewerUserId, "Carol");
+
+    private readonly PortalFactory _factory = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        _ = _factory.Server;
+        await _factory.SeedMatrixUsersAsync(TestContext.Current.CancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    private async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> run)
+    {
+        await using var scope = _factory.Services.CreateAsyncScope();
+        return await run(scope.ServiceProvider);
+    }
+
+    [Fact]
+    public async Task A_project_admin_grants_Admin_on_development_the_feed_records_it_and_the_user_can_then_snapshot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
+            s.GetRequiredService<SnapshotService>().CreateAsync(Bob, DemoSeeder.ProjectId, "develop-branch", false, ct)));
+        Assert.Equal(RefusalCode.MissingRole, before.Code);
+
+        var activity = await InScopeAsync(s => s.GetRequiredService<UserAccessService>()
+            .SetEnvironmentRoleAsync(Alice, DemoSeeder.ProjectId, Bob.UserId, EnvironmentType.Development, EnvironmentRole.Admin, ct));
+
+        Assert.NotNull(activity);
+        Assert.Equal(ActivityTypes.AccessChange, activity.Type);
+        Assert.Equal((ActivityState.Complete, ActivityResult.Success), (activity.State, activity.Result));
+        Assert.Equal("master", activity.EnvironmentName);
+        Assert.Equal("Alice changed Bob's role on development environments from contributor to admin", activity.Text);
+        Assert.Equal(Alice.UserId, activity.InitiatedBy);
+
+        var feed = await InScopeAsync(s => s.GetRequiredService<ActivityFeedService>().ListAsync(Carol,
+            new ActivityQuery { ProjectId = DemoSeeder.ProjectId, EnvironmentName = "master", Types = [ActivityTypes.AccessChange] }, ct));
+        Assert.Equal(activity.Id, Assert.Single(feed.Items).Id);
+
+        var created = await InScopeAsync(s => s.GetRequiredService<SnapshotService>().CreateAsync(Bob, DemoSeeder.ProjectId, "develop-branch", false, ct));
+        Assert.Equal("Bob created a snapshot of develop-branch", created.Text);
+
+        var list = await InScopeAsync(s => s.GetRequiredService<UserAccessService>().ListAsync(Alice, DemoSeeder.ProjectId, ct));
+        Assert.Equal(EnvironmentRole.Admin, list.Single(u => u.UserId == Bob.UserId).TypeRoles[EnvironmentType.Development]);
+        Assert.Contains(list, u => u.UserId == PortalFactory.NoRoleId && u.ProjectRole is null && u.TypeRoles.Count == 0);
+    }
+
+    [Fact]
+    public async Task Setting_the_same_role_again_records_nothing_and_removing_a_role_is_recorded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var same = await InScopeAsync(s => s.GetRequiredService<UserAccessService>()
+            .SetEnvironmentRoleAsync(Alice, DemoSeeder.ProjectId, Bob.UserId, EnvironmentType.Staging, EnvironmentRole.Contributor, ct));
+        Assert.Null(same);
+
+        var removed = await InScopeAsync(s => s.GetRequiredService<UserAccessService>()
+            .SetProjectRoleAsync(Alice, DemoSeeder.ProjectId, Carol.UserId, null, ct));
+        Assert.Equal("Alice removed Carol's viewer role on the project", removed!.Text);
+
+        // Carol now has no role at all: the project is hidden from her.
+        var hidden = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
+            s.GetRequiredService<EnvironmentDirectory>().GetTreeAsync(Carol, DemoSeeder.ProjectId, ct)));
+        Assert.Equal(RefusalCode.ProjectNotFound, hidden.Code);
+    }
+
+    [Theory]
+    [InlineData(DemoSeeder.ContributorUserId, RefusalCode.MissingRole)]
+    [InlineData(DemoSeeder.ViewerUserId, RefusalCode.MissingRole)]
+    [InlineData(PortalFactory.EnvironmentAdminId, RefusalCode.MissingRole)]
+    [InlineData(PortalFactory.NoRoleId, RefusalCode.ProjectNotFound)]
+    public async Task Only_project_admins_see_or_change_user_access(string userId, RefusalCode expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var actor = new Actor(userId, userId);
+        var list = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
+            s.GetRequiredService<UserAccessService>().ListAsync(actor, DemoSeeder.ProjectId, ct)));
+        var change = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
+            s.GetRequiredService<UserAccessService>().SetEnvironmentRoleAsync(actor, DemoSeeder.ProjectId, userId, EnvironmentType.Production, EnvironmentRole.Admin, ct)));
+
+        Assert.Equal(expected, list.Code);
+        Assert.Equal(expected, change.Code);
+        if (expected == RefusalCode.MissingRole)
+        {
+            Assert.StartsWith("You need the Admin role on the project to change user access", change.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_cannot_remove_their_own_project_admin_role()
+    {
+        var refused = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s => s.GetRequiredService<UserAccessService>()
+            .SetProjectRoleAsync(Alice, DemoSeeder.ProjectId, Alice.UserId, ProjectRole.Viewer, TestContext.Current.CancellationToken)));
+        Assert.Equal(RefusalCode.InvalidInput, refused.Code);
+    }
+
+    [Fact]
+    public async Task With_RevokeUnmappedRoles_a_sign_in_removes_roles_the_provider_no_longer_grants()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var frank = new ExternalIdentity("oid-frank", "Frank", null);
+        await InScopeAsync(async s =>
+        {
+            await s.GetRequiredService<UserAccessService>().ApplySignInAsync(frank,
+                [new RoleGrant(DemoSeeder.ProjectId, null, EnvironmentType.Development, EnvironmentRole.Admin),
+                 new RoleGrant(DemoSeeder.ProjectId, null, EnvironmentType.Development, EnvironmentRole.Viewer),
+                 new RoleGrant("no-such-project", ProjectRole.Admin, null, null)],
+                replaceMappedProjects: true, [DemoSeeder.ProjectId, "no-such-project"], ct);
+            return 0;
+        });
+        var roles = await InScopeAsync(s => s.GetRequiredService<IProjectRepository>().GetRolesAsync("oid-frank", DemoSeeder.ProjectId, ct));
+        Assert.Equal(EnvironmentRole.Admin, roles.RoleOn(EnvironmentType.Development));
+
+        await InScopeAsync(async s =>
+        {
+            await s.GetRequiredService<UserAccessService>().ApplySignInAsync(frank, [], replaceMappedProjects: true, [DemoSeeder.ProjectId], ct);
+            return 0;
+        });
+        Assert.False((await InScopeAsync(s => s.GetRequiredService<IProjectRepository>().GetRolesAsync("oid-frank", DemoSeeder.ProjectId, ct))).HasAnyRole);
+    }
+
+    [Fact]
+    public async Task The_page_lists_users_for_a_project_admin_and_shows_nothing_of_the_project_to_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var alice = await _factory.SignedInClientAsync(DemoSeeder.AdminUserId, ct);
+        var page = await alice.GetStringAsync($"/projects/{DemoSeeder.ProjectId}/access", ct);
+        Assert.Contains("Development environments", page, StringComparison.Ordinal);
+        Assert.Contains("bob@example.com", page, StringComparison.Ordinal);
+
+        using var dave = await _factory.SignedInClientAsync(PortalFactory.NoRoleId, ct);
+        using var response = await dave.GetAsync($"/projects/{DemoSeeder.ProjectId}/access", ct);
+        var hidden = await response.Content.ReadAsStringAsync(ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"Project &#x27;{DemoSeeder.ProjectId}&#x27; was not found.", hidden, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob@example.com", hidden, StringComparison.Ordinal);
+    }
+}

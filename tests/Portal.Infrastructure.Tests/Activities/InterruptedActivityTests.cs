@@ -1,0 +1,106 @@
+namespace Portal.Infrastructure.Tests.Activities;
+
+using System.Diagnostics;
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+using Portal.Engine;
+using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Tests.Support;
+using Activity = Portal.Core.Activities.Activity;
+
+/// <summary>A real Portal process is killed (SIGKILL) in the middle of a snapshot; the next start must say what happened.</summary>
+public sealed class InterruptedActivityTests
+{
+    private const string Project = "demo-shop";
+
+    [Fact]
+    public async Task AKilledWorkerLeavesItsActivityFailedAsInterruptedWithNoRestorableSnapshotAndThePendingOnesStillRun()
+    {
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 5);
+        var ct = TestContext.Current.CancellationToken;
+
+        // Enough incompressible data that the capture takes seconds, so the kill lands mid-way.
+        var bulk = Path.Combine(host.DemoRoot("develop-branch"), "pub", "media", "bulk");
+        Directory.CreateDirectory(bulk);
+        var random = new Random(7);
+        var buffer = new byte[1 << 20];
+        for (var i = 0; i < 300; i++)
+        {
+            random.NextBytes(buffer);
+            await File.WriteAllBytesAsync(Path.Combine(bulk, $"photo-{i:D3}.jpg"), buffer, ct);
+        }
+
+        var killed = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
+        var waiting = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", true, ct));
+
+        using (var portal = StartPortalProcess(host.DataPath))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            Activity current;
+            do
+            {
+                await Task.Delay(50, ct);
+                current = await host.ReadActivityAsync(killed.Id);
+                if (portal.HasExited)
+                {
+                    Assert.Fail("Portal exited on its own: " + await portal.StandardError.ReadToEndAsync(ct));
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "Portal never started the snapshot");
+            }
+            while (current.State != ActivityState.InProgress || current.CompletionPercent < 1);
+
+            portal.Kill(entireProcessTree: true);
+            await portal.WaitForExitAsync(ct);
+        }
+
+        var atKill = await host.ReadActivityAsync(killed.Id);
+        Assert.True(atKill.State == ActivityState.InProgress, "the snapshot finished before the kill; the test data is too small to prove anything");
+
+        await host.StartWorkerAsync();
+        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(waiting.Id)).Result);
+
+        var interrupted = await host.ReadActivityAsync(killed.Id);
+        Assert.Equal((ActivityState.Complete, ActivityResult.Failure), (interrupted.State, interrupted.Result));
+        Assert.Equal(ActivityWorker.InterruptedReason, interrupted.Reason);
+        Assert.Equal("interrupted: Portal stopped while this was running", interrupted.Reason);
+
+        var snapshots = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, "develop-branch", ct));
+        var half = Assert.Single(snapshots, s => s.Snapshot.Id == killed.SnapshotId);
+        Assert.Equal(SnapshotStatus.Failed, half.Snapshot.Status);
+        Assert.False(half.Restorable);
+        Assert.False(host.Get<ISnapshotEngine>().HasManifest(killed.SnapshotId!));
+        Assert.True(Assert.Single(snapshots, s => s.Snapshot.Id == waiting.SnapshotId).Restorable);
+
+        var environment = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, Project, "develop-branch", ct));
+        Assert.Equal(EnvironmentStatus.Active, environment.Environment.Status);
+    }
+
+    private static Process StartPortalProcess(string dataPath)
+    {
+        var testOutput = AppContext.BaseDirectory;
+        var configuration = new DirectoryInfo(testOutput).Parent!.Name;
+        var repository = Path.GetFullPath(Path.Combine(testOutput, "..", "..", "..", "..", ".."));
+        var web = Path.Combine(repository, "src", "Portal.Web");
+        var dll = Path.Combine(web, "bin", configuration, "net10.0", "Portal.Web.dll");
+        Assert.True(File.Exists(dll), $"Portal.Web is not built at {dll}");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = web,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { dll, "--urls", "http://127.0.0.1:0", "--Portal:DataPath", dataPath, "--Activities:PollMilliseconds", "100", "--Activities:ProgressFlushMilliseconds", "100" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        return process;
+    }
+}

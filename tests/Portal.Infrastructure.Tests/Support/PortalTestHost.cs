@@ -1,0 +1,153 @@
+namespace Portal.Infrastructure.Tests.Support;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portal.Core;
+using Portal.Core.Activities;
+using Portal.Core.Common;
+using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Persistence;
+
+/// <summary>
+/// The real application layer, infrastructure and engine over a temp data folder, as Portal.Web wires them,
+/// with the demo seeded. The worker starts only when a test asks, so a test can line work up first.
+/// </summary>
+public sealed class PortalTestHost : IAsyncDisposable
+{
+    public static readonly Actor Alice = new(DemoSeeder.AdminUserId, "Alice");
+    public static readonly Actor Bob = new(DemoSeeder.ContributorUserId, "Bob");
+    public static readonly Actor Carol = new(DemoSeeder.ViewerUserId, "Carol");
+
+    private readonly ServiceProvider _services;
+    private readonly bool _ownsDataPath;
+    private ActivityWorker? _worker;
+
+    private PortalTestHost(ServiceProvider services, string dataPath, bool ownsDataPath)
+    {
+        _services = services;
+        DataPath = dataPath;
+        _ownsDataPath = ownsDataPath;
+    }
+
+    public string DataPath { get; }
+
+    public IServiceProvider Services => _services;
+
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
+    public string DemoRoot(string environment) => Get<DemoSeeder>().EnvironmentRoot(environment);
+
+    public static async Task<PortalTestHost> StartAsync(
+        TestDatabase? database = null, TimeProvider? time = null, string? dataPath = null, int maxParallelEnvironments = 2, int mediaFiles = 40)
+    {
+        var ownsDataPath = dataPath is null;
+        dataPath ??= Directory.CreateTempSubdirectory("portal-test-").FullName;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Portal:DataPath"] = dataPath,
+            ["Portal:Demo:Enabled"] = "true",
+            ["Portal:Demo:MediaFiles"] = mediaFiles.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Database:Provider"] = (database?.Provider ?? DatabaseProvider.Sqlite).ToString(),
+            ["Database:ConnectionString"] = database?.ConnectionString,
+            ["Activities:MaxParallelEnvironments"] = maxParallelEnvironments.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Activities:ProgressFlushMilliseconds"] = "100",
+        }).Build();
+
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        services.AddPortalCore(configuration).AddPortalInfrastructure(configuration);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        var host = new PortalTestHost(provider, dataPath, ownsDataPath);
+
+        // The same start-up step Portal runs: migrations, then the demo seed.
+        foreach (var initializer in provider.GetServices<IHostedService>().Where(s => s is not ActivityWorker))
+        {
+            await initializer.StartAsync(TestContext.Current.CancellationToken);
+        }
+
+        return host;
+    }
+
+    public async Task StartWorkerAsync()
+    {
+        _worker = _services.GetServices<IHostedService>().OfType<ActivityWorker>().Single();
+        await _worker.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async Task StopWorkerAsync()
+    {
+        if (_worker is not null)
+        {
+            await _worker.StopAsync(CancellationToken.None);
+            _worker = null;
+        }
+    }
+
+    /// <summary>A scope, as one Blazor circuit or one HTTP request would have.</summary>
+    public T Scoped<T>(AsyncServiceScope scope)
+        where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
+
+    public async Task<TResult> InScopeAsync<TService, TResult>(Func<TService, Task<TResult>> call)
+        where TService : notnull
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await call(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    public async Task<Activity> ReadActivityAsync(string activityId)
+    {
+        await using var db = await Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(TestContext.Current.CancellationToken);
+        return await db.Activities.AsNoTracking().SingleAsync(a => a.Id == activityId, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Waits for the worker to finish an activity; woken by the worker's own events, bounded so a hang fails the test.</summary>
+    public async Task<Activity> WaitForCompletionAsync(string activityId, TimeSpan? timeout = null)
+    {
+        using var changed = new SemaphoreSlim(0);
+        using var subscription = Get<IActivityEvents>().Subscribe(u =>
+        {
+            if (u.ActivityId == activityId && u.State == ActivityState.Complete)
+            {
+                changed.Release();
+            }
+        });
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var activity = await ReadActivityAsync(activityId);
+            if (activity.State == ActivityState.Complete)
+            {
+                return activity;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                Assert.Fail($"Activity {activityId} did not complete in time; it is {activity.State} at {activity.CompletionPercent}%.\n{activity.Log}");
+            }
+
+            await changed.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkerAsync();
+        await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_ownsDataPath && Directory.Exists(DataPath))
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+    }
+}
