@@ -1,0 +1,150 @@
+namespace Portal.E2E.Support;
+
+using System.Text.RegularExpressions;
+using Deque.AxeCore.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+/// <summary>
+/// One test = one fresh Portal process and one Chromium. Chromium comes from PORTAL_TEST_CHROMIUM (default /usr/bin/chromium);
+/// when it is missing the test fails under CI=true and is skipped otherwise.
+/// </summary>
+public abstract partial class PortalPageTest : IAsyncLifetime
+{
+    protected const string Project = "demo-shop";
+
+    private static readonly string[] LaunchArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    ];
+
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+    private int _screenshot;
+
+    protected PortalApp App { get; private set; } = default!;
+
+    protected IBrowserContext Context { get; private set; } = default!;
+
+    protected IPage Page { get; private set; } = default!;
+
+    /// <summary>Media files per demo environment: enough that a snapshot runs long enough to watch its progress.</summary>
+    protected virtual int MediaFiles => 300;
+
+    /// <summary>The colour scheme the browser reports to the page (Portal follows it).</summary>
+    protected virtual ColorScheme BrowserColorScheme => ColorScheme.Light;
+
+    protected static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        var chromium = Environment.GetEnvironmentVariable("PORTAL_TEST_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            var message = $"Chromium not found at {chromium} (apt-get install -y chromium fonts-liberation, or set PORTAL_TEST_CHROMIUM)";
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", message);
+            Assert.Skip(message);
+        }
+
+        App = await PortalApp.StartAsync(MediaFiles, Cancel);
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = LaunchArgs });
+        Context = await _browser.NewContextAsync(new() { BaseURL = App.BaseUri.ToString(), ViewportSize = new() { Width = 1400, Height = 900 }, ColorScheme = BrowserColorScheme });
+        Page = await Context.NewPageAsync();
+        await SignInAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        if (TestContext.Current.TestState?.Result == TestResult.Failed && App is not null)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine("Portal output:\n" + App.Output);
+        }
+
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Signs the browser in as a demo user through the Development-only test sign-in (<c>/account/local-login?user=</c>).
+    /// A Portal without that endpoint (404) signs everyone in as the demo Admin, so there is nothing to do.
+    /// </summary>
+    protected async Task SignInAsync(string user = "alice")
+    {
+        var response = await Context.APIRequest.GetAsync($"account/local-login?user={user}&returnUrl=/health");
+        Assert.True(response.Ok || response.Status == 404, $"sign-in as {user} answered {response.Status}");
+    }
+
+    /// <summary>Opens a page and waits until the Blazor circuit is connected and the page interactive.</summary>
+    protected static async Task OpenAsync(IPage page, string path)
+    {
+        var socket = page.WaitForWebSocketAsync(new() { Predicate = ws => ws.Url.Contains("/_blazor", StringComparison.Ordinal) });
+        await page.GotoAsync(path);
+        await socket;
+        await Expect(page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+    }
+
+    protected Task OpenAsync(string path) => OpenAsync(Page, path);
+
+    protected static string EnvironmentPath(string environment) => $"projects/{Project}/environments/{environment}";
+
+    /// <summary>A full-page screenshot under the test output's artifacts/screenshots, named by test and step.</summary>
+    protected async Task ScreenshotAsync(string step, IPage? page = null)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
+        Directory.CreateDirectory(folder);
+        var test = TestContext.Current.TestMethod?.MethodName ?? "test";
+        var file = Path.Combine(folder, $"{GetType().Name}.{test}.{++_screenshot:D2}-{step}.png");
+        await (page ?? Page).ScreenshotAsync(new() { Path = file, FullPage = true });
+    }
+
+    /// <summary>No serious or critical axe violations on what the page shows now.</summary>
+    protected async Task AssertAccessibleAsync(string what, IPage? page = null)
+    {
+        var result = await (page ?? Page).RunAxe();
+        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(6).Select(n => n.Html))}")
+            .ToList();
+        Assert.True(bad.Count == 0, $"Accessibility violations on {what}:\n{string.Join("\n", bad)}");
+    }
+
+    /// <summary>Records every percent the page's progress texts show, so a test can tell the bar moved however fast it ran.</summary>
+    protected static Task WatchProgressAsync(IPage page) => page.EvaluateAsync(@"() => {
+        window.portalSeen = [];
+        const record = () => document.querySelectorAll('.portal-progress').forEach(e => {
+            const percent = parseInt(e.textContent, 10);
+            if (!Number.isNaN(percent) && !window.portalSeen.includes(percent)) window.portalSeen.push(percent);
+        });
+        new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }");
+
+    protected static async Task<int[]> SeenProgressAsync(IPage page) => await page.EvaluateAsync<int[]>("() => window.portalSeen");
+
+    protected static ILocator Entries(IPage page, string type) => page.Locator($"li.portal-entry[data-type='{type}']");
+
+    protected static ILocator Chip(ILocator entry) => entry.Locator(".mud-chip");
+
+    /// <summary>Waits until the entry finished, then requires success (a failure fails at once, with its reason).</summary>
+    protected static async Task ExpectSucceededAsync(ILocator entry)
+    {
+        await Expect(Chip(entry)).ToHaveTextAsync(Finished(), new() { Timeout = 120_000 });
+        var result = (await Chip(entry).InnerTextAsync()).Trim();
+        Assert.True(result == "success", $"the activity ended with {result}: {await entry.InnerTextAsync()}");
+    }
+
+    [GeneratedRegex("^(success|failure)$")]
+    private static partial Regex Finished();
+
+    [GeneratedRegex(@"\?type=snapshot$")]
+    protected static partial Regex SnapshotFilterUrl();
+}

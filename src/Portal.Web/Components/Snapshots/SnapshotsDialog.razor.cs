@@ -1,0 +1,93 @@
+namespace Portal.Web.Components.Snapshots;
+
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Portal.Core.Activities;
+using Portal.Core.Common;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+using Portal.Web.Components.Shared;
+using Portal.Web.Identity;
+
+public partial class SnapshotsDialog
+{
+    private IReadOnlyList<SnapshotView>? _snapshots;
+    private bool _live;
+    private bool _creating;
+    private string? _refusal;
+
+    [Inject] private SnapshotService Snapshots { get; set; } = default!;
+    [Inject] private CurrentActor Me { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
+
+    [Parameter, EditorRequired] public required string ProjectId { get; set; }
+    [Parameter, EditorRequired] public required EnvironmentView View { get; set; }
+
+    /// <summary>What a snapshot holds, by name: the services and mounts, never code.</summary>
+    private string Contents
+    {
+        get
+        {
+            var services = Display.InOrder(View.Environment.Services).ToList();
+            var databases = services.Where(s => s.Kind != ServiceKind.Mount).Select(s => $"{s.Name} ({Display.KindLabel(s.Kind)})");
+            var mounts = services.Where(s => s.Kind == ServiceKind.Mount).Select(s => s.Name);
+            return $"A snapshot captures the data of {View.Environment.Name}: {string.Join(", ", databases)}"
+                + $" and the mounts {string.Join(", ", mounts)}. It never contains code.";
+        }
+    }
+
+    /// <summary>Opens the dialog; the result is the snapshot or restore activity it started, if any.</summary>
+    public static async Task<Activity?> ShowAsync(IDialogService dialogs, string projectId, EnvironmentView view)
+    {
+        var parameters = new DialogParameters<SnapshotsDialog>
+        {
+            { d => d.ProjectId, projectId },
+            { d => d.View, view },
+        };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, CloseButton = true };
+        var dialog = await dialogs.ShowAsync<SnapshotsDialog>($"Snapshots of {view.Environment.Title}", parameters, options);
+        var result = await dialog.Result;
+        return result is { Canceled: false, Data: Activity activity } ? activity : null;
+    }
+
+    protected override async Task OnInitializedAsync()
+    {
+        try
+        {
+            _snapshots = await Snapshots.ListAsync(await Me.GetAsync(), ProjectId, View.Environment.Name, CancellationToken.None);
+        }
+        catch (PortalRefusedException refused)
+        {
+            _snapshots = [];
+            _refusal = refused.Message;
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        _creating = true;
+        try
+        {
+            var activity = await Snapshots.CreateAsync(await Me.GetAsync(), ProjectId, View.Environment.Name, _live, CancellationToken.None);
+            Dialog.Close(DialogResult.Ok(activity));
+        }
+        catch (PortalRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+        finally
+        {
+            _creating = false;
+        }
+    }
+
+    private async Task RestoreAsync(SnapshotView snapshot)
+    {
+        if (await RestoreDialog.ShowAsync(Dialogs, ProjectId, View.Environment.Name, snapshot.Snapshot.Id) is { } restore)
+        {
+            Dialog.Close(DialogResult.Ok(restore));
+        }
+    }
+}

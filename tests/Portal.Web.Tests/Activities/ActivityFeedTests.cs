@@ -1,0 +1,180 @@
+namespace Portal.Web.Tests.Activities;
+
+using AngleSharp.Dom;
+using Portal.Core.Activities;
+using Portal.Web.Components.Activities;
+using Portal.Web.Tests.Support;
+
+public sealed class ActivityFeedTests : PortalComponentTest
+{
+    [Fact]
+    public void Feed_lists_the_environment_messages_newest_first()
+    {
+        var page = RenderPage("develop-branch");
+
+        var entries = page.WaitForElements("li.portal-entry", TimeSpan.FromSeconds(5));
+        Assert.Equal(8, entries.Count);
+        Assert.Contains("sitemap_generate", entries[0].TextContent);
+        Assert.Contains("branched develop-branch", entries[^1].TextContent);
+    }
+
+    [Fact]
+    public async Task Choosing_snapshot_in_all_types_of_writes_the_filter_to_the_url_and_filters_the_feed()
+    {
+        var (popovers, _) = RenderProviders();
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+
+        await SelectAsync(page, popovers, "all types of", "snapshot");
+
+        Assert.EndsWith("?type=snapshot", Navigation.Uri);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("li.portal-entry")));
+        Assert.Contains("No messages match these filters", page.Find(".portal-empty").TextContent);
+    }
+
+    [Fact]
+    public void Type_filter_from_the_url_shows_only_that_type()
+    {
+        Navigation.NavigateTo($"projects/{ProjectId}/environments/develop-branch?type=push");
+        var page = RenderPage("develop-branch");
+
+        var entries = page.WaitForElements("li.portal-entry");
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Equal("push", e.GetAttribute("data-type")));
+    }
+
+    [Fact]
+    public async Task State_filter_from_the_url_shows_only_pending_activities()
+    {
+        await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        Navigation.NavigateTo($"projects/{ProjectId}/environments/develop-branch?state=pending");
+
+        var page = RenderPage("develop-branch");
+
+        var entry = Assert.Single(page.WaitForElements("li.portal-entry"));
+        Assert.Equal("pending", entry.GetAttribute("data-state"));
+    }
+
+    [Fact]
+    public void Result_filter_from_the_url_shows_only_failures_with_their_reason()
+    {
+        Navigation.NavigateTo($"projects/{ProjectId}/environments/develop-branch?result=failure");
+        var page = RenderPage("develop-branch");
+
+        var entry = Assert.Single(page.WaitForElements("li.portal-entry"));
+        Assert.Contains("build hook exited with code 1", entry.TextContent);
+        Assert.Equal("failure", entry.QuerySelector(".mud-chip")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task A_new_snapshot_appears_at_the_top_as_pending_at_once()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+
+        await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+
+        page.WaitForAssertion(() =>
+        {
+            var top = page.FindAll("li.portal-entry")[0];
+            Assert.Equal("Alice created a snapshot of develop-branch", top.QuerySelector("p")!.TextContent.Trim());
+            Assert.Equal("pending", top.QuerySelector(".mud-chip")!.TextContent.Trim());
+        });
+    }
+
+    [Fact]
+    public async Task Progress_published_through_activity_events_updates_the_entry_percent_and_eta_live()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: true, Cancel);
+        page.WaitForElement($"li[data-activity='{activity.Id}']");
+
+        Events.Publish(Update(activity, 42, "copying pub/media", TimeSpan.FromSeconds(30)));
+        page.WaitForAssertion(() => Assert.Equal("42% · about 30 s left · copying pub/media", Progress(page, activity)));
+
+        Events.Publish(Update(activity, 77, "dumping database", TimeSpan.FromSeconds(9)));
+        page.WaitForAssertion(() => Assert.Equal("77% · about 9 s left · dumping database", Progress(page, activity)));
+        Assert.Equal("in progress", page.Find($"li[data-activity='{activity.Id}'] .mud-chip").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Updates_of_other_environments_leave_the_feed_alone()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+        var other = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "staging", live: true, Cancel);
+
+        Events.Publish(Update(other, 42, "copying", null));
+
+        Assert.Empty(page.FindAll($"li[data-activity='{other.Id}']"));
+        Assert.Empty(page.FindAll(".portal-progress"));
+    }
+
+    [Fact]
+    public void Expanding_an_entry_shows_its_log()
+    {
+        var page = RenderPage("develop-branch");
+        var first = page.WaitForElements("li.portal-entry")[0];
+
+        first.QuerySelector("button[aria-label='Show log']")!.Click();
+
+        page.WaitForAssertion(() => Assert.Contains("sitemap_generate", page.Find("pre.portal-log").TextContent));
+    }
+
+    [Fact]
+    public async Task Load_more_appends_the_next_page_of_older_messages()
+    {
+        var feed = Service<ActivityFeedService>();
+        for (var i = 0; i < 20; i++)
+        {
+            await feed.RecordAsync(await ActorAsync(), ProjectId, "develop-branch", "push", $"Alice pushed commit {i} to develop-branch", Cancel);
+        }
+
+        var page = RenderPage("develop-branch");
+        page.WaitForAssertion(() => Assert.Equal(20, page.FindAll("li.portal-entry").Count));
+
+        page.Find("button:contains('Load more')").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(28, page.FindAll("li.portal-entry").Count));
+        Assert.Contains("branched develop-branch", page.FindAll("li.portal-entry")[^1].TextContent);
+        Assert.Empty(page.FindAll("button:contains('Load more')"));
+    }
+
+    [Fact]
+    public async Task Top_pane_follows_the_status_when_an_activity_starts()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        page.WaitForElement($"li[data-activity='{activity.Id}']");
+        await SetEnvironmentStatusAsync("develop-branch", Core.Environments.EnvironmentStatus.Paused);
+
+        Events.Publish(Update(activity, 1, "pausing services", null));
+
+        page.WaitForAssertion(() => Assert.Contains("paused", page.Find(".mud-paper").TextContent));
+    }
+
+    private async Task SetEnvironmentStatusAsync(string name, Core.Environments.EnvironmentStatus status)
+    {
+        var contexts = Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name).Status = status;
+        await db.SaveChangesAsync(Cancel);
+    }
+
+    private static ActivityUpdate Update(Activity activity, int percent, string message, TimeSpan? eta) =>
+        new(activity.Id, activity.ProjectId, activity.EnvironmentId, activity.Type, ActivityState.InProgress, null, percent, message, eta);
+
+    private static string Progress(IRenderedComponent<Components.Pages.EnvironmentPage> page, Activity activity) =>
+        page.Find($"li[data-activity='{activity.Id}'] .portal-progress").TextContent.Trim();
+
+    private static async Task SelectAsync(IRenderedComponent<Components.Pages.EnvironmentPage> page,
+        IRenderedComponent<MudBlazor.MudPopoverProvider> popovers, string label, string option)
+    {
+        var select = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == label);
+        await select.Find("div.mud-input-control").MouseDownAsync(new());
+        var item = popovers.WaitForElements(".mud-list-item").First(i => i.TextContent.Trim() == option);
+        await item.ClickAsync(new());
+    }
+}

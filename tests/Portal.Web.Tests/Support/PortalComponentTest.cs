@@ -1,0 +1,103 @@
+namespace Portal.Web.Tests.Support;
+
+using System.Security.Claims;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Core.Snapshots;
+using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Persistence;
+using Portal.Web.Identity;
+
+/// <summary>
+/// The one base for component tests: MudBlazor, the real Portal services over a fresh demo data folder, and a signed-in user
+/// (Alice, the demo Admin, unless a test signs in as someone else before rendering).
+/// </summary>
+public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
+{
+    protected const string ProjectId = DemoSeeder.ProjectId;
+
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "portal-web-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly BunitAuthorizationContext _authorization;
+
+    protected PortalComponentTest()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddPortalForTests(_dataPath);
+        _authorization = AddAuthorization();
+        SignInAs(DemoSeeder.AdminUserId, "Alice");
+    }
+
+    protected static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => await PortalTestServices.CreateSeededDataFolderAsync(_dataPath, Cancel);
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        await base.DisposeAsyncCore();
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
+    }
+
+    protected void SignInAs(string userId, string name)
+    {
+        _authorization.SetAuthorized(name);
+        _authorization.SetClaims(new Claim(PortalClaims.UserId, userId), new Claim(PortalClaims.Name, name));
+    }
+
+    protected T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    protected Task<Core.Common.Actor> ActorAsync() => Service<CurrentActor>().GetAsync();
+
+    /// <summary>Popovers (selects) and dialogs render into these providers, as in the app's layout.</summary>
+    protected (IRenderedComponent<MudPopoverProvider> Popovers, IRenderedComponent<MudDialogProvider> Dialogs) RenderProviders() =>
+        (Render<MudPopoverProvider>(), Render<MudDialogProvider>());
+
+    protected async Task<EnvironmentView> EnvironmentAsync(string name) =>
+        await Service<EnvironmentDirectory>().GetAsync(await ActorAsync(), ProjectId, name, Cancel);
+
+    /// <summary>Stores a finished snapshot, as the worker would after a successful capture.</summary>
+    protected async Task<Snapshot> AddSnapshotAsync(string environmentName, DateTimeOffset createdAt, long size = 40 * 1024 * 1024, bool safe = true)
+    {
+        var environment = (await EnvironmentAsync(environmentName)).Environment;
+        var snapshot = new Snapshot
+        {
+            Id = Core.Common.PortalIds.New(),
+            ProjectId = ProjectId,
+            EnvironmentId = environment.Id,
+            EnvironmentName = environment.Name,
+            Status = SnapshotStatus.Created,
+            Safe = safe,
+            CreatedAt = createdAt,
+            CompletedAt = createdAt.AddSeconds(30),
+            ExpiresAt = createdAt.AddDays(7),
+            SizeOfDatabases = size / 4,
+            SizeOfVolumes = size - (size / 4),
+            SizeStored = size / 2,
+            CreatedBy = DemoSeeder.AdminUserId,
+            ActivityId = Core.Common.PortalIds.New(),
+        };
+        var contexts = Service<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Snapshots.Add(snapshot);
+        await db.SaveChangesAsync(Cancel);
+        return snapshot;
+    }
+
+    protected IRenderedComponent<Components.Pages.EnvironmentPage> RenderPage(string environmentName) =>
+        Render<Components.Pages.EnvironmentPage>(p => p
+            .Add(x => x.ProjectId, ProjectId)
+            .Add(x => x.EnvironmentName, environmentName));
+
+    protected IActivityEvents Events => Service<IActivityEvents>();
+
+    protected NavigationManager Navigation => Service<NavigationManager>();
+}
