@@ -27,5 +27,5 @@ internal interface IBenchDatabase : IAsyncDisposable
     Task<IReadOnlyList<string>> ExplainAsync(CapturedCommand command, CancellationToken cancellationToken);
 
     /// <summary>Runs the captured command on one open connection, without EF, with a different environment each time.</summary>
-    Task<double[]> RunRawAsync(CapturedCommand command, Func<Guid> nextEnvironment, int iterations, CancellationToken cancellationToken);
+    Task<double[]> RunRawAsync(CapturedCommand command, string capturedEnvironment, Func<string> nextEnvironment, int iterations, CancellationToken cancellationToken);
 }

@@ -52,7 +52,6 @@ foreach (var result in results)
     }
 
     Console.WriteLine($"{result.Name} load average: {result.LoadAverage}");
-    Console.WriteLine($"{result.Name} environment lookup plan: {string.Join(" | ", result.LookupPlan.Select(l => l.Trim()))}");
 }
 
 // Only the full-size run with both providers replaces the published figures, unless a path is given explicitly.

@@ -46,8 +46,8 @@ internal static class Report
             + $"(~10 % `environment.backup`, ~5 % `environment.restore`, the rest push/cron/redeploy/variable/merge/sync/branch; one year of "
             + $"`CreatedAt`; 96 % complete/success; ~60-character text, ~370-byte log; environments uniform, so ~{options.Activities / options.Environments:N0} "
             + $"per environment, ~{options.Activities / options.Environments / 10:N0} snapshots each). Each query is `ActivityRepository.ListAsync` through the "
-            + $"pooled `IDbContextFactory<PortalDbContext>` that `AddPortalInfrastructure` registers (so it includes the environment-name lookup, a "
-            + $"second round trip), page size 20, a random environment per call, {options.Warmup} warm-up calls per shape, then {options.Iterations} timed calls. "
+            + $"pooled `IDbContextFactory<PortalDbContext>` that `AddPortalInfrastructure` registers (one round trip: the environment "
+            + $"name is resolved in a subquery), page size 20, a random environment per call, {options.Warmup} warm-up calls per shape, then {options.Iterations} timed calls. "
             + $"The last row runs the captured feed SQL alone on one open ADO.NET connection, to separate database time from the app path.");
         Line();
         Line($"Load (the fastest sane path per provider: SQLite one transaction + one prepared INSERT with WAL and `synchronous=OFF`; "
@@ -103,8 +103,6 @@ internal static class Report
             }
 
             Line($"```");
-            Line();
-            Line($"The environment lookup before it: {string.Join(" | ", r.LookupPlan.Select(l => l.Trim()))}");
         }
 
         return md.ToString();

@@ -114,12 +114,12 @@ internal sealed class SqliteBenchDatabase : IBenchDatabase
         return lines;
     }
 
-    public async Task<double[]> RunRawAsync(CapturedCommand command, Func<Guid> nextEnvironment, int iterations, CancellationToken cancellationToken)
+    public async Task<double[]> RunRawAsync(CapturedCommand command, string capturedEnvironment, Func<string> nextEnvironment, int iterations, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var query = Prepare(connection, command.Sql, command);
-        var environment = query.Parameters.Cast<SqliteParameter>().Single(p => p.Value is Guid);
+        var environment = query.Parameters.Cast<SqliteParameter>().Single(p => Equals(p.Value, capturedEnvironment));
         var times = new double[iterations];
         for (var i = 0; i < iterations; i++)
         {

@@ -19,6 +19,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IActivityEvents, InProcessActivityEvents>();
+        services.TryAddSingleton<ServiceHealth>();
         services.AddScoped<AccessGuard>();
         services.AddScoped<SnapshotService>();
         services.AddScoped<ActivityFeedService>();

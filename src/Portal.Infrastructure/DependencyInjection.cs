@@ -9,6 +9,7 @@ using Portal.Core.Common;
 using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Snapshots;
 
@@ -32,6 +33,10 @@ public static class DependencyInjection
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();
+        services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConfiguredProjects>, ConfiguredProjectsValidator>();
+        services.AddSingleton<ConfiguredProjectsSync>();
+        services.AddSingleton<ServiceChecker>();
 
         services.AddPortalEngine(configuration);
         services.AddOptions<EngineOptions>().Configure<IOptions<PortalOptions>>((engine, portal) =>
@@ -51,6 +56,7 @@ public static class DependencyInjection
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<ActivityWorker>();
+        services.AddHostedService<ServiceHealthMonitor>();
         return services;
     }
 

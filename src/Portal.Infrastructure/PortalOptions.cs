@@ -22,9 +22,6 @@ public sealed class DemoOptions
     /// <summary>Creates the "Demo shop" project with real data on disk when it is missing.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>Signs every visitor in as the demo Admin; honoured in Development only, until real sign-in is configured.</summary>
-    public bool LocalUser { get; set; }
-
     /// <summary>Number of generated media files per environment (a few hundred make a realistic snapshot).</summary>
     [Range(0, 100_000)]
     public int MediaFiles { get; set; } = 300;

@@ -27,6 +27,9 @@ public interface ISnapshotRepository
     /// <summary>Newest first, deleted ones left out.</summary>
     Task<IReadOnlyList<Snapshot>> ListAsync(Guid environmentId, CancellationToken cancellationToken);
 
+    /// <summary>The median throughput of the project's recent successful restores; null before the first one.</summary>
+    Task<RestoreThroughput?> RecentRestoreThroughputAsync(string projectId, CancellationToken cancellationToken);
+
     /// <summary>For each environment, when its newest created snapshot was taken.</summary>
     Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(string projectId, CancellationToken cancellationToken);
 }

@@ -10,7 +10,8 @@ public sealed record EnvironmentView(
     ProjectEnvironment Environment,
     EnvironmentRole? Role,
     Refusal? CannotSnapshot,
-    DateTimeOffset? LastSnapshotAt)
+    DateTimeOffset? LastSnapshotAt,
+    IReadOnlyList<string> ServiceProblems)
 {
     public bool CanSnapshot => CannotSnapshot is null;
 }
@@ -18,7 +19,7 @@ public sealed record EnvironmentView(
 public sealed record EnvironmentNode(EnvironmentView View, IReadOnlyList<EnvironmentNode> Children);
 
 /// <summary>Projects and the environment tree, filtered to what the actor may see.</summary>
-public sealed class EnvironmentDirectory(AccessGuard guard, IProjectRepository projects, ISnapshotRepository snapshots)
+public sealed class EnvironmentDirectory(AccessGuard guard, IProjectRepository projects, ISnapshotRepository snapshots, ServiceHealth health)
 {
     public async Task<IReadOnlyList<Project>> ListProjectsAsync(Actor actor, CancellationToken cancellationToken)
     {
@@ -58,9 +59,10 @@ public sealed class EnvironmentDirectory(AccessGuard guard, IProjectRepository p
         return Build(null);
     }
 
-    private static EnvironmentView View(ProjectEnvironment environment, EffectiveRoles roles, IReadOnlyDictionary<Guid, DateTimeOffset> last) =>
+    private EnvironmentView View(ProjectEnvironment environment, EffectiveRoles roles, IReadOnlyDictionary<Guid, DateTimeOffset> last) =>
         new(environment,
             roles.RoleOn(environment.Type),
             SnapshotRules.CheckCanSnapshot(environment, roles),
-            last.TryGetValue(environment.Id, out var at) ? at : null);
+            last.TryGetValue(environment.Id, out var at) ? at : null,
+            health.ProblemsOf(environment.Id));
 }

@@ -145,7 +145,9 @@ public sealed class SnapshotService(
         }
 
         var view = View(snapshot, environment, roles, time.GetUtcNow(), target);
-        return new RestoreReview(view, target, target.Services, options.Value.SafetySnapshotByDefault);
+        var history = await snapshots.RecentRestoreThroughputAsync(projectId, cancellationToken);
+        return new RestoreReview(view, target, target.Services, options.Value.SafetySnapshotByDefault,
+            RestoreEstimate.For(view.TotalSize, history));
     }
 
     internal SnapshotView View(Snapshot snapshot, ProjectEnvironment environment, EffectiveRoles roles, DateTimeOffset now, ProjectEnvironment? target = null)

@@ -16,7 +16,33 @@ public sealed record RestoreReview(
     SnapshotView Snapshot,
     ProjectEnvironment Target,
     IReadOnlyList<EnvironmentService> Replaced,
-    bool SafetySnapshotByDefault);
+    bool SafetySnapshotByDefault,
+    RestoreEstimate Estimate);
+
+/// <summary>How long a restore should take: from this Portal's own recent restores, else the seed's published rates.</summary>
+public sealed record RestoreEstimate(TimeSpan Duration, int FromRestores)
+{
+    /// <summary>The seed's table: 60 GB ≈ 1 h and 150 GB ≈ 2.5 h (≈17 MB/s); 200 GB and more ≈ 5 h.</summary>
+    private const double SeedBytesPerSecond = 17_000_000;
+    private const double SeedLargeBytesPerSecond = 11_100_000;
+    private const long SeedLargeBytes = 200_000_000_000;
+
+    public bool FromHistory => FromRestores > 0;
+
+    public static RestoreEstimate For(long bytes, RestoreThroughput? history)
+    {
+        if (history is { BytesPerSecond: > 0 } known)
+        {
+            return new RestoreEstimate(TimeSpan.FromSeconds(bytes / known.BytesPerSecond), known.Restores);
+        }
+
+        var rate = bytes >= SeedLargeBytes ? SeedLargeBytesPerSecond : SeedBytesPerSecond;
+        return new RestoreEstimate(TimeSpan.FromSeconds(bytes / rate), 0);
+    }
+}
+
+/// <summary>The median rate of recent successful restores (bytes of snapshot per second of activity).</summary>
+public sealed record RestoreThroughput(double BytesPerSecond, int Restores);
 
 public sealed record RestoreOptions
 {

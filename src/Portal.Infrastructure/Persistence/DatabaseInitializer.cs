@@ -5,11 +5,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Environments;
 
 /// <summary>Applies migrations and seeds the demo before the worker and the web server start.</summary>
 internal sealed class DatabaseInitializer(
     IDbContextFactory<PortalDbContext> contexts,
     DemoSeeder demo,
+    ConfiguredProjectsSync declared,
     IOptions<PortalOptions> options,
     ILogger<DatabaseInitializer> logger) : IHostedService
 {
@@ -26,6 +28,7 @@ internal sealed class DatabaseInitializer(
             }
         }
 
+        await declared.ApplyAsync(cancellationToken);
         if (options.Value.Demo.Enabled)
         {
             await demo.SeedAsync(cancellationToken);

@@ -1,6 +1,7 @@
 namespace Portal.Infrastructure.Persistence;
 
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Snapshots;
 
@@ -18,6 +19,23 @@ internal sealed class SnapshotRepository(IDbContextFactory<PortalDbContext> cont
         return await db.Snapshots.AsNoTracking()
             .Where(s => s.EnvironmentId == environmentId && s.Status != SnapshotStatus.Deleted)
             .OrderByDescending(s => s.CreatedAt).ToListAsync(cancellationToken);
+    }
+
+    public async Task<RestoreThroughput?> RecentRestoreThroughputAsync(string projectId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var runs = await db.Activities.AsNoTracking()
+            .Where(a => a.ProjectId == projectId && a.Type == ActivityTypes.Restore && a.Result == ActivityResult.Success)
+            .OrderByDescending(a => a.Sequence)
+            .Take(10)
+            .Join(db.Snapshots, a => a.SnapshotId, s => s.Id, (a, s) => new { a.StartedAt, a.CompletedAt, Bytes = s.SizeOfDatabases + s.SizeOfVolumes })
+            .ToListAsync(cancellationToken);
+        var rates = runs
+            .Where(r => r.StartedAt is not null && r.CompletedAt > r.StartedAt && r.Bytes > 0)
+            .Select(r => r.Bytes / (r.CompletedAt!.Value - r.StartedAt!.Value).TotalSeconds)
+            .Order()
+            .ToList();
+        return rates.Count == 0 ? null : new RestoreThroughput(rates[rates.Count / 2], rates.Count);
     }
 
     public async Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(string projectId, CancellationToken cancellationToken)

@@ -8,13 +8,15 @@ using Portal.Core.Snapshots;
 
 public sealed record EnvironmentDto(
     string Name, string Title, string? Parent, string Type, string Plan, string Status,
-    bool CanSnapshot, string? CannotSnapshotReason, DateTimeOffset? LastSnapshotAt, IReadOnlyList<ServiceDto> Services)
+    bool CanSnapshot, string? CannotSnapshotReason, DateTimeOffset? LastSnapshotAt, IReadOnlyList<ServiceDto> Services,
+    IReadOnlyList<string> ServiceProblems)
 {
     public static EnvironmentDto From(EnvironmentView view) => new(
         view.Environment.Name, view.Environment.Title, view.Environment.ParentName,
         view.Environment.Type.ToApiName(), view.Environment.Plan.ToString().ToLowerInvariant(), view.Environment.Status.ToApiName(),
         view.CanSnapshot, view.CannotSnapshot?.Message, view.LastSnapshotAt,
-        [.. view.Environment.Services.Select(s => new ServiceDto(s.Name, s.Kind.ToString().ToLowerInvariant()))]);
+        [.. view.Environment.Services.Select(s => new ServiceDto(s.Name, s.Kind.ToString().ToLowerInvariant()))],
+        view.ServiceProblems);
 }
 
 public sealed record ServiceDto(string Name, string Kind);

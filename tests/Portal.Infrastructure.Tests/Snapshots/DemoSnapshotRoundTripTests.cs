@@ -46,6 +46,10 @@ public sealed class DemoSnapshotRoundTripTests
         Assert.NotEqual(filesBefore, changedFiles);
         Assert.NotEqual(rowsBefore, changedRows);
 
+        var review = await host.InScopeAsync<SnapshotService, RestoreReview>(s =>
+            s.ReviewRestoreAsync(PortalTestHost.Alice, Project, Environment, snapshot.SnapshotId!, null, ct));
+        Assert.False(review.Estimate.FromHistory);
+
         var restore = await host.InScopeAsync<SnapshotService, Activity>(s =>
             s.RestoreAsync(PortalTestHost.Alice, Project, Environment, snapshot.SnapshotId!, new RestoreOptions(), ct));
         var restored = await host.WaitForCompletionAsync(restore.Id);
@@ -53,6 +57,11 @@ public sealed class DemoSnapshotRoundTripTests
 
         Assert.Equal(filesBefore, Mounts(root));
         Assert.Equal(rowsBefore, DirectoryState.CaptureDatabase(database));
+
+        // The next estimate comes from this restore's own throughput.
+        review = await host.InScopeAsync<SnapshotService, RestoreReview>(s =>
+            s.ReviewRestoreAsync(PortalTestHost.Alice, Project, Environment, snapshot.SnapshotId!, null, ct));
+        Assert.Equal(1, review.Estimate.FromRestores);
 
         // Rule 5: the restore first took a safety snapshot, so the restore itself can be undone.
         var snapshots = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, Environment, ct));

@@ -43,7 +43,8 @@ public sealed class PortalTestHost : IAsyncDisposable
     public string DemoRoot(string environment) => Get<DemoSeeder>().EnvironmentRoot(environment);
 
     public static async Task<PortalTestHost> StartAsync(
-        TestDatabase? database = null, TimeProvider? time = null, string? dataPath = null, int maxParallelEnvironments = 2, int mediaFiles = 40)
+        TestDatabase? database = null, TimeProvider? time = null, string? dataPath = null, int maxParallelEnvironments = 2, int mediaFiles = 40,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var ownsDataPath = dataPath is null;
         dataPath ??= Directory.CreateTempSubdirectory("portal-test-").FullName;
@@ -56,7 +57,7 @@ public sealed class PortalTestHost : IAsyncDisposable
             ["Database:ConnectionString"] = database?.ConnectionString,
             ["Activities:MaxParallelEnvironments"] = maxParallelEnvironments.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Activities:ProgressFlushMilliseconds"] = "100",
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
 
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
@@ -69,8 +70,8 @@ public sealed class PortalTestHost : IAsyncDisposable
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var host = new PortalTestHost(provider, dataPath, ownsDataPath);
 
-        // The same start-up step Portal runs: migrations, then the demo seed.
-        foreach (var initializer in provider.GetServices<IHostedService>().Where(s => s is not ActivityWorker))
+        // The same start-up step Portal runs: migrations, declared projects, then the demo seed.
+        foreach (var initializer in provider.GetServices<IHostedService>().OfType<DatabaseInitializer>())
         {
             await initializer.StartAsync(TestContext.Current.CancellationToken);
         }

@@ -67,6 +67,21 @@ public sealed class SnapshotDialogTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task A_viewer_sees_restorable_snapshots_but_no_restore_action()
+    {
+        var (_, dialogs) = RenderProviders();
+        var fresh = await AddSnapshotAsync("develop-branch", DateTimeOffset.UtcNow.AddHours(-2));
+        SignInAs(DemoSeeder.ViewerUserId, "Carol");
+        var view = await EnvironmentAsync("develop-branch");
+
+        _ = dialogs.InvokeAsync(() => SnapshotsDialog.ShowAsync(Service<MudBlazor.IDialogService>(), ProjectId, view));
+
+        var row = dialogs.WaitForElement($"tr[data-snapshot='{fresh.Id}']");
+        Assert.Contains("yes, expires in 6 days", row.TextContent);
+        Assert.Null(row.QuerySelector("button:contains('restore')"));
+    }
+
+    [Fact]
     public async Task Copy_snapshot_id_puts_the_id_on_the_clipboard()
     {
         var (_, dialogs) = RenderProviders();

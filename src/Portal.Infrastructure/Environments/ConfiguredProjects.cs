@@ -1,0 +1,109 @@
+namespace Portal.Infrastructure.Environments;
+
+using Microsoft.Extensions.Options;
+using Portal.Core.Access;
+using Portal.Core.Environments;
+
+/// <summary>
+/// Projects, environments and their services declared in configuration (section <c>Projects</c>), so an admin
+/// describes a shop's database, Redis and mounts once, in appsettings or environment variables.
+/// </summary>
+public sealed class ConfiguredProjects
+{
+    public const string Section = "Projects";
+
+    public List<ProjectDefinition> Items { get; set; } = [];
+}
+
+public sealed class ProjectDefinition
+{
+    public string Id { get; set; } = "";
+    public string Title { get; set; } = "";
+
+    /// <summary>User ids (the token's oid/sub) who are project admins; more roles come from Access:RoleMappings.</summary>
+    public List<string> Admins { get; set; } = [];
+    public List<EnvironmentDefinition> Environments { get; set; } = [];
+}
+
+public sealed class EnvironmentDefinition
+{
+    public string Name { get; set; } = "";
+    public string? Title { get; set; }
+    public string? Parent { get; set; }
+    public EnvironmentType Type { get; set; } = EnvironmentType.Development;
+    public EnvironmentPlan Plan { get; set; } = EnvironmentPlan.Starter;
+    public EnvironmentStatus Status { get; set; } = EnvironmentStatus.Active;
+    public string? PreSnapshotCommand { get; set; }
+    public string? PostSnapshotCommand { get; set; }
+    public List<ServiceDefinition> Services { get; set; } = [];
+}
+
+public sealed class ServiceDefinition
+{
+    public string Name { get; set; } = "";
+    public ServiceKind Kind { get; set; }
+
+    /// <summary>A folder (Mount), a file (Sqlite) or a connection string (MySql, PostgreSql, Redis).</summary>
+    public string Location { get; set; } = "";
+}
+
+/// <summary>Refuses to start on a declaration that cannot be right, naming the setting to fix.</summary>
+internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredProjects>
+{
+    public ValidateOptionsResult Validate(string? name, ConfiguredProjects options)
+    {
+        var errors = new List<string>();
+        var projectIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var p = 0; p < options.Items.Count; p++)
+        {
+            var project = options.Items[p];
+            var at = $"{ConfiguredProjects.Section}:{p}";
+            if (!Core.Common.PortalIds.IsWellFormed(project.Id))
+            {
+                errors.Add($"{at}:Id must be lowercase letters, digits and '-' (got '{project.Id}').");
+            }
+            else if (!projectIds.Add(project.Id))
+            {
+                errors.Add($"{at}:Id '{project.Id}' is declared twice.");
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var e = 0; e < project.Environments.Count; e++)
+            {
+                var environment = project.Environments[e];
+                var envAt = $"{at}:Environments:{e}";
+                if (string.IsNullOrWhiteSpace(environment.Name) || !names.Add(environment.Name))
+                {
+                    errors.Add($"{envAt}:Name must be set and unique within project '{project.Id}' (got '{environment.Name}').");
+                }
+
+                var services = new HashSet<string>(StringComparer.Ordinal);
+                for (var s = 0; s < environment.Services.Count; s++)
+                {
+                    var service = environment.Services[s];
+                    var serviceAt = $"{envAt}:Services:{s}";
+                    if (string.IsNullOrWhiteSpace(service.Name) || !services.Add(service.Name))
+                    {
+                        errors.Add($"{serviceAt}:Name must be set and unique within environment '{environment.Name}'.");
+                    }
+
+                    if (string.IsNullOrWhiteSpace(service.Location))
+                    {
+                        errors.Add($"{serviceAt}:Location is required (a folder, a file or a connection string).");
+                    }
+                    else if (service.Kind is ServiceKind.Mount or ServiceKind.Sqlite && !Path.IsPathFullyQualified(service.Location))
+                    {
+                        errors.Add($"{serviceAt}:Location must be an absolute path for a {service.Kind} (got '{service.Location}').");
+                    }
+                }
+            }
+
+            foreach (var environment in project.Environments.Where(e => e.Parent is not null && !names.Contains(e.Parent)))
+            {
+                errors.Add($"{at}: environment '{environment.Name}' names parent '{environment.Parent}', which is not declared.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,54 @@
+namespace Portal.Infrastructure.Environments;
+
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portal.Core.Environments;
+using Portal.Engine;
+using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Snapshots;
+
+/// <summary>Checks every environment's services at start and then every few minutes; problems are shown on the environment.</summary>
+internal sealed class ServiceHealthMonitor(
+    IDbContextFactory<PortalDbContext> contexts,
+    ServiceChecker checker,
+    ServiceHealth health,
+    TimeProvider time,
+    ILogger<ServiceHealthMonitor> logger) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            await CheckAllAsync(stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    internal async Task CheckAllAsync(CancellationToken cancellationToken)
+    {
+        List<ProjectEnvironment> environments;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            environments = await db.Environments.AsNoTracking().Include(e => e.Services).ToListAsync(cancellationToken);
+        }
+
+        foreach (var environment in environments)
+        {
+            var problems = new List<string>();
+            foreach (var spec in SnapshotCapture.ToSpecs(environment))
+            {
+                if (await checker.CheckAsync(spec, cancellationToken) is { } problem)
+                {
+                    problems.Add(problem);
+                    logger.LogWarning("{Project}/{Environment}: {Problem}", environment.ProjectId, environment.Name, problem);
+                }
+            }
+
+            health.Record(environment.Id, problems);
+        }
+    }
+}
