@@ -90,7 +90,8 @@ public sealed partial class HardeningTests(MatrixHost host) : IClassFixture<Matr
     {
         var ct = TestContext.Current.CancellationToken;
         using var client = await host.Factory.SignedInClientAsync(DemoSeeder.AdminUserId, ct);
-        using var response = await client.GetAsync("/", ct);
+        // "/" redirects to the first environment (the pane), so ask for a page that renders.
+        using var response = await client.GetAsync($"/projects/{DemoSeeder.ProjectId}/environments/master", ct);
         var html = await response.Content.ReadAsStringAsync(ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
