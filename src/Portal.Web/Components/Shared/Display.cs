@@ -3,13 +3,11 @@ namespace Portal.Web.Components.Shared;
 using System.Globalization;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
+using Portal.Core.Snapshots;
 
 /// <summary>How the pane writes times, sizes and durations: one place so every component says them the same way.</summary>
 public static class Display
 {
-    /// <summary>Roughly what the engine restores per second; good enough for an estimate shown before a restore.</summary>
-    public const double RestoreBytesPerSecond = 17 * 1024 * 1024;
-
     private static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
 
     /// <summary>The user's local time ("2026-11-26 09:41"); the browser's zone when known, else the server's.</summary>
@@ -53,10 +51,15 @@ public static class Display
     }
 
     /// <summary>A plain estimate from the snapshot's size; the engine's real speed varies with disks and compression.</summary>
-    public static string RestoreEstimate(long bytes)
+    public static string RestoreEstimate(RestoreEstimate estimate)
     {
-        var seconds = bytes / RestoreBytesPerSecond;
-        return seconds < 60 ? "under a minute" : $"about {Math.Ceiling(seconds / 60)} minutes";
+        var duration = estimate.Duration;
+        var text = duration.TotalMinutes < 1 ? "under a minute"
+            : duration.TotalHours < 2 ? $"about {Math.Ceiling(duration.TotalMinutes)} minutes"
+            : $"about {duration.TotalHours:0.#} hours";
+        return estimate.FromHistory
+            ? $"{text} (from the last {estimate.FromRestores} restore{(estimate.FromRestores == 1 ? "" : "s")} here)"
+            : $"{text} (typical rate; no restore has run here yet)";
     }
 
     public static string Expiry(DateTimeOffset expiresAt, DateTimeOffset now)
