@@ -36,7 +36,7 @@ public partial class ActivityEntry
     private int Percent => Live?.CompletionPercent ?? Activity.CompletionPercent;
 
     private string ProgressText =>
-        $"{Percent}%" + (Live?.EstimatedRemaining is { } eta ? $" · about {Display.Duration(eta)} left" : "")
+        $"{Percent}%" + (Live?.EstimatedRemaining is { TotalSeconds: >= 1 } eta ? $" · about {Display.Duration(eta)} left" : "")
         + (Live?.Message is { } message ? $" · {message}" : "");
 
     private string ChipText => State == ActivityState.Complete && Activity.Result is { } result
