@@ -20,6 +20,19 @@ public sealed class EnvironmentPageTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Service_problems_found_by_the_checks_are_shown_on_the_environment()
+    {
+        var environment = (await EnvironmentAsync("develop-branch")).Environment;
+        Service<Portal.Core.Environments.ServiceHealth>().Record(environment.Id, ["Mount 'var': the folder /srv/var does not exist."]);
+
+        var page = RenderPage("develop-branch");
+
+        page.WaitForAssertion(() => Assert.Equal(
+            "Mount 'var': the folder /srv/var does not exist.",
+            page.Find("[data-testid='service-problem']").TextContent.Trim()));
+    }
+
+    [Fact]
     public void Snapshots_button_is_enabled_for_an_admin_on_an_active_starter_or_development_environment()
     {
         var page = RenderPage("develop-branch");

@@ -50,16 +50,16 @@ public static class Display
         return unit == 0 ? $"{bytes} B" : value.ToString(value < 10 ? "0.0" : "0", Culture) + " " + units[unit];
     }
 
-    /// <summary>"under a minute", "about 12 minutes", "about 2.5 hours", and what the estimate rests on.</summary>
+    /// <summary>A plain estimate from the snapshot's size; the engine's real speed varies with disks and compression.</summary>
     public static string RestoreEstimate(RestoreEstimate estimate)
     {
         var duration = estimate.Duration;
         var text = duration.TotalMinutes < 1 ? "under a minute"
-            : duration.TotalHours < 1.5 ? $"about {Math.Ceiling(duration.TotalMinutes)} minutes"
-            : $"about {duration.TotalHours.ToString("0.#", Culture)} hours";
-        return text + (estimate.FromHistory
-            ? $" (from the last {estimate.FromRestores} restore{(estimate.FromRestores == 1 ? "" : "s")} here)"
-            : " (at a typical 17 MB/s)");
+            : duration.TotalHours < 2 ? $"about {Math.Ceiling(duration.TotalMinutes)} minutes"
+            : $"about {duration.TotalHours:0.#} hours";
+        return estimate.FromHistory
+            ? $"{text} (from the last {estimate.FromRestores} restore{(estimate.FromRestores == 1 ? "" : "s")} here)"
+            : $"{text} (typical rate; no restore has run here yet)";
     }
 
     public static string Expiry(DateTimeOffset expiresAt, DateTimeOffset now)
