@@ -29,7 +29,7 @@ internal sealed record BenchOptions
     {
         if (args.Length == 0 || args[0] != "feed")
         {
-            throw new ArgumentException("The only benchmark is 'feed'.");
+            throw new ArgumentException("Benchmarks: 'feed' and 'engine'.");
         }
 
         var options = new BenchOptions();

@@ -3,24 +3,24 @@ using Portal.Bench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-BenchOptions options;
-try
-{
-    options = BenchOptions.Parse(args);
-}
-catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
-{
-    Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine(BenchOptions.Usage);
-    return 2;
-}
-
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
     cancel.Cancel();
 };
+
+if (args is ["engine", ..])
+{
+    return Parse(() => EngineBenchOptions.Parse(args), EngineBenchOptions.Usage) is { } engineOptions
+        ? await EngineBenchmark.RunAsync(engineOptions, cancel.Token)
+        : 2;
+}
+
+if (Parse(() => BenchOptions.Parse(args), BenchOptions.Usage) is not { } options)
+{
+    return 2;
+}
 
 var postgres = Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES") is { Length: > 0 } bench
     ? bench
@@ -82,4 +82,19 @@ static string RepositoryRoot()
     }
 
     throw new InvalidOperationException("Run from inside the repository, or pass --docs PATH.");
+}
+
+static T? Parse<T>(Func<T> parse, string usage)
+    where T : class
+{
+    try
+    {
+        return parse();
+    }
+    catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+    {
+        Console.Error.WriteLine(e.Message);
+        Console.Error.WriteLine(usage);
+        return null;
+    }
 }

@@ -109,20 +109,23 @@ internal static class Report
     }
 
     /// <summary>Replaces the generated block in the file, or appends the section (a new file gets a title).</summary>
-    public static void WriteDocs(string path, string generated)
+    public static void WriteDocs(string path, string generated) => WriteDocs(path, generated, Begin, End, Heading);
+
+    /// <summary>Replaces the text between begin and end, or appends heading and block when the markers are not there yet.</summary>
+    public static void WriteDocs(string path, string generated, string begin, string end, string heading)
     {
-        var block = Begin + "\n" + generated + End + "\n";
+        var block = begin + "\n" + generated + end + "\n";
         var text = File.Exists(path) ? File.ReadAllText(path).ReplaceLineEndings("\n") : "# Benchmarks\n";
-        var start = text.IndexOf(Begin, StringComparison.Ordinal);
-        var end = text.IndexOf(End, StringComparison.Ordinal);
-        text = start >= 0 && end > start
-            ? text[..start] + block + text[(end + End.Length)..].TrimStart('\n').Insert(0, "\n").TrimEnd('\n') + "\n"
-            : text.TrimEnd('\n') + "\n\n" + Heading + "\n\n" + block;
+        var start = text.IndexOf(begin, StringComparison.Ordinal);
+        var endAt = text.IndexOf(end, StringComparison.Ordinal);
+        text = start >= 0 && endAt > start
+            ? text[..start] + block + text[(endAt + end.Length)..].TrimStart('\n').Insert(0, "\n").TrimEnd('\n') + "\n"
+            : text.TrimEnd('\n') + "\n\n" + heading + "\n\n" + block;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal));
     }
 
-    private static string CpuModel()
+    internal static string CpuModel()
     {
         try
         {
@@ -135,7 +138,7 @@ internal static class Report
         }
     }
 
-    private static string MemoryGiB()
+    internal static string MemoryGiB()
     {
         try
         {

@@ -18,6 +18,9 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
 
     public ObjectSink NewSink() => new(this);
 
+    /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
+    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token);
+
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
 
     /// <summary>Writes the verified, uncompressed content of chunks to output, reporting progress as it goes.</summary>

@@ -13,6 +13,9 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
     private readonly StoreGate _gate = new();
 
+    /// <summary>Services captured or restored at once; each adapter already uses every core for its own CPU-bound part.</summary>
+    private const int ServiceConcurrency = 4;
+
     public SnapshotEngine(EngineOptions options)
         : this(options, new FileSystemObjectStore(options.StorePath))
     {
@@ -52,13 +55,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var context = new EngineContext(_store, _options, counters, tracker, cancellationToken);
         var previous = FindPrevious(request.EnvironmentKey);
 
-        var services = new List<ManifestService>(request.Services.Count);
-        foreach (var spec in request.Services)
+        var services = await ForEachServiceAsync(request.Services, (spec, token) =>
         {
             var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
             var reuse = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
-            services.Add(await Adapter(spec.Kind).CaptureAsync(spec, reuse, context));
-        }
+            return Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token));
+        }, cancellationToken);
 
         cancellationToken.ThrowIfCancellationRequested();
         var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
@@ -98,10 +100,11 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
         // Every object is known good from here on; only now may anything be replaced.
         var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken);
-        foreach (var (target, entry, adapter) in plan)
+        await ForEachServiceAsync(plan, async (item, token) =>
         {
-            await adapter.RestoreAsync(entry, target, context);
-        }
+            await item.Adapter.RestoreAsync(item.Entry, item.Target, context.WithCancellation(token));
+            return true;
+        }, cancellationToken);
 
         tracker.Finish("Restore complete");
     }
@@ -153,6 +156,45 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         }
 
         _store.ClearTemp();
+    }
+
+    /// <summary>
+    /// Runs one task per service, a few at a time: a database dump waits on its server while files are hashed, so services
+    /// overlap instead of queueing. Results keep the input order; the first failure cancels the others and is rethrown.
+    /// </summary>
+    private static async Task<List<TResult>> ForEachServiceAsync<TItem, TResult>(
+        IReadOnlyList<TItem> items, Func<TItem, CancellationToken, Task<TResult>> run, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(ServiceConcurrency);
+        var tasks = items.Select(async item =>
+        {
+            await slots.WaitAsync(failed.Token);
+            try
+            {
+                return await run(item, failed.Token);
+            }
+            catch
+            {
+                await failed.CancelAsync();
+                throw;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch when (tasks.FirstOrDefault(t => t.IsFaulted) is { } first)
+        {
+            // The root cause, not the OperationCanceledException of a sibling that was stopped because of it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first.Exception!.InnerExceptions[0]).Throw();
+        }
+
+        return [.. tasks.Select(t => t.Result)];
     }
 
     private async Task VerifyObjectsAsync(IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken)

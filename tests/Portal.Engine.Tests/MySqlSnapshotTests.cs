@@ -95,6 +95,68 @@ public sealed class MySqlSnapshotTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TableWiseCaptureCarriesAwkwardValuesIndexesAndAutoIncrementExactly()
+    {
+        var db = await NewDatabaseAsync();
+        await ExecuteAsync(db, """
+            CREATE TABLE awkward (
+              id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+              flag TINYINT(1), big BIGINT UNSIGNED, ratio DOUBLE, small FLOAT, money DECIMAL(65,30),
+              word CHAR(36), body TEXT, raw VARBINARY(64), day DATE, at DATETIME(6), stamp TIMESTAMP(3) NULL, span TIME(6), yr YEAR,
+              kind ENUM('a','b'), tags SET('x','y'), doc JSON, twice INT AS (id * 2) VIRTUAL,
+              UNIQUE KEY word_u (word), KEY body_k (body(10), flag)
+            ) ENGINE=InnoDB AUTO_INCREMENT=50;
+            SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';
+            INSERT INTO awkward (id, flag, big, ratio, small, money, word, body, raw, day, at, stamp, span, yr, kind, tags, doc) VALUES
+              (0, 2, 18446744073709551615, 0.1, 1.5, '12345678901234567890123456789012345.123456789012345678901234567891',
+               '5d0e3f4a-0000-4000-8000-000000000000', 'tab\there\nnew line \\ back\\slash \\N not null 😀', X'00090A5C4E0D', '0000-00-00', '2024-02-29 23:59:59.123456',
+               '2024-03-01 12:00:00.125', '-838:59:59.000000', 2155, 'b', 'x,y', '{"k": [1, "two"]}'),
+              (7, NULL, NULL, NULL, NULL, NULL, NULL, '', X'', NULL, NULL, NULL, NULL, NULL, NULL, '', NULL),
+              (8, -1, 0, -1.7976931348623157e308, -3.4e38, -0.5, '\\N', '\\', NULL, '1000-01-01', '0000-00-00 00:00:00', NULL, '00:00:00.000001', 1901, 'a', 'y', 'null');
+            DELETE FROM awkward WHERE id = 8;
+            """);
+        var before = await AwkwardStateAsync(db);
+        await _ws.CaptureAsync("s1", Spec(db));
+        var manifest = File.ReadAllText(_ws.ManifestFile("s1"));
+        Assert.Contains("\"layout\"", manifest, StringComparison.Ordinal);
+        await ExecuteAsync(db, "UPDATE awkward SET body = 'changed' WHERE id = 0; ALTER TABLE awkward DROP INDEX body_k;");
+
+        await _ws.RestoreAsync("s1", Spec(db));
+
+        Assert.Equal(before, await AwkwardStateAsync(db));
+        // The next id continues after the deleted row 8 and the table's AUTO_INCREMENT=50, as on the source.
+        await ExecuteAsync(db, "INSERT INTO awkward (body) VALUES ('next')");
+        await using var connection = await OpenAsync(db);
+        Assert.Equal("50|\n", Db.Rows(connection, "SELECT id FROM awkward WHERE body = 'next'"));
+    }
+
+    [Fact]
+    public async Task ColumnTypesWithoutATextFormFallBackToTheDumpAndRestoreEqual()
+    {
+        var db = await NewDatabaseAsync();
+        await ExecuteAsync(db, """
+            CREATE TABLE shapes (id INT PRIMARY KEY, bits BIT(5), place POINT);
+            INSERT INTO shapes VALUES (1, b'10101', ST_GeomFromText('POINT(1 2)')), (2, NULL, NULL);
+            """);
+        const string State = "SELECT id, BIN(bits), ST_AsText(place) FROM shapes ORDER BY id";
+        await using (var connection = await OpenAsync(db))
+        {
+            Assert.Equal("1|10101|POINT(1 2)|\n2|||\n", Db.Rows(connection, State));
+        }
+
+        await _ws.CaptureAsync("s1", Spec(db));
+        Assert.DoesNotContain("\"layout\"", File.ReadAllText(_ws.ManifestFile("s1")), StringComparison.Ordinal);
+        await ExecuteAsync(db, "DELETE FROM shapes");
+
+        await _ws.RestoreAsync("s1", Spec(db));
+
+        await using (var connection = await OpenAsync(db))
+        {
+            Assert.Equal("1|10101|POINT(1 2)|\n2|||\n", Db.Rows(connection, State));
+        }
+    }
+
+    [Fact]
     public async Task CorruptDumpIsRefusedBeforeTheDatabaseIsDropped()
     {
         var db = await NewDatabaseAsync();
@@ -139,6 +201,17 @@ public sealed class MySqlSnapshotTests : IAsyncLifetime
         return tables.Contains("orders|BASE TABLE|", StringComparison.Ordinal)
             ? tables + Db.Rows(connection, "SELECT id, customer, total, HEX(note), at FROM orders ORDER BY id")
             : tables;
+    }
+
+    /// <summary>Every stored value in a lossless text form, plus the table definition (indexes, AUTO_INCREMENT, generated column).</summary>
+    private async Task<string> AwkwardStateAsync(string db)
+    {
+        await using var connection = await OpenAsync(db);
+        return Db.Rows(connection, "SHOW CREATE TABLE awkward") + Db.Rows(connection, """
+            SELECT id, CONCAT_WS(' ', QUOTE(flag), QUOTE(big), QUOTE(ratio), QUOTE(small), QUOTE(money), QUOTE(word), HEX(body), HEX(raw),
+              QUOTE(day), QUOTE(at), QUOTE(stamp), QUOTE(span), QUOTE(yr), QUOTE(kind), QUOTE(tags), QUOTE(doc), twice)
+            FROM awkward ORDER BY id
+            """);
     }
 
     private Task ExecuteAsync(string db, string sql) => Sql.ExecuteAsync(db, sql);

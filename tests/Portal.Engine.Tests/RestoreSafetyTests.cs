@@ -24,6 +24,18 @@ public sealed class RestoreSafetyTests : IDisposable
     public void Dispose() => _ws.Dispose();
 
     [Fact]
+    public async Task ConcurrentServicesReportTheFailingServiceAndWriteNoManifest()
+    {
+        var missing = _ws.PathOf("env/not-there");
+        ServiceSpec[] services = [.. Services, new("gone", ServiceKind.Mount, missing)];
+
+        var ex = await Assert.ThrowsAsync<SnapshotEngineException>(() => _ws.CaptureAsync("s1", services));
+
+        Assert.Contains("'gone'", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_ws.ManifestFile("s1")));
+    }
+
+    [Fact]
     public async Task RestoreRefusesFlippedByteBeforeTouchingAnything()
     {
         await _ws.CaptureAsync("s1", Services);
