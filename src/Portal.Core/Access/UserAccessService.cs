@@ -55,6 +55,10 @@ public sealed class UserAccessService(
     public Task<PortalUser?> FindUserAsync(string userId, CancellationToken cancellationToken) =>
         access.FindUserAsync(userId, cancellationToken);
 
+    /// <summary>The actor's own roles on a project, for showing who they are; nothing here grants anything.</summary>
+    public Task<EffectiveRoles> MyRolesAsync(Actor actor, string projectId, CancellationToken cancellationToken) =>
+        projects.GetRolesAsync(actor.UserId, projectId, cancellationToken);
+
     /// <summary>Whether the actor may open the User access page (project admins only); false also when the project is hidden.</summary>
     public async Task<bool> CanManageAsync(Actor actor, string projectId, CancellationToken cancellationToken) =>
         (await projects.GetRolesAsync(actor.UserId, projectId, cancellationToken)).ProjectRole == ProjectRole.Admin;
