@@ -119,7 +119,8 @@ internal static class EngineBenchmark
         Line("|---|---|---:|---|---:|---:|---|---|");
         foreach (var r in rows)
         {
-            Line($"| {r.Area} | {r.Operation} | {r.Portal:F2} s | {r.Tool} | {r.ToolSeconds:F2} s | {r.Ratio:F2} | {r.Target} | {Verdict(r, "**not met**")} |");
+            // Tool names are shell pipelines; an unescaped '|' would split the cell.
+            Line($"| {r.Area} | {r.Operation} | {r.Portal:F2} s | {r.Tool.Replace("|", "\\|", StringComparison.Ordinal)} | {r.ToolSeconds:F2} s | {r.Ratio:F2} | {r.Target} | {Verdict(r, "**not met**")} |");
         }
 
         Line();
