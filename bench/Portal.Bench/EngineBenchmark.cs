@@ -119,7 +119,8 @@ internal static class EngineBenchmark
         Line("|---|---|---:|---|---:|---:|---|---|");
         foreach (var r in rows)
         {
-            Line($"| {r.Area} | {r.Operation} | {r.Portal:F2} s | {r.Tool} | {r.ToolSeconds:F2} s | {r.Ratio:F2} | {r.Target} | {Verdict(r, "**not met**")} |");
+            // Tool names are shell pipelines; an unescaped '|' would split the cell.
+            Line($"| {r.Area} | {r.Operation} | {r.Portal:F2} s | {r.Tool.Replace("|", "\\|", StringComparison.Ordinal)} | {r.ToolSeconds:F2} s | {r.Ratio:F2} | {r.Target} | {Verdict(r, "**not met**")} |");
         }
 
         Line();
@@ -506,18 +507,21 @@ internal static class EngineBenchmark
             }
         }
 
-        /// <summary>BGSAVE, then INFO persistence until the fork reports it is done (a benchmark may poll; tests may not).</summary>
+        /// <summary>BGSAVE, then INFO persistence until the save counter moved and no save is running (a benchmark may poll; tests may not).</summary>
         private async Task BackgroundSaveAsync(IServer server)
         {
-            var before = await server.LastSaveAsync();
+            async Task<Dictionary<string, string>> PersistenceAsync() =>
+                (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+
+            // LASTSAVE has one-second resolution, so two saves within a second look alike; rdb_saves counts every save.
+            var before = long.Parse((await PersistenceAsync())["rdb_saves"], CultureInfo.InvariantCulture);
             await server.SaveAsync(SaveType.BackgroundSave);
             while (true)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var info = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-                if (info.GetValueOrDefault("rdb_bgsave_in_progress") == "0" && await server.LastSaveAsync() != before)
+                var info = await PersistenceAsync();
+                if (info["rdb_bgsave_in_progress"] == "0" && long.Parse(info["rdb_saves"], CultureInfo.InvariantCulture) > before)
                 {
-                    if (info.GetValueOrDefault("rdb_last_bgsave_status") != "ok")
+                    if (info["rdb_last_bgsave_status"] != "ok")
                     {
                         throw new InvalidOperationException("BGSAVE failed: " + string.Join(", ", info));
                     }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using MySqlConnector;
 
 /// <summary>One stream of a table-wise MariaDB capture: its kind, table, how many of the service's chunks it owns, and its length.</summary>
@@ -45,7 +46,19 @@ internal static partial class MySqlTables
         command.CommandText = $"SELECT {string.Join(", ", columns.Select(Quote))} FROM {Quote(database)}.{Quote(table)}";
         command.CommandTimeout = 0;
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-        var writer = new TsvWriter(output);
+        var writer = new TsvWriter(output, cancellationToken);
+        try
+        {
+            return await WriteRowsAsync(reader, writer, cancellationToken);
+        }
+        finally
+        {
+            await writer.DisposeAsync();
+        }
+    }
+
+    private static async Task<long> WriteRowsAsync(MySqlDataReader reader, TsvWriter writer, CancellationToken cancellationToken)
+    {
         var decimals = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetFieldType(i) == typeof(decimal)).ToArray();
         long rows = 0;
         while (await reader.ReadAsync(cancellationToken))
@@ -76,7 +89,7 @@ internal static partial class MySqlTables
             rows++;
         }
 
-        writer.Flush();
+        await writer.CompleteAsync();
         return rows;
     }
 
@@ -124,11 +137,41 @@ internal static partial class MySqlTables
     private static partial Regex FullTextOrSpatial();
 
     /// <summary>Buffers LOAD DATA text: escapes '\', tab, newline and NUL in values; NULL is written by the caller as \N.</summary>
-    private sealed class TsvWriter(Stream output)
+    /// <remarks>
+    /// Full 1 MiB buffers go to a second thread that hashes and compresses them into the store while this one keeps
+    /// reading and formatting rows, as `mariadb-dump | zstd` overlaps its two processes.
+    /// </remarks>
+    private sealed class TsvWriter : IAsyncDisposable
     {
+        private const int BufferSize = 1 << 20;
         private static readonly SearchValues<byte> Special = SearchValues.Create("\\\t\n\0"u8);
-        private readonly byte[] _buffer = new byte[1 << 20];
+        private readonly Channel<(byte[] Buffer, int Length)> _full = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        private readonly Task _consumer;
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         private int _length;
+
+        public TsvWriter(Stream output, CancellationToken cancellationToken)
+        {
+            _consumer = Task.Run(
+                async () =>
+                {
+                    try
+                    {
+                        await foreach (var (buffer, length) in _full.Reader.ReadAllAsync(cancellationToken))
+                        {
+                            output.Write(buffer, 0, length);
+                            ArrayPool<byte>.Shared.Return(buffer);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        // The producer's next hand-over then throws instead of waiting for a reader that is gone.
+                        _full.Writer.TryComplete(ex);
+                        throw;
+                    }
+                },
+                cancellationToken);
+        }
 
         public void Raw(byte b)
         {
@@ -142,8 +185,41 @@ internal static partial class MySqlTables
 
         public void Flush()
         {
-            output.Write(_buffer, 0, _length);
+            if (_length == 0)
+            {
+                return;
+            }
+
+            var full = (_buffer, _length);
+            if (!_full.Writer.TryWrite(full))
+            {
+                _full.Writer.WriteAsync(full).AsTask().GetAwaiter().GetResult();
+            }
+
+            _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             _length = 0;
+        }
+
+        /// <summary>Hands over the last buffer and waits until everything reached the output.</summary>
+        public async Task CompleteAsync()
+        {
+            Flush();
+            _full.Writer.TryComplete();
+            await _consumer;
+        }
+
+        /// <summary>After a failure: stops the consumer so nothing writes to the output once the caller disposes it.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            _full.Writer.TryComplete();
+            try
+            {
+                await _consumer;
+            }
+            catch (Exception) when (!_consumer.IsCompletedSuccessfully)
+            {
+                // The producer's own exception is the one to report; CompleteAsync already surfaced a consumer failure.
+            }
         }
 
         public void Text(string text)
