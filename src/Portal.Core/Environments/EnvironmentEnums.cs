@@ -41,6 +41,4 @@ public static class EnvironmentNames
     };
 
     public static string ToApiName(this EnvironmentStatus status) => status.ToString().ToLowerInvariant();
-
-    public static bool IsDatabase(this ServiceKind kind) => kind is not (ServiceKind.Mount or ServiceKind.Redis);
 }
