@@ -208,18 +208,45 @@ internal static class EngineBenchmark
         {
             var clock = Stopwatch.StartNew();
             Console.WriteLine($"Generating the environment in {work} (scale {options.Scale}) ...");
-            (_files, _fileBytes) = data.WriteFiles(Files);
-            Console.WriteLine($"  files: {_files:N0}, {_fileBytes / 1e6:N0} MB ({clock.Elapsed.TotalSeconds:F0} s)");
-            await data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
-            Console.WriteLine($"  MariaDB: {EngineDataSet.Tables} x {data.RowsPerTable:N0} rows ({clock.Elapsed.TotalSeconds:F0} s)");
-            await redis.GetServers().Single().FlushDatabaseAsync(SourceRedisDb);
-            await data.FillRedisAsync(redis.GetDatabase(SourceRedisDb), cancellationToken);
-            Console.WriteLine($"  Redis: {data.RedisKeys:N0} keys ({clock.Elapsed.TotalSeconds:F0} s)");
+            // A partial run (--only) generates only what its areas read.
+            if (options.Runs("files") || options.Runs("environment"))
+            {
+                (_files, _fileBytes) = data.WriteFiles(Files);
+                Console.WriteLine($"  files: {_files:N0}, {_fileBytes / 1e6:N0} MB ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
 
-            await FilesAsync();
-            await MariaDbAsync();
-            await RedisAsync();
-            await WholeEnvironmentAsync();
+            if (options.Runs("mariadb") || options.Runs("environment"))
+            {
+                await data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
+                Console.WriteLine($"  MariaDB: {EngineDataSet.Tables} x {data.RowsPerTable:N0} rows ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
+
+            if (options.Runs("redis") || options.Runs("environment"))
+            {
+                await redis.GetServers().Single().FlushDatabaseAsync(SourceRedisDb);
+                await data.FillRedisAsync(redis.GetDatabase(SourceRedisDb), cancellationToken);
+                Console.WriteLine($"  Redis: {data.RedisKeys:N0} keys ({clock.Elapsed.TotalSeconds:F0} s)");
+            }
+
+            if (options.Runs("files"))
+            {
+                await FilesAsync();
+            }
+
+            if (options.Runs("mariadb"))
+            {
+                await MariaDbAsync();
+            }
+
+            if (options.Runs("redis"))
+            {
+                await RedisAsync();
+            }
+
+            if (options.Runs("environment"))
+            {
+                await WholeEnvironmentAsync();
+            }
             return _rows;
         }
 
