@@ -259,10 +259,9 @@ internal static class EngineBenchmark
                 File.Delete(archive);
                 return await TimeAsync(() => ShellAsync($"tar -C {Q(Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}", null, cancellationToken));
             });
-            string store = "";
+            var store = "";
             var full = await MedianAsync(async _ =>
             {
-                DeleteStore(store);
                 store = NewStore();
                 return await TimeAsync(() => CaptureAsync(store, "full", [new ServiceSpec("files", ServiceKind.Mount, Files)]));
             });
@@ -274,7 +273,6 @@ internal static class EngineBenchmark
                 var target = Path.Combine(work, $"untar-{r}");
                 Directory.CreateDirectory(target);
                 var seconds = await TimeAsync(() => ShellAsync($"zstd -dc -q {Q(archive)} | tar -C {Q(target)} -xf - && sync -f {Q(target)}", null, cancellationToken));
-                Directory.Delete(target, recursive: true);
                 return seconds;
             });
             var restore = await MedianAsync(async r =>
@@ -286,7 +284,6 @@ internal static class EngineBenchmark
                     CheckSameTree(Files, target);
                 }
 
-                Directory.Delete(target, recursive: true);
                 return seconds;
             });
             _rows.Add(new EngineRow("files", "restore", restore, "zstd -d | tar -x", untar, 1.1, "<= 1.1x"));
@@ -295,7 +292,6 @@ internal static class EngineBenchmark
             var repository = "";
             var resticFull = await MedianAsync(async r =>
             {
-                DeleteFolder(repository);
                 repository = Path.Combine(work, $"restic-{r}");
                 await ShellAsync($"restic init --quiet --repo {Q(repository)}", Restic, cancellationToken);
                 return await TimeAsync(() => ShellAsync($"restic backup --quiet --repo {Q(repository)} {Q(Files)}", Restic, cancellationToken));
@@ -305,7 +301,6 @@ internal static class EngineBenchmark
             {
                 var target = Path.Combine(work, $"unrestic-{r}");
                 var seconds = await TimeAsync(() => ShellAsync($"restic restore latest --quiet --repo {Q(repository)} --target {Q(target)} && sync -f {Q(target)}", Restic, cancellationToken));
-                Directory.Delete(target, recursive: true);
                 return seconds;
             });
             _rows.Add(new EngineRow("files", "restore", restore, "restic restore", resticRestore, 1.0, "(information)", true));
@@ -326,8 +321,6 @@ internal static class EngineBenchmark
                 $"<= 0.1x Portal full ({0.1 * full:F2} s) and < restic", met));
             Notes.Add($"Incremental: each round rewrites a seeded 1 % of the files ({changed / 1e6:N1} MB in the last round, current mtime) and snapshots again "
                 + "into the same store/repository; Portal re-reads only files whose size, mtime, inode or device changed (plus files changed within 2 s of the previous capture's start).");
-            DeleteStore(store);
-            DeleteFolder(repository);
         }
 
         private async Task MariaDbAsync()
@@ -341,10 +334,9 @@ internal static class EngineBenchmark
                     $"mariadb-dump {MySqlArguments} --single-transaction --quick --routines --triggers --events --hex-blob {Database} | zstd -1 -T0 -q -o {Q(dump)} && sync -f {Q(dump)}",
                     MySqlPassword, cancellationToken));
             });
-            string store = "";
+            var store = "";
             var capture = await MedianAsync(async _ =>
             {
-                DeleteStore(store);
                 store = NewStore();
                 return await TimeAsync(async () => _dumpBytes = (await CaptureAsync(store, "db", [MySql(Database)])).SizeOfDatabases);
             });
@@ -368,7 +360,6 @@ internal static class EngineBenchmark
             _rows.Add(new EngineRow("MariaDB", "restore", restore, "zstd -dc | mariadb", load, 1.0 / 3, "<= 0.33x (3x faster)"));
             Notes.Add($"MariaDB: dump.sql.zst {new FileInfo(dump).Length / 1e6:N0} MB; Portal store {DirectorySize(store) / 1e6:N0} MB. The restored database's row counts and CRC32 sums per table were checked against the source.");
             File.Delete(dump);
-            DeleteStore(store);
         }
 
         private async Task RedisAsync()
@@ -380,10 +371,9 @@ internal static class EngineBenchmark
             List<(RedisKey Key, byte[] Value, TimeSpan? Ttl)> records = [];
             var scanDump = await MedianAsync(async _ => await TimeAsync(async () => records = await ScanDumpAsync(server, source)));
             var bgsave = await MedianAsync(async _ => await TimeAsync(() => BackgroundSaveAsync(server)));
-            string store = "";
+            var store = "";
             var capture = await MedianAsync(async _ =>
             {
-                DeleteStore(store);
                 store = NewStore();
                 return await TimeAsync(async () => _redisBytes = (await CaptureAsync(store, "redis", [new ServiceSpec("redis", ServiceKind.Redis, RedisSource)])).SizeOfDatabases);
             });
@@ -409,7 +399,6 @@ internal static class EngineBenchmark
             _rows.Add(new EngineRow("Redis", "restore", restore, "FLUSHDB + pipelined RESTORE", restoreTool, 1.1, "<= 1.1x"));
             Notes.Add("Redis tools run in this process over one StackExchange.Redis connection (batches of 1,000); the SCAN+DUMP records are kept in memory, "
                 + "Portal writes them zstd-compressed to its store. BGSAVE is timed until `INFO persistence` reports it finished (it writes every database of the server).");
-            DeleteStore(store);
         }
 
         private async Task WholeEnvironmentAsync()
@@ -421,11 +410,10 @@ internal static class EngineBenchmark
                 MySql(Database),
                 new("redis", ServiceKind.Redis, RedisSource),
             ];
-            string store = "";
+            var store = "";
             long size = 0;
             var capture = await MedianAsync(async _ =>
             {
-                DeleteStore(store);
                 store = NewStore();
                 return await TimeAsync(async () =>
                 {
@@ -442,7 +430,6 @@ internal static class EngineBenchmark
                     MySql(RestoreDatabase) with { Name = "db" },
                     new("redis", ServiceKind.Redis, RedisTarget),
                 ]));
-                Directory.Delete(folder, recursive: true);
                 return seconds;
             });
             var seedSeconds = size / 1e6 / SeedMegabytesPerSecond;
@@ -450,7 +437,6 @@ internal static class EngineBenchmark
             _rows.Add(new EngineRow("environment", $"restore ({size / 1e6:N0} MB, {size / 1e6 / restore:N0} MB/s)", restore, "seed engine at ~17 MB/s (est.)", seedSeconds, 0.1, ">= 10x seed rate (<= 0.1x)"));
             Notes.Add("Environment: files + MariaDB + Redis in one CaptureRequest/RestoreRequest; MB/s is uncompressed bytes (file sizes + dump sizes) over wall time. "
                 + "The seed's time is its ~17 MB/s applied to the same size, not a run of the seed.");
-            DeleteStore(store);
         }
 
         private ServiceSpec MySql(string database) =>
@@ -477,17 +463,9 @@ internal static class EngineBenchmark
             return new ServiceCollection().AddPortalEngine(configuration).BuildServiceProvider();
         }
 
+        // Stores, restored trees and repositories are all kept until the run ends: ext4 slows every file creation for a minute
+        // or more after a mass deletion (it skips recently freed inodes), which punished whichever side created files next.
         private string NewStore() => Path.Combine(work, $"store-{Interlocked.Increment(ref _stores)}");
-
-        private static void DeleteStore(string store) => DeleteFolder(store);
-
-        private static void DeleteFolder(string folder)
-        {
-            if (folder.Length > 0 && Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
 
         private async Task<List<(RedisKey, byte[], TimeSpan?)>> ScanDumpAsync(IServer server, IDatabase db)
         {
