@@ -23,17 +23,37 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
 
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
 
+    /// <summary>Decompresses and rehashes every distinct chunk on all cores; throws naming the first bad one.</summary>
+    public async Task VerifyAsync(IEnumerable<ChunkRef> chunks, string owner)
+    {
+        var distinct = chunks.DistinctBy(c => c.Hash).ToList();
+        Progress.AddTotal(distinct.Sum(c => c.Size));
+        var options = new ParallelOptions { CancellationToken = CancellationToken, MaxDegreeOfParallelism = System.Environment.ProcessorCount };
+        await Parallel.ForEachAsync(distinct, options, (chunk, token) =>
+        {
+            ChunkReader.Verify(Store, chunk, owner, Progress.Advance, token);
+            return ValueTask.CompletedTask;
+        });
+    }
+
     /// <summary>Writes the verified, uncompressed content of chunks to output, reporting progress as it goes.</summary>
     public void CopyChunks(IReadOnlyList<ChunkRef> chunks, string owner, Stream output)
     {
         using var input = OpenChunks(chunks, owner);
-        var buffer = new byte[1 << 20];
-        int n;
-        while ((n = input.Read(buffer)) > 0)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
         {
-            CancellationToken.ThrowIfCancellationRequested();
-            output.Write(buffer, 0, n);
-            Progress.Advance(n);
+            int n;
+            while ((n = input.Read(buffer)) > 0)
+            {
+                CancellationToken.ThrowIfCancellationRequested();
+                output.Write(buffer, 0, n);
+                Progress.Advance(n);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -76,7 +76,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
         var manifest = Load(snapshotId);
         using var shared = await _gate.SharedAsync(cancellationToken);
-        await VerifyObjectsAsync(manifest.Objects(), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
+        var tracker = new ProgressTracker(new Progress<EngineProgress>());
+        await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
     }
 
     public async Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
@@ -93,18 +94,34 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
         using var shared = await _gate.SharedAsync(cancellationToken);
         var tracker = new ProgressTracker(progress);
-        var needed = new Manifest(manifest.Version, manifest.SnapshotId, manifest.EnvironmentKey, manifest.CreatedAt, [.. plan.Select(p => p.Entry)]);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
-        tracker.Phase("Verifying snapshot");
-        await VerifyObjectsAsync(needed.Objects(), tracker, cancellationToken);
-
-        // Every object is known good from here on; only now may anything be replaced.
+        tracker.Phase("Verifying snapshot and preparing the restore");
         var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken);
-        await ForEachServiceAsync(plan, async (item, token) =>
+        var prepared = new System.Collections.Concurrent.ConcurrentQueue<IPreparedRestore>();
+        try
         {
-            await item.Adapter.RestoreAsync(item.Entry, item.Target, context.WithCancellation(token));
-            return true;
-        }, cancellationToken);
+            // Nothing is replaced until every service has prepared: a corrupt object anywhere refuses the whole restore.
+            var ready = await ForEachServiceAsync(plan, async (item, token) =>
+            {
+                var staged = await item.Adapter.PrepareRestoreAsync(item.Entry, item.Target, context.WithCancellation(token));
+                prepared.Enqueue(staged);
+                return staged;
+            }, cancellationToken);
+
+            tracker.Phase("Replacing the environment's data");
+            await ForEachServiceAsync(ready, async (staged, token) =>
+            {
+                await staged.CommitAsync(context.WithCancellation(token));
+                return true;
+            }, cancellationToken);
+        }
+        finally
+        {
+            foreach (var staged in prepared)
+            {
+                await staged.DisposeAsync();
+            }
+        }
 
         tracker.Finish("Restore complete");
     }

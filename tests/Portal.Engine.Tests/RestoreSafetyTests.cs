@@ -42,7 +42,8 @@ public sealed class RestoreSafetyTests : IDisposable
         var twoHash = FileHash("two.txt");
         var objectPath = _ws.ObjectFile(twoHash);
         var bytes = File.ReadAllBytes(objectPath);
-        bytes[^5] ^= 0x01;
+        // The object's last byte is content (a tiny file is stored in a raw zstd block), so the flip changes what would be restored.
+        bytes[^1] ^= 0x01;
         File.WriteAllBytes(objectPath, bytes);
         var state = Mutate();
 
@@ -51,6 +52,7 @@ public sealed class RestoreSafetyTests : IDisposable
         Assert.Contains(twoHash, ex.Message, StringComparison.Ordinal);
         Assert.Contains("var:two.txt", ex.Message, StringComparison.Ordinal);
         Assert.Equal(state, CurrentState());
+        AssertNoStagedFolderLeft();
         await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.Engine.VerifyAsync("s1", Workspace.Token));
     }
 
@@ -67,7 +69,9 @@ public sealed class RestoreSafetyTests : IDisposable
         Assert.Equal(dbHash, ex.ObjectHash);
         Assert.Contains("db", ex.Message, StringComparison.Ordinal);
         Assert.Contains("missing", ex.Message, StringComparison.Ordinal);
+        // The mount had been built beside the old one; the database's missing object discarded it unswapped.
         Assert.Equal(state, CurrentState());
+        AssertNoStagedFolderLeft();
     }
 
     [Theory]
@@ -150,6 +154,9 @@ public sealed class RestoreSafetyTests : IDisposable
 
     private JsonNode Manifest(string id = "s1") => JsonNode.Parse(File.ReadAllText(_ws.ManifestFile(id)))!;
 
+    private void AssertNoStagedFolderLeft() =>
+        Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(_media)!, ".var.portal-*"));
+
     private string Mutate()
     {
         File.WriteAllText(Path.Combine(_media, "two.txt"), "changed since the snapshot");
@@ -158,5 +165,6 @@ public sealed class RestoreSafetyTests : IDisposable
         return CurrentState();
     }
 
-    private string CurrentState() => string.Join('\n', Tree.Describe(Path.GetDirectoryName(_media)!)) + "\n" + Db.Rows(_db, "t");
+    // The mount and the database, not their parent folder: a refused restore may have built and removed a sibling folder there.
+    private string CurrentState() => string.Join('\n', Tree.Describe(_media)) + "\n" + Db.Rows(_db, "t");
 }

@@ -18,7 +18,33 @@ internal interface IServiceAdapter
     /// <summary>Uncompressed bytes the restore will write, for progress.</summary>
     long RestoreSize(ManifestService entry) => entry.Size;
 
-    Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context);
+    /// <summary>
+    /// The first, non-destructive half of a restore: everything it reads is verified and the target is not touched yet.
+    /// Adapters that can build the new state beside the old (a sibling folder, a staging database) do so here, reading
+    /// each object once; the others verify their objects now and load them on commit (<see cref="LoadOnCommit"/>).
+    /// </summary>
+    Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context);
+}
+
+/// <summary>A service ready to be restored; disposing it without committing removes whatever was staged.</summary>
+internal interface IPreparedRestore : IAsyncDisposable
+{
+    /// <summary>The destructive half; runs only once every service of the restore has prepared successfully.</summary>
+    Task CommitAsync(EngineContext context);
+}
+
+/// <summary>For adapters that cannot stage: the objects are verified on prepare, the load runs on commit.</summary>
+internal sealed class LoadOnCommit(Func<EngineContext, Task> load) : IPreparedRestore
+{
+    public static async Task<IPreparedRestore> AfterVerifyingAsync(ManifestService entry, EngineContext context, Func<EngineContext, Task> load)
+    {
+        await context.VerifyAsync(entry.Chunks ?? [], entry.Name);
+        return new LoadOnCommit(load);
+    }
+
+    public Task CommitAsync(EngineContext context) => load(context);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 internal static class ServiceEntries

@@ -25,8 +25,9 @@ internal sealed class MountAdapter : IServiceAdapter
         _ = Root(target);
     }
 
-    public Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
-        Task.Run(() => Restore(entry, target, context), context.CancellationToken);
+    /// <summary>Builds the whole tree in a sibling folder, verifying every object as it is written; commit swaps it in.</summary>
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        Task.Run<IPreparedRestore>(() => Build(entry, target, context), context.CancellationToken);
 
     private static ManifestService Capture(ServiceSpec spec, PreviousCapture? previous, EngineContext context)
     {
@@ -154,7 +155,7 @@ internal sealed class MountAdapter : IServiceAdapter
     private static MountEntry ToEntry(string relative, EntryType type, PosixStat stat, string? linkTarget, IReadOnlyList<ChunkRef>? chunks) =>
         new(relative, type, stat.Permissions, stat.Uid, stat.Gid, stat.MTimeNs, type == EntryType.File ? stat.Size : 0, stat.Device, stat.Inode, linkTarget, chunks);
 
-    private static void Restore(ManifestService entry, ServiceSpec target, EngineContext context)
+    private static PreparedMount Build(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         var tree = entry.Mount!;
         var root = Root(target);
@@ -165,24 +166,33 @@ internal sealed class MountAdapter : IServiceAdapter
         try
         {
             Directory.CreateDirectory(built);
-            foreach (var item in tree.Entries)
+            foreach (var folder in tree.Entries.Where(e => e.Type == EntryType.Directory))
             {
-                context.CancellationToken.ThrowIfCancellationRequested();
-                var full = MountPaths.Combine(built, item.Path);
-                switch (item.Type)
+                Directory.CreateDirectory(MountPaths.Combine(built, folder.Path));
+            }
+
+            // Decompressing and rehashing are CPU-bound, so files are written on every core; their folders already exist.
+            var parallel = new ParallelOptions { CancellationToken = context.CancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+            var leaves = tree.Entries.Where(e => e.Type != EntryType.Directory).OrderByDescending(e => e.Size).ToList();
+            try
+            {
+                Parallel.ForEach(leaves, parallel, item =>
                 {
-                    case EntryType.Directory:
-                        Directory.CreateDirectory(full);
-                        break;
-                    case EntryType.Symlink:
+                    var full = MountPaths.Combine(built, item.Path);
+                    if (item.Type == EntryType.Symlink)
+                    {
                         File.CreateSymbolicLink(full, item.LinkTarget!);
                         ApplyMetadata(full, item, setMode: false);
-                        break;
-                    default:
-                        WriteFile(full, item, entry.Name, context);
-                        ApplyMetadata(full, item, setMode: true);
-                        break;
-                }
+                        return;
+                    }
+
+                    WriteFile(full, item, entry.Name, context);
+                    ApplyMetadata(full, item, setMode: true);
+                });
+            }
+            catch (AggregateException ex)
+            {
+                ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
             }
 
             // Folders last and deepest first: creating children changes a folder's mtime, and a read-only mode would block them.
@@ -194,23 +204,30 @@ internal sealed class MountAdapter : IServiceAdapter
             ApplyMetadata(built, tree.Root, setMode: true);
             Posix.SyncFileSystem(built);
             context.CancellationToken.ThrowIfCancellationRequested();
+            return new PreparedMount(built, root);
         }
         catch
         {
-            if (Directory.Exists(built))
-            {
-                Directory.Delete(built, recursive: true);
-            }
-
+            Discard(built);
             throw;
         }
+    }
 
-        MountSwap.SwapIn(built, root, Path.GetFileName(built)[^12..]);
+    private static void Discard(string built)
+    {
+        if (Directory.Exists(built))
+        {
+            Directory.Delete(built, recursive: true);
+        }
     }
 
     private static void WriteFile(string full, MountEntry item, string service, EngineContext context)
     {
-        using var output = new FileStream(full, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        // Unbuffered: CopyChunks writes 1 MiB at a time; preallocating keeps a large file in few extents.
+        using var output = new FileStream(full, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, PreallocationSize = item.Size,
+        });
         context.CopyChunks(item.Chunks!, $"{service}:{item.Path}", output);
     }
 
@@ -242,5 +259,29 @@ internal sealed class MountAdapter : IServiceAdapter
 
         _ = MountSwap.Split(root);
         return root;
+    }
+
+    /// <summary>A fully built and synced sibling folder; committing swaps it in, disposing an uncommitted one deletes it.</summary>
+    private sealed class PreparedMount(string built, string root) : IPreparedRestore
+    {
+        private bool _committed;
+
+        public Task CommitAsync(EngineContext context)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            MountSwap.SwapIn(built, root, Path.GetFileName(built)[^12..]);
+            _committed = true;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (!_committed)
+            {
+                Discard(built);
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 }

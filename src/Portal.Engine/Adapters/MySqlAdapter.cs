@@ -118,11 +118,14 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         _ = Parse(target);
     }
 
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+
     /// <summary>
     /// Drops and recreates the database so tables created after the snapshot disappear too, then loads the dump;
     /// every object was verified beforehand, so the load only fails for server-side reasons.
     /// </summary>
-    public async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    private async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         var server = Parse(target);
         var client = ExternalTool.Locate(options, target.Name, "mariadb-client", "mariadb", "mysql");

@@ -60,7 +60,10 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
         _ = Parse(target);
     }
 
-    public async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+
+    private async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         var server = Parse(target);
         var psql = ExternalTool.Locate(options, target.Name, "postgresql-client", "psql");

@@ -44,7 +44,10 @@ internal sealed class RedisAdapter : IServiceAdapter
         _ = ServiceEntries.RequireChunks(entry, "Redis data");
     }
 
-    public async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+
+    private async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         await using var redis = await ConnectAsync(target, context.CancellationToken);
         var server = redis.Connection.GetServers().Single();

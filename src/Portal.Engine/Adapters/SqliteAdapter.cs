@@ -21,7 +21,10 @@ internal sealed class SqliteAdapter : IServiceAdapter
         }
     }
 
-    public Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+
+    private Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
         Task.Run(() => Restore(entry, target, context), context.CancellationToken);
 
     private static ManifestService Capture(ServiceSpec spec, EngineContext context)

@@ -2,7 +2,7 @@ namespace Portal.Engine.Store;
 
 using System.Security.Cryptography;
 using Portal.Engine.Manifests;
-using ZstdSharp;
+using ZstdNet;
 
 /// <summary>
 /// Reads a list of chunks back as one uncompressed stream, rehashing each chunk as it goes, so content that
@@ -142,7 +142,7 @@ internal sealed class ChunkReader : Stream
             throw Corrupt("missing from the store", ex);
         }
 
-        _current = new DecompressionStream(_raw, leaveOpen: false);
+        _current = new DecompressionStream(_raw);
         _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _read = 0;
         return true;

@@ -1,21 +1,37 @@
 namespace Portal.Engine.Store;
 
+using System.Buffers;
 using System.Security.Cryptography;
 using Portal.Engine.Manifests;
-using ZstdSharp;
+using ZstdNet;
 
 /// <summary>
 /// A write-only stream that cuts what is written into chunks, hashing and compressing each on the fly,
 /// so a dump of any size reaches the store without being held in memory or uncompressed on disk.
+/// The start of each chunk is test-compressed first: content that does not shrink is stored in raw zstd blocks.
 /// </summary>
 internal sealed class ObjectSink : Stream
 {
+    /// <summary>Enough to tell a JPEG or a random blob from text; small files fit whole and are compressed only once.</summary>
+    private const int ProbeSize = 128 * 1024;
+
+    /// <summary>Compressed/original above this keeps the content raw: the space saved would not pay for the CPU.</summary>
+    private const double RawAbove = 0.95;
+
+    [ThreadStatic]
+    private static (int Level, Compressor Compressor)? _probeCompressor;
+
     private readonly EngineContext _context;
     private readonly List<ChunkRef> _chunks = [];
+    // Pooled: a capture opens one sink per file, and fresh 128 KiB arrays would each land on the large object heap.
+    private readonly byte[] _probe = ArrayPool<byte>.Shared.Rent(ProbeSize);
     private IPendingObject? _pending;
-    private CompressionStream? _compressor;
+    private Stream? _compressor;
     private IncrementalHash? _hash;
     private long _chunkLength;
+    private int _probed;
+    private byte[]? _frame;
+    private bool _disposed;
 
     public ObjectSink(EngineContext context)
     {
@@ -59,15 +75,33 @@ internal sealed class ObjectSink : Stream
             if (_pending is null)
             {
                 _pending = _context.Store.BeginPut();
-                _compressor = new CompressionStream(_pending.Content, _context.Options.CompressionLevel, leaveOpen: true);
                 _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 _chunkLength = 0;
+                _probed = 0;
             }
 
             var take = (int)Math.Min(buffer.Length, _context.Options.ChunkSizeBytes - _chunkLength);
+            if (_compressor is null)
+            {
+                take = Math.Min(take, ProbeSize - _probed);
+            }
+
             var part = buffer[..take];
             _hash!.AppendData(part);
-            _compressor!.Write(part);
+            if (_compressor is null)
+            {
+                part.CopyTo(_probe.AsSpan(_probed));
+                _probed += take;
+                if (_probed == ProbeSize)
+                {
+                    _compressor = ChooseEncoding();
+                }
+            }
+            else
+            {
+                _compressor.Write(part);
+            }
+
             _chunkLength += take;
             TotalLength += take;
             _context.Counters.AddBytesHashed(take);
@@ -104,20 +138,81 @@ internal sealed class ObjectSink : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _compressor?.Dispose();
             _hash?.Dispose();
             _pending?.Dispose();
             _pending = null;
+            ArrayPool<byte>.Shared.Return(_probe);
+            if (_frame is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_frame);
+            }
         }
 
         base.Dispose(disposing);
     }
 
+    /// <summary>Test-compresses the probe and returns the stream the rest of the chunk goes through, probe already written.</summary>
+    private Stream ChooseEncoding()
+    {
+        var content = _pending!.Content;
+        if (!Compresses(_probe.AsSpan(0, _probed), out _))
+        {
+            var raw = new RawZstdFrame(content);
+            raw.Write(_probe, 0, _probed);
+            return raw;
+        }
+
+        var compressed = new CompressionStream(content, new CompressionOptions(_context.Options.CompressionLevel));
+        compressed.Write(_probe, 0, _probed);
+        return compressed;
+    }
+
+    /// <summary>Compresses data as one frame with a per-thread reusable context; true when that shrinks it enough to keep.</summary>
+    private bool Compresses(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> frame)
+    {
+        var level = _context.Options.CompressionLevel;
+        if (_probeCompressor is not { } cached || cached.Level != level)
+        {
+            _probeCompressor?.Compressor.Dispose();
+            _probeCompressor = cached = (level, new Compressor(new CompressionOptions(level)));
+        }
+
+        _frame ??= ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(ProbeSize));
+        frame = _frame.AsSpan(0, cached.Compressor.Wrap(data, _frame));
+        return frame.Length < data.Length * RawAbove;
+    }
+
+    /// <summary>A chunk that ended inside the probe is written in one go: its test compression is the object.</summary>
+    private void WriteSmallChunk()
+    {
+        if (Compresses(_probe.AsSpan(0, _probed), out var frame))
+        {
+            _pending!.Content.Write(frame);
+            return;
+        }
+
+        using var raw = new RawZstdFrame(_pending!.Content);
+        raw.Write(_probe, 0, _probed);
+        raw.Finish();
+    }
+
     private void FinishChunk()
     {
-        _compressor!.Dispose();
+        switch (_compressor)
+        {
+            case null:
+                WriteSmallChunk();
+                break;
+            case RawZstdFrame raw:
+                raw.Finish();
+                break;
+        }
+
+        _compressor?.Dispose();
         var hash = Convert.ToHexStringLower(_hash!.GetHashAndReset());
         _hash.Dispose();
         var stored = _pending!.Commit(hash);
