@@ -4,7 +4,7 @@ using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
 /// <summary>What an adapter needs during one capture or restore: the store, options, counters, progress and cancellation.</summary>
-internal sealed class EngineContext(IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken)
+internal sealed class EngineContext(IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken, bool live = false)
 {
     public IObjectStore Store { get; } = store;
 
@@ -16,10 +16,13 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>The capture is live: the environment keeps writing, so nothing may block it.</summary>
+    public bool Live { get; } = live;
+
     public ObjectSink NewSink() => new(this);
 
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
-    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token);
+    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live);
 
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
 

@@ -17,6 +17,21 @@ public sealed class EngineOptions
     [Range(1, 19)]
     public int CompressionLevel { get; set; } = 1;
 
+    /// <summary>How MariaDB/MySQL databases are captured; see <see cref="Engine.MySqlMethod"/>.</summary>
+    public MySqlMethod MySqlMethod { get; set; } = MySqlMethod.Auto;
+
     /// <summary>Where mariadb-dump, mariadb, pg_dump and pg_restore are looked for first; empty means PATH only.</summary>
     public string ToolDirectory { get; set; } = "";
+}
+
+public enum MySqlMethod
+{
+    /// <summary>
+    /// InnoDB table files (FLUSH TABLES … FOR EXPORT, then IMPORT TABLESPACE) for snapshots that are not live, when Portal
+    /// can read the server's data directory and its user may lock tables and create databases; the logical format otherwise.
+    /// </summary>
+    Auto,
+
+    /// <summary>Always rows as text from one consistent-snapshot transaction: works over any network, never blocks writers.</summary>
+    Logical,
 }

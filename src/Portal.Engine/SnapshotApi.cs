@@ -16,8 +16,11 @@ public enum ServiceKind
 /// </summary>
 public sealed record ServiceSpec(string Name, ServiceKind Kind, string Location);
 
-/// <summary>EnvironmentKey lets a capture reuse unchanged files recorded by that environment's newest manifest.</summary>
-public sealed record CaptureRequest(string SnapshotId, string EnvironmentKey, IReadOnlyList<ServiceSpec> Services);
+/// <summary>
+/// EnvironmentKey lets a capture reuse unchanged files recorded by that environment's newest manifest. Live means the
+/// environment keeps serving while it is captured, so no adapter may block its writes (e.g. by locking tables).
+/// </summary>
+public sealed record CaptureRequest(string SnapshotId, string EnvironmentKey, IReadOnlyList<ServiceSpec> Services, bool Live = false);
 
 /// <summary>SizeStored is what this capture added to the store (compressed bytes of objects it wrote).</summary>
 public sealed record CaptureResult(long SizeOfVolumes, long SizeOfDatabases, long SizeStored, TimeSpan Elapsed);

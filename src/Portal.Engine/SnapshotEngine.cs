@@ -52,7 +52,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var counters = new EngineCounters();
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
-        var context = new EngineContext(_store, _options, counters, tracker, cancellationToken);
+        var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live);
         var previous = FindPrevious(request.EnvironmentKey);
 
         var services = await ForEachServiceAsync(request.Services, (spec, token) =>

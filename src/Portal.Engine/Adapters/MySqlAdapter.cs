@@ -13,6 +13,7 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
     private const string Charset = "charset";
     private const string Collation = "collation";
     private const string Layout = "layout";
+    private const string Method = "method";
 
     /// <summary>Values as the server stores them: no bool for TINYINT(1), no Guid for CHAR(36), zero dates kept.</summary>
     private static readonly Action<MySqlConnectionStringBuilder> TextReads = b =>
@@ -42,6 +43,14 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         }
 
         var properties = new Dictionary<string, string> { [Charset] = charset, [Collation] = collation };
+        if (await PhysicalTablesAsync(spec, target, context) is { } innodb)
+        {
+            var (physicalChunks, physicalParts) = await CapturePhysicalAsync(spec, target, dump, innodb, context);
+            properties[Layout] = MySqlTables.Encode(physicalParts);
+            properties[Method] = MySqlTablespaces.Method;
+            return new ManifestService(spec.Name, ServiceKind.MySql, physicalParts.Sum(p => p.Length), physicalChunks, null, properties);
+        }
+
         if (tables is null)
         {
             context.Progress.Phase($"Dumping MySQL database {spec.Name}");
@@ -111,6 +120,71 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         return (chunks, parts);
     }
 
+    /// <summary>The InnoDB tables to copy as files, or null when this capture must be logical (live, configured, or not possible here).</summary>
+    private async Task<List<string>?> PhysicalTablesAsync(ServiceSpec spec, MySqlConnectionStringBuilder target, EngineContext context)
+    {
+        if (options.MySqlMethod != MySqlMethod.Auto || context.Live)
+        {
+            return null;
+        }
+
+        await using var connection = await ConnectAsync(spec, target, context.CancellationToken);
+        var (tables, _) = await MySqlTablespaces.EligibleTablesAsync(connection, target.Database, context.CancellationToken);
+        return tables;
+    }
+
+    /// <summary>Views from mariadb-dump, every InnoDB table as its .ibd/.cfg pair, then triggers, routines and events.</summary>
+    private async Task<(List<ChunkRef> Chunks, List<MySqlPart> Parts)> CapturePhysicalAsync(
+        ServiceSpec spec, MySqlConnectionStringBuilder target, ExternalTool dump, List<string> tables, EngineContext context)
+    {
+        var chunks = new List<ChunkRef>();
+        var parts = new List<MySqlPart>();
+        string[] common = [.. ClientArguments(target), "--no-data", "--hex-blob", "--default-character-set=utf8mb4", "--skip-dump-date", "--no-tablespaces"];
+        await using var connection = await ConnectAsync(spec, target, context.CancellationToken);
+        var views = await ViewsAsync(connection, target.Database, context.CancellationToken);
+        if (views.Count > 0)
+        {
+            using var sink = context.NewSink();
+            await dump.RunAsync([.. common, "--skip-triggers", target.Database, .. views], Environment(target), feed: null, sink, context.CancellationToken);
+            var written = sink.Complete();
+            chunks.AddRange(written);
+            parts.Add(new MySqlPart(MySqlTablespaces.Views, null, null, written.Count, sink.TotalLength));
+        }
+
+        context.Progress.Phase($"Copying MySQL table files {spec.Name}");
+        foreach (var (part, written) in await MySqlTablespaces.CaptureAsync(connection, target.Database, tables, context))
+        {
+            chunks.AddRange(written);
+            parts.Add(part);
+        }
+
+        using (var sink = context.NewSink())
+        {
+            string[] programs = [.. common, "--no-create-info", "--skip-opt", "--triggers", "--routines", "--events", target.Database];
+            await dump.RunAsync(programs, Environment(target), feed: null, sink, context.CancellationToken);
+            var written = sink.Complete();
+            chunks.AddRange(written);
+            parts.Add(new MySqlPart(MySqlPart.Programs, null, null, written.Count, sink.TotalLength));
+        }
+
+        return (chunks, parts);
+    }
+
+    private static async Task<List<string>> ViewsAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = @name ORDER BY TABLE_NAME";
+        command.Parameters.AddWithValue("@name", database);
+        var views = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            views.Add(reader.GetString(0));
+        }
+
+        return views;
+    }
+
     public void CheckRestorable(ManifestService entry, ServiceSpec target)
     {
         _ = ServiceEntries.RequireChunks(entry, "MySQL database");
@@ -118,8 +192,42 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         _ = Parse(target);
     }
 
-    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
-        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    {
+        if (entry.Properties?.GetValueOrDefault(Method) != MySqlTablespaces.Method)
+        {
+            return LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+        }
+
+        var server = Parse(target);
+        var client = ExternalTool.Locate(options, target.Name, "mariadb-client", "mariadb", "mysql");
+        var slices = Slices(entry);
+        var destination = new MySqlTarget(target, server, entry.Properties.GetValueOrDefault(Charset) ?? "utf8mb4", entry.Properties.GetValueOrDefault(Collation) ?? "utf8mb4_general_ci");
+        return MySqlTablespaces.PrepareAsync(destination, slices, entry.Name, async commit =>
+        {
+            context.Progress.Phase($"Loading MySQL views and programs {target.Name}");
+            foreach (var slice in slices.Where(s => s.Part.Kind is MySqlTablespaces.Views or MySqlPart.Programs))
+            {
+                await LoadSqlAsync(client, server, output => commit.CopyChunks(slice.Chunks, entry.Name, output), commit.CancellationToken);
+            }
+        }, context);
+    }
+
+    /// <summary>Each part of a table-wise capture with the run of the service's chunks it owns.</summary>
+    private static List<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> Slices(ManifestService entry)
+    {
+        var parts = MySqlTables.Decode(entry.Properties?.GetValueOrDefault(Layout))
+            ?? throw new SnapshotCorruptException($"The snapshot's MySQL database '{entry.Name}' has no table layout.");
+        var slices = new List<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)>();
+        var at = 0;
+        foreach (var part in parts)
+        {
+            slices.Add((part, entry.Chunks!.Skip(at).Take(part.Chunks).ToList()));
+            at += part.Chunks;
+        }
+
+        return slices;
+    }
 
     /// <summary>
     /// Drops and recreates the database so tables created after the snapshot disappear too, then loads the dump;
@@ -138,20 +246,13 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         }
 
         context.Progress.Phase($"Loading MySQL database {target.Name}");
-        if (MySqlTables.Decode(entry.Properties?.GetValueOrDefault(Layout)) is not { } parts)
+        if (entry.Properties?.GetValueOrDefault(Layout) is null)
         {
             await LoadSqlAsync(client, server, output => context.CopyChunks(entry.Chunks!, entry.Name, output), context.CancellationToken);
             return;
         }
 
-        var slices = new List<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)>();
-        var at = 0;
-        foreach (var part in parts)
-        {
-            slices.Add((part, entry.Chunks!.Skip(at).Take(part.Chunks).ToList()));
-            at += part.Chunks;
-        }
-
+        var slices = Slices(entry);
         var schema = slices.Single(s => s.Part.Kind == MySqlPart.Schema);
         using var text = new MemoryStream();
         context.CopyChunks(schema.Chunks, entry.Name, text);
@@ -272,7 +373,7 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         return builder;
     }
 
-    private static async Task<MySqlConnection> ConnectAsync(ServiceSpec spec, MySqlConnectionStringBuilder target, CancellationToken cancellationToken, Action<MySqlConnectionStringBuilder>? configure = null)
+    internal static async Task<MySqlConnection> ConnectAsync(ServiceSpec spec, MySqlConnectionStringBuilder target, CancellationToken cancellationToken, Action<MySqlConnectionStringBuilder>? configure = null)
     {
         // Connect to the server, not the database: a restore may create a database that is not there yet.
         var builder = new MySqlConnectionStringBuilder(target.ConnectionString) { Database = "", Pooling = false, AllowUserVariables = true };
@@ -326,4 +427,20 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
     private static Dictionary<string, string> Environment(MySqlConnectionStringBuilder target) => new() { ["MYSQL_PWD"] = target.Password ?? "" };
 
     private static string Quote(string identifier) => MySqlTables.Quote(identifier);
+}
+
+/// <summary>Where a physical restore goes: the target service, its server, and the database's character set.</summary>
+internal sealed class MySqlTarget(ServiceSpec spec, MySqlConnectionStringBuilder server, string charset, string collation)
+{
+    public string Service => spec.Name;
+
+    public string Database => server.Database;
+
+    public string Charset => charset;
+
+    public string Collation => collation;
+
+    /// <summary>A new connection, with database as its default (null: none, for server-wide statements).</summary>
+    public Task<MySqlConnection> ConnectAsync(string? database, CancellationToken cancellationToken) =>
+        MySqlAdapter.ConnectAsync(spec, server, cancellationToken, b => b.Database = database ?? "");
 }

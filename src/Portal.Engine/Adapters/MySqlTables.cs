@@ -9,8 +9,11 @@ using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using MySqlConnector;
 
-/// <summary>One stream of a table-wise MariaDB capture: its kind, table, how many of the service's chunks it owns, and its length.</summary>
-internal sealed record MySqlPart(string Kind, string? Table, IReadOnlyList<string>? Columns, int Chunks, long Length)
+/// <summary>
+/// One stream of a table-wise MariaDB capture: its kind, table, how many of the service's chunks it owns, and its length;
+/// a table file also carries the table's CREATE TABLE, which its import needs.
+/// </summary>
+internal sealed record MySqlPart(string Kind, string? Table, IReadOnlyList<string>? Columns, int Chunks, long Length, string? Definition = null)
 {
     public const string Schema = "schema";
     public const string Rows = "rows";

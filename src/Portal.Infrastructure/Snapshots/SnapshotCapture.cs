@@ -59,7 +59,7 @@ internal sealed class SnapshotCapture(
         {
             var captureEnd = fromPercent + ((toPercent - fromPercent) * 0.85);
             var result = await engine.CaptureAsync(
-                new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment)),
+                new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment), Live: !safe),
                 new EngineProgressAdapter(run.Phase(fromPercent, captureEnd)),
                 cancellationToken);
             run.Log($"captured {Bytes(result.SizeOfDatabases)} of databases and {Bytes(result.SizeOfVolumes)} of files, {Bytes(result.SizeStored)} newly stored, in {result.Elapsed.TotalSeconds:0.0} s");
