@@ -37,6 +37,12 @@ public interface ISnapshotEngine
     /// <summary>Throws <see cref="SnapshotCorruptException"/> naming the object and the path or service it belongs to.</summary>
     Task VerifyAsync(string snapshotId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// After a capture: rehashes the objects no other snapshot references (the others were verified when their snapshot
+    /// was made) and checks that the shared ones still exist, so an incremental snapshot is not re-read whole.
+    /// </summary>
+    Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken);
+
     /// <summary>Verifies every object first: corruption or a missing object throws before the first destructive step.</summary>
     Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
 

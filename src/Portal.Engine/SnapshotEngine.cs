@@ -80,6 +80,33 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
     }
 
+    public async Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        var manifest = Load(snapshotId);
+        using var shared = await _gate.SharedAsync(cancellationToken);
+        var verified = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in _store.ListManifests().Where(id => id != snapshotId))
+        {
+            try
+            {
+                var json = _store.ReadManifest(id);
+                verified.UnionWith(json is null ? [] : Manifest.FromJson(json, id).Objects().Select(o => o.Chunk.Hash));
+            }
+            catch (SnapshotCorruptException)
+            {
+                // Objects only a damaged manifest names count as unverified and are read below.
+            }
+        }
+
+        var objects = manifest.Objects().ToList();
+        if (objects.FirstOrDefault(o => verified.Contains(o.Chunk.Hash) && !_store.Exists(o.Chunk.Hash)) is { Chunk: not null } gone)
+        {
+            throw new SnapshotCorruptException(gone.Chunk.Hash, gone.Owner, "missing from the store", null);
+        }
+
+        await VerifyObjectsAsync(objects.Where(o => !verified.Contains(o.Chunk.Hash)), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
+    }
+
     public async Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         var manifest = Load(request.SnapshotId);

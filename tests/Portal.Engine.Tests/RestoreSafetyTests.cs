@@ -136,6 +136,30 @@ public sealed class RestoreSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyingANewSnapshotRehashesItsOwnObjectsAndFindsMissingSharedOnes()
+    {
+        await _ws.CaptureAsync("s1", Services);
+        File.WriteAllText(Path.Combine(_media, "two.txt"), "two, second version");
+        await _ws.CaptureAsync("s2", Services);
+        await _ws.Engine.VerifyNewObjectsAsync("s2", Workspace.Token);
+        var newTwo = Manifest("s2")["services"]![0]!["mount"]!["entries"]!.AsArray()
+            .Single(e => e!["path"]!.GetValue<string>() == "two.txt")!["chunks"]![0]!["hash"]!.GetValue<string>();
+        var bytes = File.ReadAllBytes(_ws.ObjectFile(newTwo));
+        bytes[^1] ^= 0x01;
+        File.WriteAllBytes(_ws.ObjectFile(newTwo), bytes);
+
+        var corrupt = await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.Engine.VerifyNewObjectsAsync("s2", Workspace.Token));
+        Assert.Equal(newTwo, corrupt.ObjectHash);
+
+        File.WriteAllBytes(_ws.ObjectFile(newTwo), [.. bytes[..^1], (byte)(bytes[^1] ^ 0x01)]);
+        var shared = FileHash("cache/one.txt");
+        File.Delete(_ws.ObjectFile(shared));
+        var missing = await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.Engine.VerifyNewObjectsAsync("s2", Workspace.Token));
+        Assert.Equal(shared, missing.ObjectHash);
+        Assert.Contains("var:cache/one.txt", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RestoreOfUnknownSnapshotOrServiceSaysWhatIsMissing()
     {
         var none = await Assert.ThrowsAsync<SnapshotEngineException>(() => _ws.RestoreAsync("nope", Services));

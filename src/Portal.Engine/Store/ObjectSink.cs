@@ -15,6 +15,9 @@ internal sealed class ObjectSink : Stream
     /// <summary>Enough to tell a JPEG or a random blob from text; small files fit whole and are compressed only once.</summary>
     private const int ProbeSize = 128 * 1024;
 
+    /// <summary>What a chunk longer than the probe is judged by: a JPEG or random blob does not shrink in any 16 KiB of it.</summary>
+    private const int SampleSize = 16 * 1024;
+
     /// <summary>Compressed/original above this keeps the content raw: the space saved would not pay for the CPU.</summary>
     private const double RawAbove = 0.95;
 
@@ -159,7 +162,8 @@ internal sealed class ObjectSink : Stream
     private Stream ChooseEncoding()
     {
         var content = _pending!.Content;
-        if (!Compresses(_probe.AsSpan(0, _probed), out _))
+        // The stream compresses the probe again, so deciding on a sample keeps that double work small.
+        if (!Compresses(_probe.AsSpan(0, SampleSize), out _))
         {
             var raw = new RawZstdFrame(content);
             raw.Write(_probe, 0, _probed);

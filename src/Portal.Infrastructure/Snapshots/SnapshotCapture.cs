@@ -64,7 +64,7 @@ internal sealed class SnapshotCapture(
                 cancellationToken);
             run.Log($"captured {Bytes(result.SizeOfDatabases)} of databases and {Bytes(result.SizeOfVolumes)} of files, {Bytes(result.SizeStored)} newly stored, in {result.Elapsed.TotalSeconds:0.0} s");
             run.Report(captureEnd, "verifying");
-            await engine.VerifyAsync(snapshotId, cancellationToken);
+            await engine.VerifyNewObjectsAsync(snapshotId, cancellationToken);
             run.Log($"snapshot {snapshotId} verified");
 
             snapshot.Status = SnapshotStatus.Created;
