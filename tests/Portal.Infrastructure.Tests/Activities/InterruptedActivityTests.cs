@@ -1,6 +1,5 @@
 namespace Portal.Infrastructure.Tests.Activities;
 
-using System.Diagnostics;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;
@@ -34,7 +33,7 @@ public sealed class InterruptedActivityTests
         var killed = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
         var waiting = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", true, ct));
 
-        using (var portal = StartPortalProcess(host.DataPath))
+        using (var portal = PortalProcess.Start(host.DataPath))
         {
             var deadline = DateTime.UtcNow.AddSeconds(90);
             Activity current;
@@ -75,32 +74,5 @@ public sealed class InterruptedActivityTests
 
         var environment = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, Project, "develop-branch", ct));
         Assert.Equal(EnvironmentStatus.Active, environment.Environment.Status);
-    }
-
-    private static Process StartPortalProcess(string dataPath)
-    {
-        var testOutput = AppContext.BaseDirectory;
-        var configuration = new DirectoryInfo(testOutput).Parent!.Name;
-        var repository = Path.GetFullPath(Path.Combine(testOutput, "..", "..", "..", "..", ".."));
-        var web = Path.Combine(repository, "src", "Portal.Web");
-        var dll = Path.Combine(web, "bin", configuration, "net10.0", "Portal.Web.dll");
-        Assert.True(File.Exists(dll), $"Portal.Web is not built at {dll}");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = web,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { dll, "--urls", "http://127.0.0.1:0", "--Portal:DataPath", dataPath, "--Activities:PollMilliseconds", "100", "--Activities:ProgressFlushMilliseconds", "100" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        return process;
     }
 }

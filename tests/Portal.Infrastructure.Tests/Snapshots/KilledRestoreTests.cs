@@ -1,0 +1,115 @@
+namespace Portal.Infrastructure.Tests.Snapshots;
+
+using Microsoft.Data.Sqlite;
+using Portal.Core.Activities;
+using Portal.Core.Snapshots;
+using Portal.Infrastructure.Tests.Support;
+using Activity = Portal.Core.Activities.Activity;
+
+/// <summary>A real Portal process is killed (SIGKILL) at different points of a restore; nothing may be left half-replaced.</summary>
+public sealed class KilledRestoreTests
+{
+    private const string Project = "demo-shop";
+    private const string Environment = "develop-branch";
+    private static readonly string[] MountPaths = ["var", "pub/media", "app/etc"];
+
+    /// <summary>The engine's part of a restore runs from 50 % (after the safety snapshot) to 99 %; each case kills at another point of it.</summary>
+    [Theory]
+    [InlineData(51)]
+    [InlineData(65)]
+    [InlineData(80)]
+    public async Task AKillDuringARestoreLeavesEachMountWhollyOldOrNewAndTheSafetySnapshotUndoesIt(int killAtPercent)
+    {
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 5);
+        var ct = TestContext.Current.CancellationToken;
+        var root = host.DemoRoot(Environment);
+        // Enough incompressible data that rebuilding pub/media takes seconds, so each kill lands inside the restore.
+        WriteBulk(Path.Combine(root, "pub", "media", "bulk"), files: 300, seed: killAtPercent);
+        var snapshotted = State(root);
+
+        Activity restore;
+        Dictionary<string, string> changed;
+        using (var portal = PortalProcess.Start(host.DataPath))
+        {
+            var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
+            await WaitForSuccessAsync(host, snapshot.Id);
+
+            Change(root);
+            changed = State(root);
+            restore = await host.InScopeAsync<SnapshotService, Activity>(s =>
+                s.RestoreAsync(PortalTestHost.Alice, Project, Environment, snapshot.SnapshotId!, new RestoreOptions(), ct));
+            await PortalProcess.WaitUntilRunningAsync(host, portal, restore.Id, killAtPercent, ct);
+            portal.Kill(entireProcessTree: true);
+            await portal.WaitForExitAsync(ct);
+        }
+
+        Assert.Equal(ActivityState.InProgress, (await host.ReadActivityAsync(restore.Id)).State);
+        var afterKill = State(root);
+        foreach (var part in afterKill.Keys)
+        {
+            Assert.True(afterKill[part] == snapshotted[part] || afterKill[part] == changed[part], $"{part} is neither the snapshot's nor the state before the restore");
+        }
+
+        // The next start records the interruption; the safety snapshot taken before the kill puts everything back.
+        await host.StartWorkerAsync();
+        Assert.Equal(ActivityResult.Failure, (await host.WaitForCompletionAsync(restore.Id)).Result);
+        var snapshots = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, Environment, ct));
+        var safety = Assert.Single(snapshots, s => s.Snapshot.IsSafetySnapshot);
+        Assert.True(safety.Restorable);
+        var undo = await host.InScopeAsync<SnapshotService, Activity>(s =>
+            s.RestoreAsync(PortalTestHost.Alice, Project, Environment, safety.Snapshot.Id, new RestoreOptions { TakeSafetySnapshot = false }, ct));
+        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(undo.Id, TimeSpan.FromMinutes(2))).Result);
+
+        Assert.Equal(changed, State(root));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "pub"), ".media.portal-*"));
+    }
+
+    private static async Task WaitForSuccessAsync(PortalTestHost host, string activityId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        Activity current;
+        do
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            current = await host.ReadActivityAsync(activityId);
+            Assert.True(DateTime.UtcNow < deadline, "the snapshot did not finish in time");
+        }
+        while (current.State != ActivityState.Complete);
+
+        Assert.Equal(ActivityResult.Success, current.Result);
+    }
+
+    private static void WriteBulk(string folder, int files, int seed)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(seed);
+        var buffer = new byte[1 << 20];
+        for (var i = 0; i < files; i++)
+        {
+            random.NextBytes(buffer);
+            File.WriteAllBytes(Path.Combine(folder, $"photo-{i:D3}.jpg"), buffer);
+        }
+    }
+
+    /// <summary>Changes in every mount and in the database, so each can be told apart from the snapshot.</summary>
+    private static void Change(string root)
+    {
+        File.WriteAllText(Path.Combine(root, "app", "etc", "env.php"), "<?php return ['changed' => true];");
+        File.WriteAllText(Path.Combine(root, "var", "log", "after.log"), "written after the snapshot");
+        File.Delete(Path.Combine(root, "pub", "media", "bulk", "photo-000.jpg"));
+        File.WriteAllBytes(Path.Combine(root, "pub", "media", "bulk", "photo-001.jpg"), [1, 2, 3]);
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(root, "shop.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE catalog_product SET price = price + 1; INSERT INTO customer VALUES (1000, 'late@example.com', 'Late', 'Customer');";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>One fingerprint per mount and one for the database rows: each must be wholly one state or the other.</summary>
+    private static Dictionary<string, string> State(string root)
+    {
+        var state = MountPaths.ToDictionary(m => m, m => string.Join('\n', DirectoryState.Capture(Path.Combine(root, m)).Select(e => $"{e.Key} {e.Value}")));
+        state["shop.db"] = string.Join('\n', DirectoryState.CaptureDatabase(Path.Combine(root, "shop.db")).Select(e => $"{e.Key} {e.Value}"));
+        return state;
+    }
+}
