@@ -96,8 +96,13 @@ internal sealed class RedisAdapter : IServiceAdapter
                 batch = new RestoreBatch(remap ?? database);
             }
 
-            batch.Add(key, ttlMs > 0 ? ttlMs : 0, value);
             context.Progress.Advance(key.Length + value.Length + 20);
+            if (ttlMs == 0)
+            {
+                continue; // Expired as it was captured (older snapshots kept such keys); RESTORE's TTL 0 would make it permanent.
+            }
+
+            batch.Add(key, Math.Max(ttlMs, 0), value);
         }
 
         await SendAsync(batch, batches, redis.Connection, target);
@@ -196,9 +201,9 @@ internal sealed class RedisAdapter : IServiceAdapter
         {
             var value = await page.Dumps[i];
             var ttl = (long)await page.Ttls[i];
-            if (value is null || ttl == -2)
+            if (value is null || ttl is -2 or 0)
             {
-                continue; // Deleted or expired between SCAN and DUMP.
+                continue; // Deleted or expired between SCAN and DUMP, or expiring within the millisecond (RESTORE's 0 means never).
             }
 
             byte[] key = page.Keys[i]!;
