@@ -66,6 +66,36 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         AssertSame(await StateAsync(source), await StateAsync(target));
     }
 
+    [Fact]
+    public async Task AnEmptyDatabaseRestoresEmpty()
+    {
+        var index = await FreshDatabaseAsync();
+        await _ws.CaptureAsync("empty", Spec(index));
+        await SeedAsync(_redis!.GetDatabase(index));
+
+        await _ws.RestoreAsync("empty", Spec(index));
+
+        Assert.Equal(0, await _redis.GetServers()[0].DatabaseSizeAsync(index));
+    }
+
+    [Fact]
+    public async Task KeysExpiringDuringTheCaptureAreSkippedNotAnError()
+    {
+        var index = await FreshDatabaseAsync();
+        var db = _redis!.GetDatabase(index);
+        var batch = db.CreateBatch();
+        // Millisecond TTLs: some keys vanish before SCAN, some between SCAN and DUMP, some after.
+        var writes = Enumerable.Range(0, 5000).Select(i => batch.StringSetAsync($"fleeting:{i}", "x", TimeSpan.FromMilliseconds(1 + (i % 40)))).ToList();
+        writes.Add(batch.StringSetAsync("stays", "here"));
+        batch.Execute();
+        await Task.WhenAll(writes);
+
+        await _ws.CaptureAsync("s1", Spec(index));
+        await _ws.RestoreAsync("s1", Spec(index));
+
+        Assert.Equal("here", await db.StringGetAsync("stays"));
+    }
+
     private static async Task SeedAsync(IDatabase db)
     {
         await db.StringSetAsync("string", "value ✓");
@@ -77,6 +107,10 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         await db.StringSetAsync("expiring", "soon", TimeSpan.FromSeconds(300));
         await db.HashSetAsync("expiring-hash", "f", "v");
         await db.KeyExpireAsync("expiring-hash", TimeSpan.FromSeconds(120));
+        await db.StreamAddAsync("stream", [new("f", "1"), new("g", "2")]);
+        await db.StreamAddAsync("stream", [new("f", "3")]);
+        // Bigger than a restore batch's byte budget, so batches are cut by size as well as by key count.
+        await db.StringSetAsync("big", Enumerable.Range(0, 5 << 20).Select(i => (byte)(i * 7 % 251)).ToArray(), TimeSpan.FromSeconds(600));
         var batch = db.CreateBatch();
         var writes = Enumerable.Range(0, 3000).Select(i => batch.StringSetAsync($"bulk:{i}", new string('v', 40) + i)).ToList();
         batch.Execute();
