@@ -33,7 +33,8 @@ public sealed class InterruptedActivityTests
         var killed = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
         var waiting = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", true, ct));
 
-        using (var portal = PortalProcess.Start(host.DataPath))
+        var portal = PortalProcess.Start(host.DataPath);
+        try
         {
             var deadline = DateTime.UtcNow.AddSeconds(90);
             Activity current;
@@ -52,6 +53,11 @@ public sealed class InterruptedActivityTests
 
             portal.Kill(entireProcessTree: true);
             await portal.WaitForExitAsync(ct);
+        }
+        finally
+        {
+            PortalProcess.KillQuietly(portal);
+            portal.Dispose();
         }
 
         var atKill = await host.ReadActivityAsync(killed.Id);

@@ -29,7 +29,8 @@ public sealed class KilledRestoreTests
 
         Activity restore;
         Dictionary<string, string> changed;
-        using (var portal = PortalProcess.Start(host.DataPath))
+        var portal = PortalProcess.Start(host.DataPath);
+        try
         {
             var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
             await WaitForSuccessAsync(host, snapshot.Id);
@@ -41,6 +42,11 @@ public sealed class KilledRestoreTests
             await PortalProcess.WaitUntilRunningAsync(host, portal, restore.Id, killAtPercent, ct);
             portal.Kill(entireProcessTree: true);
             await portal.WaitForExitAsync(ct);
+        }
+        finally
+        {
+            PortalProcess.KillQuietly(portal);
+            portal.Dispose();
         }
 
         Assert.Equal(ActivityState.InProgress, (await host.ReadActivityAsync(restore.Id)).State);

@@ -34,6 +34,23 @@ public static class PortalProcess
         return process;
     }
 
+    /// <summary>Kills Portal unless it already exited; for a test's finally block.</summary>
+    public static void KillQuietly(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone or disposed.
+        }
+    }
+
     /// <summary>Polls the activity until it runs with at least <paramref name="percent"/> done, failing if Portal exits or never gets there.</summary>
     public static async Task<Activity> WaitUntilRunningAsync(PortalTestHost host, Process portal, string activityId, int percent, CancellationToken cancellationToken)
     {
