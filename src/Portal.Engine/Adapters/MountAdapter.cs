@@ -229,6 +229,7 @@ internal sealed class MountAdapter : IServiceAdapter
             Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, PreallocationSize = item.Size,
         });
         context.CopyChunks(item.Chunks!, $"{service}:{item.Path}", output);
+        Posix.StartWriteback(output.SafeFileHandle);
     }
 
     private static void ApplyMetadata(string full, MountEntry item, bool setMode)

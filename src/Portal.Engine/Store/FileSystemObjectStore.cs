@@ -116,6 +116,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
             // No fsync per object: WriteManifest syncs the whole filesystem once before the manifest makes them count.
             Content.Flush();
             var size = Content.Length;
+            Posix.StartWriteback(((FileStream)Content).SafeFileHandle);
             Content.Dispose();
             var final = store.ObjectPath(hash);
             _committed = true;
