@@ -57,6 +57,7 @@ public static class DependencyInjection
         services.AddHostedService<DatabaseInitializer>();
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
+        services.AddHostedService<SnapshotExpiry>();
         return services;
     }
 

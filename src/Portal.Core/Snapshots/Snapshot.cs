@@ -7,6 +7,9 @@ public enum SnapshotStatus
     Failed,
     Deleting,
     Deleted,
+
+    /// <summary>Past its restore window; its data was removed from the store.</summary>
+    Expired,
 }
 
 /// <summary>A point-in-time copy of an environment's persistent data (Platform.sh "backup").</summary>
