@@ -449,7 +449,7 @@ internal static class EngineBenchmark
             var seedSeconds = size / 1e6 / SeedMegabytesPerSecond;
             _rows.Add(new EngineRow("environment", $"snapshot ({size / 1e6:N0} MB, {size / 1e6 / capture:N0} MB/s)", capture, "seed engine at ~17 MB/s (est.)", seedSeconds, 1.0, "(information)", true));
             _rows.Add(new EngineRow("environment", $"restore ({size / 1e6:N0} MB, {size / 1e6 / restore:N0} MB/s)", restore, "seed engine at ~17 MB/s (est.)", seedSeconds, 0.1, ">= 10x seed rate (<= 0.1x)"));
-            Notes.Add("Environment: files + MariaDB + Redis in one CaptureRequest/RestoreRequest; MB/s is uncompressed bytes (file sizes + dump sizes) over wall time. "
+            Notes.Add("Environment: files + MariaDB + Redis in one CaptureRequest/RestoreRequest; MB/s is uncompressed bytes (file sizes + what each database service captured: InnoDB table files, Redis records) over wall time. "
                 + "The seed's time is its ~17 MB/s applied to the same size, not a run of the seed.");
         }
 
