@@ -74,6 +74,12 @@ internal static partial class MySqlTablespaces
             }
         }
 
+        // IMPORT TABLESPACE leaves a FULLTEXT index unusable (its auxiliary FTS tables are not transported).
+        if (await FullTextTableAsync(connection, database, cancellationToken) is { } fullText)
+        {
+            return (null, $"table {fullText} has a FULLTEXT index");
+        }
+
         tables.Sort(StringComparer.Ordinal);
         return tables.Count == 0 ? (null, "the database has no tables") : (tables, "");
     }
@@ -232,6 +238,14 @@ internal static partial class MySqlTablespaces
 
             await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Quote(staging)}", CancellationToken.None);
         }
+    }
+
+    private static async Task<string?> FullTextTableAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT TABLE_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = @name AND INDEX_TYPE = 'FULLTEXT' LIMIT 1";
+        command.Parameters.AddWithValue("@name", database);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     private static async Task<string> DefinitionAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
