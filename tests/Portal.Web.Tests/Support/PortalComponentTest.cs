@@ -92,6 +92,15 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         return snapshot;
     }
 
+    /// <summary>What the worker writes when an activity pauses an environment or gives it back.</summary>
+    protected async Task SetEnvironmentStatusAsync(string name, EnvironmentStatus status)
+    {
+        var contexts = Service<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name).Status = status;
+        await db.SaveChangesAsync(Cancel);
+    }
+
     protected IRenderedComponent<Components.Pages.EnvironmentPage> RenderPage(string environmentName) =>
         Render<Components.Pages.EnvironmentPage>(p => p
             .Add(x => x.ProjectId, ProjectId)
