@@ -1,6 +1,7 @@
 namespace Portal.Api.Tests;
 
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Access;
 using Portal.Core.Activities;
@@ -136,19 +137,40 @@ public sealed class UserAccessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_page_lists_users_for_a_project_admin_and_shows_nothing_of_the_project_to_others()
+    public async Task The_page_lists_users_for_a_project_admin()
     {
         var ct = TestContext.Current.CancellationToken;
         using var alice = await _factory.SignedInClientAsync(DemoSeeder.AdminUserId, ct);
-        var page = await alice.GetStringAsync($"/projects/{DemoSeeder.ProjectId}/access", ct);
+        using var response = await alice.GetAsync($"/projects/{DemoSeeder.ProjectId}/access", ct);
+        var page = await response.Content.ReadAsStringAsync(ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Development environments", page, StringComparison.Ordinal);
         Assert.Contains("bob@example.com", page, StringComparison.Ordinal);
+    }
 
+    [Fact]
+    public async Task A_user_without_a_role_gets_the_same_404_and_message_as_for_a_project_that_does_not_exist()
+    {
+        var ct = TestContext.Current.CancellationToken;
         using var dave = await _factory.SignedInClientAsync(PortalFactory.NoRoleId, ct);
-        using var response = await dave.GetAsync($"/projects/{DemoSeeder.ProjectId}/access", ct);
-        var hidden = await response.Content.ReadAsStringAsync(ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains($"Project &#x27;{DemoSeeder.ProjectId}&#x27; was not found.", hidden, StringComparison.Ordinal);
+
+        var hidden = await NotFoundPageAsync(dave, DemoSeeder.ProjectId, ct);
+        var missing = await NotFoundPageAsync(dave, "no-such-shop", ct);
+
         Assert.DoesNotContain("bob@example.com", hidden, StringComparison.Ordinal);
+        Assert.Equal(VisibleText(missing), VisibleText(hidden).Replace(DemoSeeder.ProjectId, "no-such-shop", StringComparison.Ordinal));
+    }
+
+    /// <summary>What a reader sees of a page: its text without tags and Blazor's markers (whose ids and nonces differ per request).</summary>
+    private static string VisibleText(string html) => Regex.Replace(html, "<!--.*?-->|<[^>]*>", "", RegexOptions.Singleline);
+
+    /// <summary>The page's answer for a project the user may not see: a 404 with the friendly message, as first rendered (before any circuit).</summary>
+    private static async Task<string> NotFoundPageAsync(HttpClient client, string projectId, CancellationToken ct)
+    {
+        using var response = await client.GetAsync($"/projects/{projectId}/access", ct);
+        var page = await response.Content.ReadAsStringAsync(ct);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains($"Project &#x27;{projectId}&#x27; was not found.", page, StringComparison.Ordinal);
+        return page;
     }
 }

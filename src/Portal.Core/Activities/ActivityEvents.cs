@@ -1,6 +1,11 @@
 namespace Portal.Core.Activities;
 
-/// <summary>A change to an activity, pushed to whoever shows it live.</summary>
+using Portal.Core.Environments;
+
+/// <summary>
+/// A change to an activity, pushed to whoever shows it live. <see cref="EnvironmentStatus"/> is set only on the update
+/// in which the activity changed its environment's status (a safe snapshot or a restore pausing it, then giving it back).
+/// </summary>
 public sealed record ActivityUpdate(
     string ActivityId,
     string ProjectId,
@@ -11,7 +16,8 @@ public sealed record ActivityUpdate(
     int CompletionPercent,
     string? Message,
     TimeSpan? EstimatedRemaining,
-    bool IsNew = false);
+    bool IsNew = false,
+    EnvironmentStatus? EnvironmentStatus = null);
 
 /// <summary>In-process publication of activity changes (the UI subscribes; the worker publishes).</summary>
 public interface IActivityEvents

@@ -10,6 +10,7 @@ using Portal.Core.Environments;
 public sealed class SnapshotService(
     AccessGuard guard,
     ISnapshotRepository snapshots,
+    IUserAccessRepository users,
     IActivityQueue queue,
     TimeProvider time,
     IOptions<SnapshotOptions> options)
@@ -146,8 +147,9 @@ public sealed class SnapshotService(
 
         var view = View(snapshot, environment, roles, time.GetUtcNow(), target);
         var history = await snapshots.RecentRestoreThroughputAsync(projectId, cancellationToken);
+        var maker = await users.FindUserAsync(snapshot.CreatedBy, cancellationToken);
         return new RestoreReview(view, target, target.Services, options.Value.SafetySnapshotByDefault,
-            RestoreEstimate.For(view.TotalSize, history));
+            RestoreEstimate.For(view.TotalSize, history), maker?.DisplayName ?? snapshot.CreatedBy);
     }
 
     internal SnapshotView View(Snapshot snapshot, ProjectEnvironment environment, EffectiveRoles roles, DateTimeOffset now, ProjectEnvironment? target = null)

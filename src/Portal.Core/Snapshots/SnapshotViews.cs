@@ -11,13 +11,14 @@ public sealed record SnapshotView(Snapshot Snapshot, Refusal? NotRestorable, Ref
     public long TotalSize => Snapshot.SizeOfDatabases + Snapshot.SizeOfVolumes;
 }
 
-/// <summary>What the restore dialog shows before the user confirms.</summary>
+/// <summary>What the restore dialog shows before the user confirms; <paramref name="CreatedByName"/> is the maker's display name, else their user id.</summary>
 public sealed record RestoreReview(
     SnapshotView Snapshot,
     ProjectEnvironment Target,
     IReadOnlyList<EnvironmentService> Replaced,
     bool SafetySnapshotByDefault,
-    RestoreEstimate Estimate);
+    RestoreEstimate Estimate,
+    string CreatedByName);
 
 /// <summary>How long a restore should take: from this Portal's own recent restores, else the seed's published rates.</summary>
 public sealed record RestoreEstimate(TimeSpan Duration, int FromRestores)

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Activities;
+using Portal.Core.Environments;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
@@ -49,14 +50,25 @@ public sealed class ActivityRun : IAsyncDisposable
 
     public void Log(string line)
     {
+        Append(line);
+        Publish();
+    }
+
+    /// <summary>Logs that this activity changed its environment's status, and tells live views the new status at once.</summary>
+    public void EnvironmentStatusChanged(EnvironmentStatus status, string line)
+    {
+        Append(line);
+        _events.Publish(Snapshot(ActivityState.InProgress, null) with { EnvironmentStatus = status });
+    }
+
+    private void Append(string line)
+    {
         var stamped = string.Create(CultureInfo.InvariantCulture, $"[{_time.GetUtcNow():HH:mm:ss}] {line}\n");
         lock (_gate)
         {
             _pendingLog.Append(stamped);
             _message = line;
         }
-
-        Publish();
     }
 
     /// <summary>Progress never goes backwards and stays below 100 until the activity completes.</summary>

@@ -16,7 +16,7 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
         var paused = await SetStatusAsync(environment.Id, EnvironmentStatus.Active, EnvironmentStatus.Paused);
         if (paused)
         {
-            run.Log($"{environment.Name} paused");
+            run.EnvironmentStatusChanged(EnvironmentStatus.Paused, $"{environment.Name} paused");
         }
 
         var handle = new Resume(this, environment, run, paused);
@@ -58,7 +58,7 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
 
             if (paused && await owner.SetStatusAsync(environment.Id, EnvironmentStatus.Paused, EnvironmentStatus.Active))
             {
-                run.Log($"{environment.Name} active again");
+                run.EnvironmentStatusChanged(EnvironmentStatus.Active, $"{environment.Name} active again");
             }
         }
     }

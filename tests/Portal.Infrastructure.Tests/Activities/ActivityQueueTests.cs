@@ -1,6 +1,7 @@
 namespace Portal.Infrastructure.Tests.Activities;
 
 using Portal.Core.Activities;
+using Portal.Core.Environments;
 using Portal.Core.Snapshots;
 using Portal.Infrastructure.Tests.Support;
 
@@ -80,5 +81,34 @@ public sealed class ActivityQueueTests
         Assert.Equal((ActivityState.Complete, ActivityResult.Success, 100), (mine[^1].State, mine[^1].Result, mine[^1].CompletionPercent));
         var percents = mine.Select(u => u.CompletionPercent).ToList();
         Assert.Equal(percents.Order(), percents);
+    }
+
+    [Fact]
+    public async Task ASafeSnapshotPublishesItsEnvironmentPausedThenActiveAgainAndALiveOneNeither()
+    {
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 5);
+        var ct = TestContext.Current.CancellationToken;
+        var statuses = new List<(string ActivityId, EnvironmentStatus Status)>();
+        using var subscription = host.Get<IActivityEvents>().Subscribe(u =>
+        {
+            if (u.EnvironmentStatus is { } status)
+            {
+                lock (statuses)
+                {
+                    statuses.Add((u.ActivityId, status));
+                }
+            }
+        });
+        await host.StartWorkerAsync();
+
+        var safe = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
+        await host.WaitForCompletionAsync(safe.Id);
+        var live = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", true, ct));
+        await host.WaitForCompletionAsync(live.Id);
+
+        lock (statuses)
+        {
+            Assert.Equal([(safe.Id, EnvironmentStatus.Paused), (safe.Id, EnvironmentStatus.Active)], statuses);
+        }
     }
 }

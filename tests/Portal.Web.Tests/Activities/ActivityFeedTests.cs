@@ -155,14 +155,6 @@ public sealed class ActivityFeedTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Contains("paused", page.Find(".mud-paper").TextContent));
     }
 
-    private async Task SetEnvironmentStatusAsync(string name, Core.Environments.EnvironmentStatus status)
-    {
-        var contexts = Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.PortalDbContext>>();
-        await using var db = await contexts.CreateDbContextAsync(Cancel);
-        db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name).Status = status;
-        await db.SaveChangesAsync(Cancel);
-    }
-
     private static ActivityUpdate Update(Activity activity, int percent, string message, TimeSpan? eta) =>
         new(activity.Id, activity.ProjectId, activity.EnvironmentId, activity.Type, ActivityState.InProgress, null, percent, message, eta);
 

@@ -111,11 +111,22 @@ public sealed class SnapshotDialogTests : PortalComponentTest
         Assert.Contains("2 days ago", date);
         var text = dialogs.Find(".mud-dialog-content").TextContent;
         Assert.Contains("database, app/etc, pub/media, var. Code is not changed.", text);
-        Assert.Contains("made by alice, live", text);
+        Assert.Contains("made by Alice, live", text);
         Assert.Contains("under a minute (typical rate; no restore has run here yet)", text);
         Assert.Contains($"Changes made after {Components.Shared.Display.Local(created, null)} will be lost", text);
         Assert.Contains("Take a safety snapshot first", text);
         Assert.True(dialogs.FindComponent<MudBlazor.MudCheckBox<bool>>().Instance.GetState(x => x.Value));
+    }
+
+    [Fact]
+    public async Task Restore_dialog_names_a_snapshot_maker_portal_does_not_know_by_their_user_id()
+    {
+        var (_, dialogs) = RenderProviders();
+        var snapshot = await AddSnapshotAsync("develop-branch", DateTimeOffset.UtcNow.AddHours(-1), createdBy: "oid-gone");
+
+        _ = dialogs.InvokeAsync(() => RestoreDialog.ShowAsync(Service<MudBlazor.IDialogService>(), ProjectId, "develop-branch", snapshot.Id));
+
+        dialogs.WaitForAssertion(() => Assert.Contains("made by oid-gone, not live", dialogs.Find(".mud-dialog-content").TextContent));
     }
 
     [Fact]

@@ -65,7 +65,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         await Service<EnvironmentDirectory>().GetAsync(await ActorAsync(), ProjectId, name, Cancel);
 
     /// <summary>Stores a finished snapshot, as the worker would after a successful capture.</summary>
-    protected async Task<Snapshot> AddSnapshotAsync(string environmentName, DateTimeOffset createdAt, long size = 40 * 1024 * 1024, bool safe = true)
+    protected async Task<Snapshot> AddSnapshotAsync(string environmentName, DateTimeOffset createdAt, long size = 40 * 1024 * 1024, bool safe = true,
+        string createdBy = DemoSeeder.AdminUserId)
     {
         var environment = (await EnvironmentAsync(environmentName)).Environment;
         var snapshot = new Snapshot
@@ -82,7 +83,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
             SizeOfDatabases = size / 4,
             SizeOfVolumes = size - (size / 4),
             SizeStored = size / 2,
-            CreatedBy = DemoSeeder.AdminUserId,
+            CreatedBy = createdBy,
             ActivityId = Core.Common.PortalIds.New(),
         };
         var contexts = Service<IDbContextFactory<PortalDbContext>>();
@@ -90,6 +91,15 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         db.Snapshots.Add(snapshot);
         await db.SaveChangesAsync(Cancel);
         return snapshot;
+    }
+
+    /// <summary>What the worker writes when an activity pauses an environment or gives it back.</summary>
+    protected async Task SetEnvironmentStatusAsync(string name, EnvironmentStatus status)
+    {
+        var contexts = Service<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name).Status = status;
+        await db.SaveChangesAsync(Cancel);
     }
 
     protected IRenderedComponent<Components.Pages.EnvironmentPage> RenderPage(string environmentName) =>

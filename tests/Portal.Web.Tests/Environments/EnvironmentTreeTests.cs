@@ -1,0 +1,93 @@
+namespace Portal.Web.Tests.Environments;
+
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Web.Components.Environments;
+using Portal.Web.Tests.Support;
+
+public sealed class EnvironmentTreeTests : PortalComponentTest
+{
+    [Fact]
+    public async Task Status_dot_turns_paused_while_an_activity_pauses_the_environment_and_active_again_without_a_reload()
+    {
+        var environment = (await EnvironmentAsync("develop-branch")).Environment;
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal("active", StatusShown(tree, "develop-branch")));
+
+        await SetEnvironmentStatusAsync("develop-branch", EnvironmentStatus.Paused);
+        Events.Publish(StatusChange(environment, EnvironmentStatus.Paused));
+
+        tree.WaitForAssertion(() => Assert.Equal("paused", StatusShown(tree, "develop-branch")));
+        Assert.Equal("active", StatusShown(tree, "integration"));
+
+        await SetEnvironmentStatusAsync("develop-branch", EnvironmentStatus.Active);
+        Events.Publish(StatusChange(environment, EnvironmentStatus.Active));
+
+        tree.WaitForAssertion(() => Assert.Equal("active", StatusShown(tree, "develop-branch")));
+    }
+
+    [Fact]
+    public async Task Progress_without_a_status_change_leaves_the_dots_as_they_are()
+    {
+        var environment = (await EnvironmentAsync("develop-branch")).Environment;
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal("active", StatusShown(tree, "develop-branch")));
+
+        Events.Publish(StatusChange(environment, null));
+        Events.Publish(StatusChange(environment, EnvironmentStatus.Paused) with { ProjectId = "another-project" });
+
+        Assert.Equal("active", StatusShown(tree, "develop-branch"));
+    }
+
+    [Fact]
+    public async Task The_tree_stops_listening_for_activity_updates_once_disposed()
+    {
+        var events = new CountingActivityEvents();
+        Services.AddSingleton<IActivityEvents>(events);
+        var tree = RenderEnvironmentTree();
+        tree.WaitForElement("[data-environment='develop-branch']");
+        Assert.Equal(1, events.Subscribers);
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal(0, events.Subscribers);
+    }
+
+    private IRenderedComponent<EnvironmentTree> RenderEnvironmentTree() =>
+        Render<EnvironmentTree>(p => p.Add(x => x.ProjectId, ProjectId).Add(x => x.Selected, "develop-branch"));
+
+    private static string? StatusShown(IRenderedComponent<EnvironmentTree> tree, string environmentName) =>
+        tree.Find($"[data-environment='{environmentName}'] .portal-dot").GetAttribute("title");
+
+    private static ActivityUpdate StatusChange(ProjectEnvironment environment, EnvironmentStatus? status) =>
+        new(Core.Common.PortalIds.New(), environment.ProjectId, environment.Id, ActivityTypes.Snapshot, ActivityState.InProgress,
+            null, 5, $"{environment.Name} paused", null, EnvironmentStatus: status);
+
+    /// <summary>The real in-process events, counting who listens.</summary>
+    private sealed class CountingActivityEvents : IActivityEvents
+    {
+        private readonly InProcessActivityEvents _inner = new();
+        private int _subscribers;
+
+        public int Subscribers => Volatile.Read(ref _subscribers);
+
+        public IDisposable Subscribe(Action<ActivityUpdate> handler)
+        {
+            Interlocked.Increment(ref _subscribers);
+            var subscription = _inner.Subscribe(handler);
+            return new Unsubscribe(() =>
+            {
+                subscription.Dispose();
+                Interlocked.Decrement(ref _subscribers);
+            });
+        }
+
+        public void Publish(ActivityUpdate update) => _inner.Publish(update);
+
+        private sealed class Unsubscribe(Action dispose) : IDisposable
+        {
+            public void Dispose() => dispose();
+        }
+    }
+}
