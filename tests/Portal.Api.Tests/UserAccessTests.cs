@@ -1,7 +1,6 @@
 namespace Portal.Api.Tests;
 
 using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Access;
 using Portal.Core.Activities;
@@ -154,23 +153,11 @@ public sealed class UserAccessTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         using var dave = await _factory.SignedInClientAsync(PortalFactory.NoRoleId, ct);
 
-        var hidden = await NotFoundPageAsync(dave, DemoSeeder.ProjectId, ct);
-        var missing = await NotFoundPageAsync(dave, "no-such-shop", ct);
+        var hidden = await NotFoundPages.GetAsync(dave, $"/projects/{DemoSeeder.ProjectId}/access", $"Project '{DemoSeeder.ProjectId}' was not found.", ct);
+        var missing = await NotFoundPages.GetAsync(dave, "/projects/no-such-shop/access", "Project 'no-such-shop' was not found.", ct);
 
         Assert.DoesNotContain("bob@example.com", hidden, StringComparison.Ordinal);
-        Assert.Equal(VisibleText(missing), VisibleText(hidden).Replace(DemoSeeder.ProjectId, "no-such-shop", StringComparison.Ordinal));
-    }
-
-    /// <summary>What a reader sees of a page: its text without tags and Blazor's markers (whose ids and nonces differ per request).</summary>
-    private static string VisibleText(string html) => Regex.Replace(html, "<!--.*?-->|<[^>]*>", "", RegexOptions.Singleline);
-
-    /// <summary>The page's answer for a project the user may not see: a 404 with the friendly message, as first rendered (before any circuit).</summary>
-    private static async Task<string> NotFoundPageAsync(HttpClient client, string projectId, CancellationToken ct)
-    {
-        using var response = await client.GetAsync($"/projects/{projectId}/access", ct);
-        var page = await response.Content.ReadAsStringAsync(ct);
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains($"Project &#x27;{projectId}&#x27; was not found.", page, StringComparison.Ordinal);
-        return page;
+        Assert.Equal(NotFoundPages.VisibleText(missing),
+            NotFoundPages.VisibleText(hidden).Replace(DemoSeeder.ProjectId, "no-such-shop", StringComparison.Ordinal));
     }
 }

@@ -14,6 +14,13 @@ public sealed record EnvironmentView(
     IReadOnlyList<string> ServiceProblems)
 {
     public bool CanSnapshot => CannotSnapshot is null;
+
+    /// <summary>The view once an activity changed the environment's status: whether a snapshot is allowed follows it by the same rules.</summary>
+    public EnvironmentView WithStatus(EnvironmentStatus status)
+    {
+        var environment = Environment.WithStatus(status);
+        return this with { Environment = environment, CannotSnapshot = SnapshotRules.CheckCanSnapshotAs(environment, Role) };
+    }
 }
 
 public sealed record EnvironmentNode(EnvironmentView View, IReadOnlyList<EnvironmentNode> Children);

@@ -22,4 +22,12 @@ public sealed class ProjectEnvironment
 
     public DateTimeOffset CreatedAt { get; init; }
     public List<EnvironmentService> Services { get; init; } = [];
+
+    /// <summary>A copy with another status, for views that follow live status changes without reloading (services are shared, not copied).</summary>
+    public ProjectEnvironment WithStatus(EnvironmentStatus status)
+    {
+        var copy = (ProjectEnvironment)MemberwiseClone();
+        copy.Status = status;
+        return copy;
+    }
 }

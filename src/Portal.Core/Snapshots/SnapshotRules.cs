@@ -10,15 +10,16 @@ public static class SnapshotRules
 {
     public const string ProPlanMessage = "Snapshots are not available for Pro Staging and Production environments.";
 
-    public static Refusal? CheckAdmin(EffectiveRoles roles, EnvironmentType type, string toDoWhat)
-    {
-        var role = roles.RoleOn(type);
-        return role == EnvironmentRole.Admin
+    public static Refusal? CheckAdmin(EffectiveRoles roles, EnvironmentType type, string toDoWhat) =>
+        CheckAdminRole(roles.RoleOn(type), type, toDoWhat);
+
+    /// <summary>Rule 1 from the role already resolved for the environment's type (what an <see cref="EnvironmentView"/> keeps).</summary>
+    public static Refusal? CheckAdminRole(EnvironmentRole? role, EnvironmentType type, string toDoWhat) =>
+        role == EnvironmentRole.Admin
             ? null
             : new Refusal(RefusalCode.MissingRole,
                 $"You need the Admin role on {type.ToApiName()} environments to {toDoWhat}"
                 + (role is null ? "; you have no role there." : $"; your role there is {role.Value.ToString().ToLowerInvariant()}."));
-    }
 
     /// <summary>Whether the environment can have snapshots at all (rule 2), regardless of who asks.</summary>
     public static Refusal? CheckEnvironmentAllowsSnapshots(ProjectEnvironment environment)
@@ -35,7 +36,10 @@ public static class SnapshotRules
     }
 
     public static Refusal? CheckCanSnapshot(ProjectEnvironment environment, EffectiveRoles roles) =>
-        CheckAdmin(roles, environment.Type, "create snapshots") ?? CheckEnvironmentAllowsSnapshots(environment);
+        CheckCanSnapshotAs(environment, roles.RoleOn(environment.Type));
+
+    public static Refusal? CheckCanSnapshotAs(ProjectEnvironment environment, EnvironmentRole? role) =>
+        CheckAdminRole(role, environment.Type, "create snapshots") ?? CheckEnvironmentAllowsSnapshots(environment);
 
     /// <summary>Rule 4: restorable only once complete and verified, within the retention, on an active environment.</summary>
     public static Refusal? CheckRestorable(Snapshot snapshot, ProjectEnvironment environment, DateTimeOffset now)

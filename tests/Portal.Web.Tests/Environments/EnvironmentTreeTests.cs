@@ -59,35 +59,4 @@ public sealed class EnvironmentTreeTests : PortalComponentTest
 
     private static string? StatusShown(IRenderedComponent<EnvironmentTree> tree, string environmentName) =>
         tree.Find($"[data-environment='{environmentName}'] .portal-dot").GetAttribute("title");
-
-    private static ActivityUpdate StatusChange(ProjectEnvironment environment, EnvironmentStatus? status) =>
-        new(Core.Common.PortalIds.New(), environment.ProjectId, environment.Id, ActivityTypes.Snapshot, ActivityState.InProgress,
-            null, 5, $"{environment.Name} paused", null, EnvironmentStatus: status);
-
-    /// <summary>The real in-process events, counting who listens.</summary>
-    private sealed class CountingActivityEvents : IActivityEvents
-    {
-        private readonly InProcessActivityEvents _inner = new();
-        private int _subscribers;
-
-        public int Subscribers => Volatile.Read(ref _subscribers);
-
-        public IDisposable Subscribe(Action<ActivityUpdate> handler)
-        {
-            Interlocked.Increment(ref _subscribers);
-            var subscription = _inner.Subscribe(handler);
-            return new Unsubscribe(() =>
-            {
-                subscription.Dispose();
-                Interlocked.Decrement(ref _subscribers);
-            });
-        }
-
-        public void Publish(ActivityUpdate update) => _inner.Publish(update);
-
-        private sealed class Unsubscribe(Action dispose) : IDisposable
-        {
-            public void Dispose() => dispose();
-        }
-    }
 }

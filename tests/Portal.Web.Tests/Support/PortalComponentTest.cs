@@ -109,5 +109,10 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
 
     protected IActivityEvents Events => Service<IActivityEvents>();
 
+    /// <summary>An in-progress update as the worker publishes it; a status only where the activity changed the environment's.</summary>
+    protected static ActivityUpdate StatusChange(ProjectEnvironment environment, EnvironmentStatus? status) =>
+        new(Core.Common.PortalIds.New(), environment.ProjectId, environment.Id, ActivityTypes.Snapshot, ActivityState.InProgress,
+            null, 5, $"{environment.Name} paused", null, EnvironmentStatus: status);
+
     protected NavigationManager Navigation => Service<NavigationManager>();
 }
