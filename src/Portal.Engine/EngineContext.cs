@@ -67,6 +67,7 @@ internal sealed class EngineCounters
     private long _bytesHashed;
     private long _objectsWritten;
     private long _bytesStored;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _produced = new(StringComparer.Ordinal);
 
     public long BytesHashed => Interlocked.Read(ref _bytesHashed);
 
@@ -74,6 +75,11 @@ internal sealed class EngineCounters
     public long ObjectsWritten => Interlocked.Read(ref _objectsWritten);
 
     public long BytesStored => Interlocked.Read(ref _bytesStored);
+
+    /// <summary>Every object this capture hashed from live data, whether new to the store or identical to one already there.</summary>
+    public IReadOnlySet<string> Produced => _produced.Keys.ToHashSet(StringComparer.Ordinal);
+
+    public void AddProduced(string hash) => _produced.TryAdd(hash, 0);
 
     public void AddBytesHashed(long bytes) => Interlocked.Add(ref _bytesHashed, bytes);
 

@@ -13,6 +13,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
     private readonly StoreGate _gate = new();
 
+    /// <summary>The header (version, ids, environment, start time) sits in the first few hundred bytes of a manifest.</summary>
+    private const int ManifestHeaderBytes = 4096;
+
+    /// <summary>Objects each recent capture produced (written or found identical), which its verification rehashes.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlySet<string>> _produced = new(StringComparer.Ordinal);
+
     /// <summary>Services captured or restored at once; each adapter already uses every core for its own CPU-bound part.</summary>
     private const int ServiceConcurrency = 4;
 
@@ -65,6 +71,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
         _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+        _produced[request.SnapshotId] = counters.Produced;
         tracker.Finish("Snapshot complete");
 
         var volumes = services.Where(s => s.Kind == ServiceKind.Mount).Sum(s => s.Size);
@@ -82,29 +89,23 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     public async Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken)
     {
-        var manifest = Load(snapshotId);
-        using var shared = await _gate.SharedAsync(cancellationToken);
-        var verified = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var id in _store.ListManifests().Where(id => id != snapshotId))
+        if (!_produced.TryRemove(snapshotId, out var produced))
         {
-            try
-            {
-                var json = _store.ReadManifest(id);
-                verified.UnionWith(json is null ? [] : Manifest.FromJson(json, id).Objects().Select(o => o.Chunk.Hash));
-            }
-            catch (SnapshotCorruptException)
-            {
-                // Objects only a damaged manifest names count as unverified and are read below.
-            }
+            // Not captured by this process (or already verified once): nothing says which objects are new, so read them all.
+            await VerifyAsync(snapshotId, cancellationToken);
+            return;
         }
 
+        var manifest = Load(snapshotId);
+        using var shared = await _gate.SharedAsync(cancellationToken);
         var objects = manifest.Objects().ToList();
-        if (objects.FirstOrDefault(o => verified.Contains(o.Chunk.Hash) && !_store.Exists(o.Chunk.Hash)) is { Chunk: not null } gone)
+        // The rest were reused unread from the previous manifest, whose own verification rehashed them.
+        if (objects.FirstOrDefault(o => !produced.Contains(o.Chunk.Hash) && !_store.Exists(o.Chunk.Hash)) is { Chunk: not null } gone)
         {
             throw new SnapshotCorruptException(gone.Chunk.Hash, gone.Owner, "missing from the store", null);
         }
 
-        await VerifyObjectsAsync(objects.Where(o => !verified.Contains(o.Chunk.Hash)), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
+        await VerifyObjectsAsync(objects.Where(o => produced.Contains(o.Chunk.Hash)), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
     }
 
     public async Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
@@ -260,28 +261,38 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         return Manifest.FromJson(json, snapshotId);
     }
 
-    /// <summary>The newest complete snapshot of the same environment, whose file hashes a capture may reuse.</summary>
+    /// <summary>
+    /// The newest complete snapshot of the same environment, whose file hashes a capture may reuse. Only manifest headers
+    /// are read to find it, so a store holding many environments' snapshots costs one full parse, not one per manifest.
+    /// </summary>
     private Manifest? FindPrevious(string environmentKey)
     {
-        Manifest? newest = null;
+        var candidates = new List<(string Id, DateTimeOffset CreatedAt)>();
         foreach (var id in _store.ListManifests())
+        {
+            if (_store.ReadManifestStart(id, ManifestHeaderBytes) is { } start
+                && Manifest.ReadHeader(start) is { } header && header.EnvironmentKey == environmentKey)
+            {
+                candidates.Add((id, header.CreatedAt));
+            }
+        }
+
+        foreach (var (id, _) in candidates.OrderByDescending(c => c.CreatedAt))
         {
             try
             {
-                var json = _store.ReadManifest(id);
-                var manifest = json is null ? null : Manifest.FromJson(json, id);
-                if (manifest?.EnvironmentKey == environmentKey && (newest is null || manifest.CreatedAt > newest.CreatedAt))
+                if (_store.ReadManifest(id) is { } json)
                 {
-                    newest = manifest;
+                    return Manifest.FromJson(json, id);
                 }
             }
             catch (SnapshotEngineException)
             {
-                // A damaged manifest only costs reuse; the capture reads the files again.
+                // A damaged manifest only costs reuse; the next older one may still serve.
             }
         }
 
-        return newest;
+        return null;
     }
 
     private IServiceAdapter Adapter(ServiceKind kind) =>

@@ -130,6 +130,26 @@ public sealed class MountSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task ReuseFindsTheEnvironmentsNewestSnapshotAmongOtherEnvironmentsSnapshots()
+    {
+        await _ws.CaptureAsync("s1", Media);
+        File.WriteAllText(Path.Combine(_media, "images/2024/a.txt"), "ALPHA");
+        Tree.SetOldMTime(_media);
+        await _ws.CaptureAsync("s2", Media);
+        // Newer snapshots of other environments must not hide env-1's s2; reusing theirs would re-read everything.
+        var elsewhere = _ws.PathOf("elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        File.WriteAllText(Path.Combine(elsewhere, "other.txt"), "another environment's media");
+        await _ws.Engine.CaptureAsync(new CaptureRequest("other-1", "env-2", [Media with { Location = elsewhere }]), Workspace.NoProgress, Workspace.Token);
+        await _ws.Engine.CaptureAsync(new CaptureRequest("other-2", "env-3", [Media with { Location = elsewhere }]), Workspace.NoProgress, Workspace.Token);
+
+        await _ws.CaptureAsync("s3", Media);
+
+        Assert.Equal(0, _ws.Engine.LastCapture.BytesHashed);
+        await _ws.Engine.VerifyNewObjectsAsync("s3", Workspace.Token);
+    }
+
+    [Fact]
     public async Task LargeFileIsSplitIntoChunksAndRestoredWhole()
     {
         var result = await _ws.CaptureAsync("s1", Media);

@@ -33,6 +33,54 @@ internal sealed record Manifest(
         }
     }
 
+    /// <summary>
+    /// The environment and start time from the start of a manifest, without parsing its file list (which can be megabytes):
+    /// the writer puts them before "services". Null when the start does not hold them.
+    /// </summary>
+    public static (string EnvironmentKey, DateTimeOffset CreatedAt)? ReadHeader(ReadOnlySpan<byte> start)
+    {
+        var reader = new Utf8JsonReader(start, isFinalBlock: false, state: default);
+        string? environment = null;
+        DateTimeOffset? created = null;
+        try
+        {
+            while (reader.Read() && reader.CurrentDepth <= 1 && (environment is null || created is null))
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+                {
+                    continue;
+                }
+
+                if (reader.ValueTextEquals("services"u8))
+                {
+                    break;
+                }
+
+                var isEnvironment = reader.ValueTextEquals("environmentKey"u8);
+                var isCreated = reader.ValueTextEquals("createdAt"u8);
+                if (!reader.Read())
+                {
+                    break;
+                }
+
+                if (isEnvironment && reader.TokenType == JsonTokenType.String)
+                {
+                    environment = reader.GetString();
+                }
+                else if (isCreated && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at))
+                {
+                    created = at;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return environment is not null && created is { } when ? (environment, when) : null;
+    }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJson.Default.Manifest);
 
     public static Manifest FromJson(ReadOnlySpan<byte> json, string snapshotId)

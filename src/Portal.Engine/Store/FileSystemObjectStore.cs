@@ -76,6 +76,21 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
+    public byte[]? ReadManifestStart(string snapshotId, int length)
+    {
+        try
+        {
+            using var stream = new FileStream(ManifestPath(snapshotId), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            var buffer = new byte[length];
+            var read = stream.ReadAtLeast(buffer, length, throwOnEndOfStream: false);
+            return buffer[..read];
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     public bool HasManifest(string snapshotId) => File.Exists(ManifestPath(snapshotId));
 
     public void DeleteManifest(string snapshotId)

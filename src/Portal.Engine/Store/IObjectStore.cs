@@ -23,6 +23,9 @@ internal interface IObjectStore
 
     byte[]? ReadManifest(string snapshotId);
 
+    /// <summary>At most the first <paramref name="length"/> bytes of a manifest, enough for its header; null when missing.</summary>
+    byte[]? ReadManifestStart(string snapshotId, int length);
+
     bool HasManifest(string snapshotId);
 
     void DeleteManifest(string snapshotId);

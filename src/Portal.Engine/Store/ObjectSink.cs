@@ -225,6 +225,7 @@ internal sealed class ObjectSink : Stream
         _compressor = null;
         _hash = null;
         _context.Counters.AddObjectWritten(stored);
+        _context.Counters.AddProduced(hash);
         _chunks.Add(new ChunkRef(hash, _chunkLength));
     }
 }
