@@ -36,7 +36,9 @@ public static class DirectoryState
     public static SortedDictionary<string, string> CaptureDatabase(string path)
     {
         var state = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        // Read-write, as the shop would open it: after a kill mid-restore SQLite must roll back a hot journal before reading,
+        // which a read-only connection refuses to do ("attempt to write a readonly database").
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadWrite;Pooling=False");
         connection.Open();
         var tables = new List<string>();
         using (var list = connection.CreateCommand())
