@@ -27,17 +27,8 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
 
     /// <summary>Decompresses and rehashes every distinct chunk on all cores; throws naming the first bad one.</summary>
-    public async Task VerifyAsync(IEnumerable<ChunkRef> chunks, string owner)
-    {
-        var distinct = chunks.DistinctBy(c => c.Hash).ToList();
-        Progress.AddTotal(distinct.Sum(c => c.Size));
-        var options = new ParallelOptions { CancellationToken = CancellationToken, MaxDegreeOfParallelism = System.Environment.ProcessorCount };
-        await Parallel.ForEachAsync(distinct, options, (chunk, token) =>
-        {
-            ChunkReader.Verify(Store, chunk, owner, Progress.Advance, token);
-            return ValueTask.CompletedTask;
-        });
-    }
+    public Task VerifyAsync(IEnumerable<ChunkRef> chunks, string owner) =>
+        ChunkReader.VerifyAllAsync(Store, chunks.Select(c => (c, owner)), Progress, CancellationToken);
 
     /// <summary>Writes the verified, uncompressed content of chunks to output, reporting progress as it goes.</summary>
     public void CopyChunks(IReadOnlyList<ChunkRef> chunks, string owner, Stream output)

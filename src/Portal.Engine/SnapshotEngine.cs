@@ -242,17 +242,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         return [.. tasks.Select(t => t.Result)];
     }
 
-    private async Task VerifyObjectsAsync(IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken)
-    {
-        var distinct = objects.DistinctBy(o => o.Chunk.Hash).ToList();
-        tracker.AddTotal(distinct.Sum(o => o.Chunk.Size));
-        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
-        await Parallel.ForEachAsync(distinct, options, (item, token) =>
-        {
-            ChunkReader.Verify(_store, item.Chunk, item.Owner, tracker.Advance, token);
-            return ValueTask.CompletedTask;
-        });
-    }
+    private Task VerifyObjectsAsync(IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken) =>
+        ChunkReader.VerifyAllAsync(_store, objects, tracker, cancellationToken);
 
     private Manifest Load(string snapshotId)
     {

@@ -353,13 +353,8 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         return tables;
     }
 
-    private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.CommandTimeout = 0;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private static Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken) =>
+        MySqlTables.ExecuteAsync(connection, sql, cancellationToken);
 
     private static MySqlConnectionStringBuilder Parse(ServiceSpec spec)
     {

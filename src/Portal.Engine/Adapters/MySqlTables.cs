@@ -128,6 +128,15 @@ internal static partial class MySqlTables
         return (rewritten, deferred);
     }
 
+    /// <summary>Runs statements with no timeout: a restore's DDL on a large table can take minutes.</summary>
+    public static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 0;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public static string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
 
     [GeneratedRegex(@"(?<head>CREATE TABLE `(?<table>(?:[^`]|``)+)` \(\n)(?<body>.*?)\n(?<tail>\) ENGINE=)", RegexOptions.Singleline)]

@@ -141,10 +141,10 @@ internal static partial class MySqlTablespaces
             string folder;
             await using (var connection = await target.ConnectAsync(null, token))
             {
-                // A staging database of the same name is what a killed restore of this target left behind.
-                await DropStagingAsync(connection, staging, Path.Combine(await DataDirectoryAsync(connection, token), staging));
-                await ExecuteAsync(connection, $"CREATE DATABASE {Quote(staging)} CHARACTER SET {Quote(target.Charset)} COLLATE {Quote(target.Collation)}", token);
                 folder = Path.Combine(await DataDirectoryAsync(connection, token), staging);
+                // A staging database of the same name is what a killed restore of this target left behind.
+                await DropStagingAsync(connection, staging, folder);
+                await ExecuteAsync(connection, $"CREATE DATABASE {Quote(staging)} CHARACTER SET {Quote(target.Charset)} COLLATE {Quote(target.Collation)}", token);
             }
 
             if (!Directory.Exists(folder))
@@ -189,13 +189,8 @@ internal static partial class MySqlTablespaces
         }
     }
 
-    public static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.CommandTimeout = 0;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private static Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken) =>
+        MySqlTables.ExecuteAsync(connection, sql, cancellationToken);
 
     private static (MySqlPart, IReadOnlyList<ChunkRef>) CopyIn(string path, MySqlPart part, EngineContext context)
     {

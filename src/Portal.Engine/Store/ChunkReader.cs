@@ -57,6 +57,19 @@ internal sealed class ChunkReader : Stream
         return total;
     }
 
+    /// <summary>Verifies each distinct object once, on every core; throws naming the first bad one and its owner.</summary>
+    public static async Task VerifyAllAsync(IObjectStore store, IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken)
+    {
+        var distinct = objects.DistinctBy(o => o.Chunk.Hash).ToList();
+        tracker.AddTotal(distinct.Sum(o => o.Chunk.Size));
+        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
+        await Parallel.ForEachAsync(distinct, options, (item, token) =>
+        {
+            Verify(store, item.Chunk, item.Owner, tracker.Advance, token);
+            return ValueTask.CompletedTask;
+        });
+    }
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)

@@ -33,7 +33,7 @@ public sealed class KilledRestoreTests
         try
         {
             var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
-            await WaitForSuccessAsync(host, snapshot.Id);
+            Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(snapshot.Id, TimeSpan.FromMinutes(2))).Result);
 
             Change(root);
             changed = State(root);
@@ -68,21 +68,6 @@ public sealed class KilledRestoreTests
 
         Assert.Equal(changed, State(root));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "pub"), ".media.portal-*"));
-    }
-
-    private static async Task WaitForSuccessAsync(PortalTestHost host, string activityId)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        Activity current;
-        do
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-            current = await host.ReadActivityAsync(activityId);
-            Assert.True(DateTime.UtcNow < deadline, "the snapshot did not finish in time");
-        }
-        while (current.State != ActivityState.Complete);
-
-        Assert.Equal(ActivityResult.Success, current.Result);
     }
 
     private static void WriteBulk(string folder, int files, int seed)
