@@ -129,7 +129,12 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         }
 
         await using var connection = await ConnectAsync(spec, target, context.CancellationToken);
-        var (tables, _) = await MySqlTablespaces.EligibleTablesAsync(connection, target.Database, context.CancellationToken);
+        var (tables, reason) = await MySqlTablespaces.EligibleTablesAsync(connection, target.Database, context.CancellationToken);
+        if (tables is null)
+        {
+            context.Progress.Phase($"MySQL {spec.Name}: {reason}; capturing its rows as text instead of table files");
+        }
+
         return tables;
     }
 

@@ -63,13 +63,15 @@ public sealed class ActivityRun : IAsyncDisposable
 
     private void Append(string line)
     {
-        var stamped = string.Create(CultureInfo.InvariantCulture, $"[{_time.GetUtcNow():HH:mm:ss}] {line}\n");
+        var stamped = Stamped(line);
         lock (_gate)
         {
             _pendingLog.Append(stamped);
             _message = line;
         }
     }
+
+    private string Stamped(string line) => string.Create(CultureInfo.InvariantCulture, $"[{_time.GetUtcNow():HH:mm:ss}] {line}\n");
 
     /// <summary>Progress never goes backwards and stays below 100 until the activity completes.</summary>
     public void Report(double percent, string? message = null)
@@ -86,10 +88,12 @@ public sealed class ActivityRun : IAsyncDisposable
                 _eta = whole >= 2 ? elapsed * ((100.0 - whole) / whole) : null;
             }
 
-            if (message is not null)
+            if (message is not null && message != _message)
             {
-                changed |= message != _message;
+                // Each new phase goes into the log too, so what the engine chose (and why) outlives the live status.
+                _pendingLog.Append(Stamped(message));
                 _message = message;
+                changed = true;
             }
         }
 

@@ -70,6 +70,7 @@ public sealed class ActivityQueueTests
         Assert.Contains("verified", done.Log, StringComparison.Ordinal);
         Assert.Contains("develop-branch paused", done.Log, StringComparison.Ordinal);
         Assert.Contains("develop-branch active again", done.Log, StringComparison.Ordinal);
+        Assert.Contains("] Capturing mount pub/media\n", done.Log, StringComparison.Ordinal); // engine phases are logged, stamped
         List<ActivityUpdate> mine;
         lock (updates)
         {
