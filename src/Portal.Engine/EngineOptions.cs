@@ -20,6 +20,9 @@ public sealed class EngineOptions
     /// <summary>How MariaDB/MySQL databases are captured; see <see cref="Engine.MySqlMethod"/>.</summary>
     public MySqlMethod MySqlMethod { get; set; } = MySqlMethod.Auto;
 
+    /// <summary>How Redis is captured; see <see cref="Engine.RedisMethod"/>.</summary>
+    public RedisMethod RedisMethod { get; set; } = RedisMethod.Auto;
+
     /// <summary>Where mariadb-dump, mariadb, pg_dump and pg_restore are looked for first; empty means PATH only.</summary>
     public string ToolDirectory { get; set; } = "";
 }
@@ -34,4 +37,16 @@ public enum MySqlMethod
 
     /// <summary>Always rows as text from one consistent-snapshot transaction: works over any network, never blocks writers.</summary>
     Logical,
+}
+
+public enum RedisMethod
+{
+    /// <summary>
+    /// A BGSAVE whose RDB file Portal reads as the server's forked child writes it, when Portal reaches the server's `dir`
+    /// and may run CONFIG GET and BGSAVE; SCAN and DUMP otherwise, or when the file holds a type RESTORE payloads cannot be cut from.
+    /// </summary>
+    Auto,
+
+    /// <summary>Always SCAN, DUMP and PTTL over the connection: works over any network, keys read one page at a time.</summary>
+    Scan,
 }

@@ -31,7 +31,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
         _options = options;
         _store = store;
-        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter()];
+        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter(options)];
         _adapters = adapters.ToDictionary(a => a.Kind);
     }
 

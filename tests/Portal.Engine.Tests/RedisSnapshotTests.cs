@@ -3,13 +3,34 @@ namespace Portal.Engine.Tests;
 using System.Text;
 using StackExchange.Redis;
 
-public sealed class RedisSnapshotTests : IAsyncLifetime
+/// <summary>SCAN, DUMP and PTTL over the connection: how Redis is captured where Portal cannot read the server's RDB file.</summary>
+public sealed class RedisScanSnapshotTests : RedisSnapshotTests
+{
+    public RedisScanSnapshotTests()
+    {
+        Ws.Options.RedisMethod = RedisMethod.Scan;
+    }
+
+    protected override bool ReadsSaveFile => false;
+}
+
+/// <summary>Every behaviour a Redis snapshot must have, run once per capture method.</summary>
+public abstract class RedisSnapshotTests : IAsyncLifetime
 {
     // Database indexes 1-15 are handed out so parallel tests never share one; 0 is left to people poking at the server.
     private static int s_nextDatabase;
     private readonly Workspace _ws = new(chunkSize: 64 * 1024);
     private string _server = "";
     private ConnectionMultiplexer? _redis;
+
+    /// <summary>True when captures must come from a BGSAVE's RDB file: the test server runs on this machine, its directory readable.</summary>
+    protected abstract bool ReadsSaveFile { get; }
+
+    private protected Workspace Ws => _ws;
+
+    private protected ConnectionMultiplexer Redis => _redis!;
+
+    protected string Server => _server;
 
     public async ValueTask InitializeAsync()
     {
@@ -27,6 +48,7 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         }
 
         _ws.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
@@ -36,7 +58,7 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         var db = _redis!.GetDatabase(index);
         await SeedAsync(db);
         var before = await StateAsync(index);
-        await _ws.CaptureAsync("s1", Spec(index));
+        await CaptureAsync("s1", Spec(index));
 
         await db.StringSetAsync("string", "changed");
         await db.KeyDeleteAsync("hash");
@@ -57,7 +79,7 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
     {
         var source = await FreshDatabaseAsync();
         await SeedAsync(_redis!.GetDatabase(source));
-        await _ws.CaptureAsync("s1", Spec(source));
+        await CaptureAsync("s1", Spec(source));
         var target = await FreshDatabaseAsync();
         await _redis.GetDatabase(target).StringSetAsync("stale", "to be flushed");
 
@@ -70,7 +92,7 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
     public async Task AnEmptyDatabaseRestoresEmpty()
     {
         var index = await FreshDatabaseAsync();
-        await _ws.CaptureAsync("empty", Spec(index));
+        await CaptureAsync("empty", Spec(index));
         await SeedAsync(_redis!.GetDatabase(index));
 
         await _ws.RestoreAsync("empty", Spec(index));
@@ -90,13 +112,20 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         batch.Execute();
         await Task.WhenAll(writes);
 
-        await _ws.CaptureAsync("s1", Spec(index));
+        await CaptureAsync("s1", Spec(index));
         await _ws.RestoreAsync("s1", Spec(index));
 
         Assert.Equal("here", await db.StringGetAsync("stays"));
     }
 
-    private static async Task SeedAsync(IDatabase db)
+    /// <summary>Captures and checks which method ran, so a silent fallback cannot pass for the method under test.</summary>
+    private protected async Task CaptureAsync(string id, ServiceSpec spec)
+    {
+        await _ws.CaptureAsync(id, spec);
+        Assert.Equal(ReadsSaveFile, File.ReadAllText(_ws.ManifestFile(id)).Contains("bgsave", StringComparison.Ordinal));
+    }
+
+    private protected static async Task SeedAsync(IDatabase db)
     {
         await db.StringSetAsync("string", "value ✓");
         await db.StringSetAsync(new RedisKey("binary\0key\xff"), new byte[] { 0, 1, 2, 255 });
@@ -109,6 +138,18 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         await db.KeyExpireAsync("expiring-hash", TimeSpan.FromSeconds(120));
         await db.StreamAddAsync("stream", [new("f", "1"), new("g", "2")]);
         await db.StreamAddAsync("stream", [new("f", "3")]);
+        // Every encoding an RDB file can hold for these types: intset, listpacks, hash tables, skiplists, quicklists.
+        await db.SetAddAsync("intset", [1, 2, 300000]);
+        await db.SetAddAsync("big-set", Enumerable.Range(0, 600).Select(i => (RedisValue)$"member-{i}").ToArray());
+        await db.HashSetAsync("big-hash", Enumerable.Range(0, 600).Select(i => new HashEntry($"field-{i}", i)).ToArray());
+        await db.SortedSetAddAsync("big-zset", [.. Enumerable.Range(0, 200).Select(i => new SortedSetEntry($"z{i}", i / 3.0)), new("top", double.PositiveInfinity), new("bottom", double.NegativeInfinity)]);
+        await db.ListRightPushAsync("big-list", Enumerable.Range(0, 5000).Select(i => (RedisValue)$"item {i} {new string('x', i % 50)}").ToArray());
+        await db.StringSetAsync("number", 987654321);
+        await db.StringSetAsync("12345", "a key Redis stores as an integer");
+        await db.StringSetAsync("-42", "so is this one");
+        await db.StringSetAsync(new string('k', 80) + ":compressed", "a long key Redis stores LZF-compressed");
+        await db.ExecuteAsync("XGROUP", "CREATE", "stream", "readers", "0");
+        await db.ExecuteAsync("XREADGROUP", "GROUP", "readers", "alice", "COUNT", "1", "STREAMS", "stream", ">");
         // Bigger than a restore batch's byte budget, so batches are cut by size as well as by key count.
         await db.StringSetAsync("big", Enumerable.Range(0, 5 << 20).Select(i => (byte)(i * 7 % 251)).ToArray(), TimeSpan.FromSeconds(600));
         var batch = db.CreateBatch();
@@ -117,9 +158,9 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
         await Task.WhenAll(writes);
     }
 
-    private ServiceSpec Spec(int index) => new("redis", ServiceKind.Redis, $"{_server},defaultDatabase={index}");
+    private protected ServiceSpec Spec(int index) => new("redis", ServiceKind.Redis, $"{_server},defaultDatabase={index}");
 
-    private async Task<int> FreshDatabaseAsync()
+    private protected async Task<int> FreshDatabaseAsync()
     {
         var index = (Interlocked.Increment(ref s_nextDatabase) % 15) + 1;
         await _redis!.GetServers()[0].FlushDatabaseAsync(index);
@@ -130,7 +171,7 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
     /// Key → (type and value in a canonical order, PTTL in ms). DUMP bytes are not compared: a restored set or hash
     /// may lay its members out in another order and still be the same value.
     /// </summary>
-    private async Task<Dictionary<string, (string Value, long Ttl)>> StateAsync(int index)
+    private protected async Task<Dictionary<string, (string Value, long Ttl)>> StateAsync(int index)
     {
         var db = _redis!.GetDatabase(index);
         var keys = new List<RedisKey>();
@@ -162,7 +203,8 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
             RedisType.Set => Sorted((await db.SetMembersAsync(key)).Select(Hex)),
             RedisType.SortedSet => string.Join(",", (await db.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{Hex(e.Element)}={e.Score:R}")),
             RedisType.Hash => Sorted((await db.HashGetAllAsync(key)).Select(e => $"{Hex(e.Name)}={Hex(e.Value)}")),
-            RedisType.Stream => string.Join(",", (await db.StreamRangeAsync(key)).Select(e => $"{e.Id}:{string.Join(";", e.Values.Select(v => $"{Hex(v.Name)}={Hex(v.Value)}"))}")),
+            RedisType.Stream => string.Join(",", (await db.StreamRangeAsync(key)).Select(e => $"{e.Id}:{string.Join(";", e.Values.Select(v => $"{Hex(v.Name)}={Hex(v.Value)}"))}"))
+                + string.Join(",", (await db.StreamGroupInfoAsync(key)).Select(g => $" group {g.Name} pending {g.PendingMessageCount} last {g.LastDeliveredId}")),
             _ => Convert.ToHexString((await db.KeyDumpAsync(key))!),
         };
         return $"{type}:{value}";
@@ -171,7 +213,7 @@ public sealed class RedisSnapshotTests : IAsyncLifetime
     private static string Describe(Dictionary<string, (string Value, long Ttl)> state) =>
         string.Join('\n', state.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.Value} {(p.Value.Ttl < 0 ? p.Value.Ttl : 1)}"));
 
-    private static void AssertSame(Dictionary<string, (string Value, long Ttl)> expected, Dictionary<string, (string Value, long Ttl)> actual)
+    private protected static void AssertSame(Dictionary<string, (string Value, long Ttl)> expected, Dictionary<string, (string Value, long Ttl)> actual)
     {
         Assert.Equal(Describe(expected), Describe(actual));
         var text = new StringBuilder();

@@ -2,25 +2,27 @@ namespace Portal.Engine.Adapters;
 
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Portal.Engine.Manifests;
+using Portal.Engine.Store;
 using StackExchange.Redis;
 
 /// <summary>
-/// Redis keys as DUMP payloads with their remaining TTL, read with pipelined SCAN/DUMP/PTTL and written back
-/// with FLUSHDB then RESTORE … REPLACE; the record stream goes through the store's chunked zstd sink.
-/// Both directions keep several batches in flight, so the single-threaded server never waits for the client.
-/// Plain pipelined commands measured faster than Lua batching: the script copies every payload through Lua strings.
+/// Redis keys as DUMP payloads with their remaining TTL, written back with FLUSHDB then pipelined RESTORE … REPLACE; the
+/// record stream (<see cref="RedisRecords"/>) goes through the store's chunked zstd sink. Captured from the RDB file of a
+/// BGSAVE where Portal reaches the server's directory (<see cref="RedisSaveFile"/>, <see cref="RdbReader"/>), with SCAN
+/// and DUMP otherwise (<see cref="RedisKeyScan"/>). Restores keep several batches in flight, so the single-threaded
+/// server never waits for the client.
 /// </summary>
-internal sealed class RedisAdapter : IServiceAdapter
+internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
 {
     private const string Databases = "databases";
+    private const string Method = "method";
+    private const string SaveFileMethod = "bgsave";
     private const int Batch = 1_000;
     // Payload bytes per restore batch, so a run of big keys is not held in memory a thousand at a time.
     private const int BatchBytes = 4 << 20;
     // Batches sent but not yet answered: enough to cover a round trip and the client's own work on the previous batch.
     private const int BatchesInFlight = 4;
-    private static readonly byte[] Magic = "PORTAL-REDIS-1\n"u8.ToArray();
 
     public ServiceKind Kind => ServiceKind.Redis;
 
@@ -28,17 +30,28 @@ internal sealed class RedisAdapter : IServiceAdapter
     {
         await using var redis = await ConnectAsync(spec, context.CancellationToken);
         var server = redis.Connection.GetServers().Single();
+        if (options.RedisMethod == RedisMethod.Auto)
+        {
+            var (saved, reason) = await CaptureSaveFileAsync(spec, redis, server, context);
+            if (saved is not null)
+            {
+                return saved;
+            }
+
+            context.Progress.Phase($"Redis {spec.Name}: {reason}; reading its keys with SCAN and DUMP instead");
+        }
+
         var databases = await DatabasesAsync(redis, server);
         context.Progress.Phase($"Dumping Redis {spec.Name}");
         using var sink = context.NewSink();
         await using (var writer = new BinaryWriter(new BufferedStream(sink, 1 << 16), Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Magic);
+            writer.Write(RedisRecords.Magic);
             foreach (var index in databases)
             {
                 try
                 {
-                    await DumpDatabaseAsync(redis.Connection.GetDatabase(index), server, index, writer, context.CancellationToken);
+                    await RedisKeyScan.DumpDatabaseAsync(redis.Connection.GetDatabase(index), server, index, writer, context.CancellationToken);
                 }
                 catch (RedisException ex)
                 {
@@ -51,6 +64,77 @@ internal sealed class RedisAdapter : IServiceAdapter
 
         var properties = new Dictionary<string, string> { [Databases] = string.Join(',', databases) };
         return new ManifestService(spec.Name, ServiceKind.Redis, sink.TotalLength, sink.Complete(), null, properties);
+    }
+
+    /// <summary>
+    /// The keys of the configured database (or of all) cut out of a BGSAVE's RDB file as it is written, or null and why not.
+    /// TTLs are counted from the server's clock when the save was asked for; keys already expired then are left out.
+    /// </summary>
+    private static async Task<(ManifestService? Entry, string Reason)> CaptureSaveFileAsync(ServiceSpec spec, RedisConnection redis, IServer server, EngineContext context)
+    {
+        RedisSaveFile? file;
+        string reason;
+        try
+        {
+            (file, reason) = await RedisSaveFile.StartAsync(server, context.CancellationToken);
+        }
+        catch (RedisException ex)
+        {
+            return (null, $"BGSAVE could not be used ({ex.Message})");
+        }
+
+        if (file is null)
+        {
+            return (null, reason);
+        }
+
+        context.Progress.Phase($"Saving Redis {spec.Name} (BGSAVE)");
+        var seen = new SortedSet<int>();
+        using var sink = context.NewSink();
+        try
+        {
+            using (file)
+            {
+                await Task.Run(() => CopyKeys(file, redis.DefaultDatabase, seen, sink, context), context.CancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is RdbNotSupportedException or InvalidDataException)
+        {
+            return (null, $"its RDB file cannot be used ({ex.Message})");
+        }
+
+        var databases = redis.DefaultDatabase is { } only ? [only] : seen.ToList();
+        var properties = new Dictionary<string, string> { [Databases] = string.Join(',', databases), [Method] = SaveFileMethod };
+        return (new ManifestService(spec.Name, ServiceKind.Redis, sink.TotalLength, sink.Complete(), null, properties), "");
+    }
+
+    private static void CopyKeys(RedisSaveFile file, int? only, SortedSet<int> seen, ObjectSink sink, EngineContext context)
+    {
+        using var reader = new RdbReader(file, database => only is null || database == only);
+        using var writer = new BinaryWriter(new BufferedStream(sink, 1 << 16), Encoding.UTF8, leaveOpen: true);
+        writer.Write(RedisRecords.Magic);
+        long reported = 0;
+        while (reader.TryRead(out var key))
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            seen.Add(key.Database);
+            var ttl = key.ExpiresAtMs < 0 ? -1 : key.ExpiresAtMs - file.ServerTimeMs;
+            if (ttl is -1 or > 0)
+            {
+                RedisRecords.Write(writer, key.Database, key.Name, ttl, key.Payload.Span);
+            }
+
+            context.Progress.Advance(reader.BytesRead - reported);
+            reported = reader.BytesRead;
+        }
+
+        // A file saved before the capture asked (another server's file at the same path, say) must not pass for this one.
+        if (reader.Aux.TryGetValue("ctime", out var ctime) && long.Parse(ctime, CultureInfo.InvariantCulture) < (file.ServerTimeMs / 1000) - 1)
+        {
+            throw new InvalidDataException($"the file was saved at {ctime}, before this capture asked for it");
+        }
+
+        writer.Write(-1);
     }
 
     public void CheckRestorable(ManifestService entry, ServiceSpec target)
@@ -79,7 +163,7 @@ internal sealed class RedisAdapter : IServiceAdapter
 
         using var input = context.OpenChunks(entry.Chunks!, entry.Name);
         using var reader = new BinaryReader(new BufferedStream(input, 1 << 16), Encoding.UTF8);
-        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+        if (!reader.ReadBytes(RedisRecords.Magic.Length).AsSpan().SequenceEqual(RedisRecords.Magic))
         {
             throw new SnapshotCorruptException($"The snapshot's Redis data '{entry.Name}' is not in a format this engine knows.");
         }
@@ -143,82 +227,6 @@ internal sealed class RedisAdapter : IServiceAdapter
         }
     }
 
-    /// <summary>
-    /// SCAN runs ahead in its own loop and sends each page's DUMP and PTTL commands at once, so the server dumps the next
-    /// pages while this loop writes (and the sink compresses) the current one.
-    /// </summary>
-    private static async Task DumpDatabaseAsync(IDatabase db, IServer server, int index, BinaryWriter writer, CancellationToken cancellationToken)
-    {
-        var pages = Channel.CreateBounded<DumpBatch>(new BoundedChannelOptions(BatchesInFlight) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var scanning = ScanAsync(db, server, index, pages.Writer, stop.Token);
-        try
-        {
-            await foreach (var page in pages.Reader.ReadAllAsync(cancellationToken))
-            {
-                await WriteAsync(page, index, writer);
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync(); // Unblocks the scan loop if this one failed while the channel was full.
-            await scanning;
-        }
-    }
-
-    /// <summary>Queues a dump batch per SCAN page; a failure reaches the writing loop through the channel.</summary>
-    private static async Task ScanAsync(IDatabase db, IServer server, int index, ChannelWriter<DumpBatch> pages, CancellationToken cancellationToken)
-    {
-        Exception? failure = null;
-        try
-        {
-            var keys = new List<RedisKey>(Batch);
-            await foreach (var key in server.KeysAsync(index, pageSize: Batch).WithCancellation(cancellationToken))
-            {
-                keys.Add(key);
-                if (keys.Count == Batch)
-                {
-                    await pages.WriteAsync(DumpBatch.Send(db, keys), cancellationToken);
-                    keys.Clear();
-                }
-            }
-
-            if (keys.Count > 0)
-            {
-                await pages.WriteAsync(DumpBatch.Send(db, keys), cancellationToken);
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-        finally
-        {
-            pages.TryComplete(failure);
-        }
-    }
-
-    private static async Task WriteAsync(DumpBatch page, int index, BinaryWriter writer)
-    {
-        for (var i = 0; i < page.Keys.Length; i++)
-        {
-            var value = await page.Dumps[i];
-            var ttl = (long)await page.Ttls[i];
-            if (value is null || ttl is -2 or 0)
-            {
-                continue; // Deleted or expired between SCAN and DUMP, or expiring within the millisecond (RESTORE's 0 means never).
-            }
-
-            byte[] key = page.Keys[i]!;
-            writer.Write(index);
-            writer.Write(key.Length);
-            writer.Write(key);
-            writer.Write(ttl);
-            writer.Write(value.Length);
-            writer.Write(value);
-        }
-    }
-
     /// <summary>The configured database, or every database that holds keys.</summary>
     private static async Task<List<int>> DatabasesAsync(RedisConnection redis, IServer server)
     {
@@ -252,19 +260,6 @@ internal sealed class RedisAdapter : IServiceAdapter
         catch (RedisConnectionException ex)
         {
             throw new SnapshotEngineException($"Redis service '{spec.Name}': cannot connect to {string.Join(", ", options.EndPoints)}: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>A page of keys with its DUMP and PTTL commands, sent together in one write.</summary>
-    private sealed record DumpBatch(RedisKey[] Keys, Task<byte[]?>[] Dumps, Task<RedisResult>[] Ttls)
-    {
-        public static DumpBatch Send(IDatabase db, List<RedisKey> keys)
-        {
-            var commands = db.CreateBatch();
-            var dumps = keys.Select(k => commands.KeyDumpAsync(k)).ToArray();
-            var ttls = keys.Select(k => commands.ExecuteAsync("PTTL", k)).ToArray();
-            commands.Execute();
-            return new DumpBatch([.. keys], dumps, ttls);
         }
     }
 

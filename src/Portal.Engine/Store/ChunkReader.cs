@@ -8,7 +8,7 @@ using ZstdNet;
 /// Reads a list of chunks back as one uncompressed stream, rehashing each chunk as it goes, so content that
 /// changed after verification still fails loudly instead of being restored.
 /// </summary>
-internal sealed class ChunkReader : Stream
+internal sealed class ChunkReader : ReadOnlyStream
 {
     private readonly IObjectStore _store;
     private readonly IReadOnlyList<ChunkRef> _chunks;
@@ -24,20 +24,6 @@ internal sealed class ChunkReader : Stream
         _store = store;
         _chunks = chunks;
         _owner = owner;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     /// <summary>Decompresses and rehashes one object; returns the uncompressed size or throws naming the owner.</summary>
@@ -69,8 +55,6 @@ internal sealed class ChunkReader : Stream
             return ValueTask.CompletedTask;
         });
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -117,16 +101,6 @@ internal sealed class ChunkReader : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Read(buffer.Span));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
