@@ -116,6 +116,10 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
         await _ws.RestoreAsync("s1", Spec(index));
 
         Assert.Equal("here", await db.StringGetAsync("stays"));
+        await foreach (var key in _redis.GetServers()[0].KeysAsync(index, "fleeting:*"))
+        {
+            Assert.NotEqual(-1L, (long)await db.ExecuteAsync("PTTL", key)); // an expired key must not come back forever
+        }
     }
 
     /// <summary>Captures and checks which method ran, so a silent fallback cannot pass for the method under test.</summary>

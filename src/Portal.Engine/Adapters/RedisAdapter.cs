@@ -118,8 +118,8 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             seen.Add(key.Database);
-            var ttl = key.ExpiresAtMs < 0 ? -1 : key.ExpiresAtMs - file.ServerTimeMs;
-            if (ttl is -1 or > 0)
+            var ttl = key.ExpiresAtMs < 0 ? -1 : Math.Max(key.ExpiresAtMs - file.ServerTimeMs, 0); // 0: expired when the save was asked for
+            if (ttl != 0)
             {
                 RedisRecords.Write(writer, key.Database, key.Name, ttl, key.Payload.Span);
             }
@@ -129,7 +129,7 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
         }
 
         // A file saved before the capture asked (another server's file at the same path, say) must not pass for this one.
-        if (reader.Aux.TryGetValue("ctime", out var ctime) && long.Parse(ctime, CultureInfo.InvariantCulture) < (file.ServerTimeMs / 1000) - 1)
+        if (reader.Aux.TryGetValue("ctime", out var ctime) && long.TryParse(ctime, CultureInfo.InvariantCulture, out var saved) && saved < (file.ServerTimeMs / 1000) - 1)
         {
             throw new InvalidDataException($"the file was saved at {ctime}, before this capture asked for it");
         }

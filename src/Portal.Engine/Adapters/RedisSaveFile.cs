@@ -15,7 +15,7 @@ internal sealed class RedisSaveFile : ReadOnlyStream
 
     // The child creates its temp file first thing after the fork, which has happened when BGSAVE answers: a save still
     // running this long without one writes somewhere else (a container's own /data that only looks like the server's).
-    private static readonly TimeSpan TempFileWithin = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan TempFileWithin = TimeSpan.FromSeconds(10);
 
     private readonly SafeFileHandle _file;
     private readonly SaveWatch _watch;
