@@ -69,7 +69,6 @@ internal sealed class RedisSaveFile : ReadOnlyStream
             }
 
             var serverTimeMs = await ServerTimeMsAsync(server);
-            await watch.BeginAsync();
             try
             {
                 await server.ExecuteAsync("BGSAVE");
@@ -166,7 +165,15 @@ internal sealed class RedisSaveFile : ReadOnlyStream
             if (DateTime.UtcNow >= nextCheck)
             {
                 nextCheck = DateTime.UtcNow + CheckEvery;
-                _saveEnded = _watch.EndedAsync().GetAwaiter().GetResult() is not null;
+                switch (_watch.EndedAsync().GetAwaiter().GetResult())
+                {
+                    case false:
+                        throw new InvalidDataException("BGSAVE failed on the server before the file was complete");
+                    case true:
+                        _saveEnded = true; // What is left to read is the end of the file.
+                        break;
+                }
+
                 continue;
             }
 
@@ -184,35 +191,29 @@ internal sealed class RedisSaveFile : ReadOnlyStream
         base.Dispose(disposing);
     }
 
-    /// <summary>Tells from INFO persistence whether a save asked for after <see cref="BeginAsync"/> has ended, and how.</summary>
+    /// <summary>
+    /// Tells from INFO persistence whether the save BGSAVE started has ended, and how. A successful BGSAVE reply means a save
+    /// is running, so the first look that finds none running sees it ended (rdb_saves would tell more, but only from Redis 7).
+    /// </summary>
     private sealed class SaveWatch(IServer server)
     {
-        private long _savesBefore;
-
-        public async Task BeginAsync() => _savesBefore = (await PersistenceAsync()).Saves;
-
-        /// <summary>Null while a save runs or none has ended since; otherwise whether the last one succeeded.</summary>
+        /// <summary>Null while a save runs; otherwise whether the last one succeeded.</summary>
         public async Task<bool?> EndedAsync()
         {
             var info = await PersistenceAsync();
-            return info.InProgress || info.Saves <= _savesBefore && info.Ok ? null : info.Ok;
+            return info.GetValueOrDefault("rdb_bgsave_in_progress") == "1" ? null : info.GetValueOrDefault("rdb_last_bgsave_status") == "ok";
         }
 
         public async Task WaitUntilIdleAsync(CancellationToken cancellationToken)
         {
-            while ((await PersistenceAsync()).Busy)
+            while (await PersistenceAsync() is var info
+                && (info.GetValueOrDefault("rdb_bgsave_in_progress") == "1" || info.GetValueOrDefault("aof_rewrite_in_progress") == "1"))
             {
                 await Task.Delay(CheckEvery, cancellationToken);
             }
         }
 
-        private async Task<(bool InProgress, bool Busy, long Saves, bool Ok)> PersistenceAsync()
-        {
-            var info = (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            var inProgress = info.GetValueOrDefault("rdb_bgsave_in_progress") == "1";
-            var busy = inProgress || info.GetValueOrDefault("aof_rewrite_in_progress") == "1";
-            var saves = long.Parse(info.GetValueOrDefault("rdb_saves") ?? "0", CultureInfo.InvariantCulture);
-            return (inProgress, busy, saves, info.GetValueOrDefault("rdb_last_bgsave_status") == "ok");
-        }
+        private async Task<Dictionary<string, string>> PersistenceAsync() =>
+            (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
     }
 }
