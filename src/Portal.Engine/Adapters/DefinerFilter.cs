@@ -3,32 +3,17 @@ namespace Portal.Engine.Adapters;
 using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Portal.Engine.Store;
 
 /// <summary>
 /// Rewrites DEFINER=`user`@`host` to DEFINER=CURRENT_USER in a MySQL dump as it streams to the client, so views,
 /// triggers, routines and events restore under the restoring user, who need not hold SUPER/SET USER nor match the
 /// user of the environment the snapshot came from. Data lines (INSERT) pass through untouched.
 /// </summary>
-internal sealed partial class DefinerFilter(Stream inner) : Stream
+internal sealed partial class DefinerFilter(Stream inner) : WriteOnlyStream
 {
     private static readonly byte[] Insert = "INSERT INTO "u8.ToArray();
     private readonly ArrayBufferWriter<byte> _line = new(1 << 16);
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -52,12 +37,6 @@ internal sealed partial class DefinerFilter(Stream inner) : Stream
         FlushLine();
         inner.Flush();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

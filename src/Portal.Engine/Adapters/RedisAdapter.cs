@@ -18,11 +18,12 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
     private const string Databases = "databases";
     private const string Method = "method";
     private const string SaveFileMethod = "bgsave";
-    private const int Batch = 1_000;
+    /// <summary>Keys per batch, for SCAN pages and RESTORE batches alike.</summary>
+    internal const int Batch = 1_000;
     // Payload bytes per restore batch, so a run of big keys is not held in memory a thousand at a time.
     private const int BatchBytes = 4 << 20;
-    // Batches sent but not yet answered: enough to cover a round trip and the client's own work on the previous batch.
-    private const int BatchesInFlight = 4;
+    /// <summary>Batches sent but not yet answered: enough to cover a round trip and the client's own work on the previous batch.</summary>
+    internal const int BatchesInFlight = 4;
 
     public ServiceKind Kind => ServiceKind.Redis;
 

@@ -11,12 +11,9 @@ using StackExchange.Redis;
 /// </summary>
 internal static class RedisKeyScan
 {
-    private const int Batch = 1_000;
-    private const int BatchesInFlight = 4;
-
     public static async Task DumpDatabaseAsync(IDatabase db, IServer server, int index, BinaryWriter writer, CancellationToken cancellationToken)
     {
-        var pages = Channel.CreateBounded<DumpBatch>(new BoundedChannelOptions(BatchesInFlight) { SingleReader = true, SingleWriter = true });
+        var pages = Channel.CreateBounded<DumpBatch>(new BoundedChannelOptions(RedisAdapter.BatchesInFlight) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var scanning = ScanAsync(db, server, index, pages.Writer, stop.Token);
         try
@@ -39,11 +36,11 @@ internal static class RedisKeyScan
         Exception? failure = null;
         try
         {
-            var keys = new List<RedisKey>(Batch);
-            await foreach (var key in server.KeysAsync(index, pageSize: Batch).WithCancellation(cancellationToken))
+            var keys = new List<RedisKey>(RedisAdapter.Batch);
+            await foreach (var key in server.KeysAsync(index, pageSize: RedisAdapter.Batch).WithCancellation(cancellationToken))
             {
                 keys.Add(key);
-                if (keys.Count == Batch)
+                if (keys.Count == RedisAdapter.Batch)
                 {
                     await pages.WriteAsync(DumpBatch.Send(db, keys), cancellationToken);
                     keys.Clear();

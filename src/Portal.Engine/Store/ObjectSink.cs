@@ -10,7 +10,7 @@ using ZstdNet;
 /// so a dump of any size reaches the store without being held in memory or uncompressed on disk.
 /// The start of each chunk is test-compressed first: content that does not shrink is stored in raw zstd blocks.
 /// </summary>
-internal sealed class ObjectSink : Stream
+internal sealed class ObjectSink : WriteOnlyStream
 {
     /// <summary>Enough to tell a JPEG or a random blob from text; small files fit whole and are compressed only once.</summary>
     private const int ProbeSize = 128 * 1024;
@@ -43,12 +43,6 @@ internal sealed class ObjectSink : Stream
 
     public long TotalLength { get; private set; }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
     public override long Length => TotalLength;
 
     public override long Position
@@ -67,8 +61,6 @@ internal sealed class ObjectSink : Stream
 
         return _chunks;
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -132,12 +124,6 @@ internal sealed class ObjectSink : Stream
     public override void Flush()
     {
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

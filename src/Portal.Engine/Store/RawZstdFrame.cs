@@ -7,7 +7,7 @@ using System.Buffers.Binary;
 /// Writes a standard zstd frame made only of raw (stored) blocks: incompressible content such as JPEG or MP4 costs a copy
 /// instead of a failed compression attempt, and any zstd decoder (ours, `zstd -d`) still reads the object.
 /// </summary>
-internal sealed class RawZstdFrame : Stream
+internal sealed class RawZstdFrame : WriteOnlyStream
 {
     /// <summary>RFC 8878: a block holds at most 128 KiB, and never more than the window, which the header sets to the same.</summary>
     private const int BlockSize = 128 * 1024;
@@ -27,22 +27,6 @@ internal sealed class RawZstdFrame : Stream
         _output = output;
         _output.Write(Header);
     }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -83,12 +67,6 @@ internal sealed class RawZstdFrame : Stream
 
         base.Dispose(disposing);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private void EmitBlock(bool last)
     {
