@@ -57,12 +57,12 @@ public sealed class RedisSaveFileSnapshotTests : RedisSnapshotTests
         foreach (var index in indexes)
         {
             await Redis.GetServers()[0].FlushDatabaseAsync(index);
-            await Ws.RestoreAsync($"s{index}", Spec(index));
+            await RestoreAsync($"s{index}", Spec(index));
         }
 
         for (var i = 0; i < indexes.Length; i++)
         {
-            AssertSame(states[i], await StateAsync(indexes[i]));
+            AssertSame(states[i], await StateAsync(indexes[i]), $"s{indexes[i]}");
         }
     }
 
@@ -77,13 +77,13 @@ public sealed class RedisSaveFileSnapshotTests : RedisSnapshotTests
         var spec = new ServiceSpec("redis", ServiceKind.Redis, $"{Server},user=portal-no-admin,password=secret,defaultDatabase={index}");
 
         var phases = new PhaseRecorder();
-        await Ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [spec]), phases, Workspace.Token);
+        await TimeCaptureAsync("s1", () => Ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [spec]), phases, Workspace.Token));
         await Redis.GetDatabase(index).KeyDeleteAsync("hash");
-        await Ws.RestoreAsync("s1", spec);
+        await RestoreAsync("s1", spec);
 
         Assert.DoesNotContain("bgsave", File.ReadAllText(Ws.ManifestFile("s1")), StringComparison.Ordinal);
         Assert.Contains("Redis redis: CONFIG GET is refused", phases.Messages.Single(m => m.Contains("SCAN", StringComparison.Ordinal)), StringComparison.Ordinal);
-        AssertSame(before, await StateAsync(index));
+        AssertSame(before, await StateAsync(index), "s1");
     }
 
     /// <summary>Records phase messages as they are reported (Progress&lt;T&gt; would post them later).</summary>

@@ -1,5 +1,7 @@
 namespace Portal.Engine.Tests;
 
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using StackExchange.Redis;
 
@@ -20,6 +22,8 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     // Database indexes 1-15 are handed out so parallel tests never share one; 0 is left to people poking at the server.
     private static int s_nextDatabase;
     private readonly Workspace _ws = new(chunkSize: 64 * 1024);
+    // Per snapshot: when its capture started and ended, and when its restore started and ended (Stopwatch ticks).
+    private readonly ConcurrentDictionary<string, long[]> _timeline = new();
     private string _server = "";
     private ConnectionMultiplexer? _redis;
 
@@ -69,9 +73,9 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
         await db.KeyDeleteAsync("bulk:17");
         Assert.NotEqual(Describe(before), Describe(await StateAsync(index)));
 
-        await _ws.RestoreAsync("s1", Spec(index));
+        await RestoreAsync("s1", Spec(index));
 
-        AssertSame(before, await StateAsync(index));
+        AssertSame(before, await StateAsync(index), "s1");
     }
 
     [Fact]
@@ -79,13 +83,14 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     {
         var source = await FreshDatabaseAsync();
         await SeedAsync(_redis!.GetDatabase(source));
+        var captured = await StateAsync(source);
         await CaptureAsync("s1", Spec(source));
         var target = await FreshDatabaseAsync();
         await _redis.GetDatabase(target).StringSetAsync("stale", "to be flushed");
 
-        await _ws.RestoreAsync("s1", Spec(target));
+        await RestoreAsync("s1", Spec(target));
 
-        AssertSame(await StateAsync(source), await StateAsync(target));
+        AssertSame(captured, await StateAsync(target), "s1");
     }
 
     [Fact]
@@ -125,8 +130,24 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     /// <summary>Captures and checks which method ran, so a silent fallback cannot pass for the method under test.</summary>
     private protected async Task CaptureAsync(string id, ServiceSpec spec)
     {
-        await _ws.CaptureAsync(id, spec);
+        await TimeCaptureAsync(id, () => _ws.CaptureAsync(id, spec));
         Assert.Equal(ReadsSaveFile, File.ReadAllText(_ws.ManifestFile(id)).Contains("bgsave", StringComparison.Ordinal));
+    }
+
+    /// <summary>Runs a capture and notes when it ran, so <see cref="AssertSame"/> knows when the snapshot's TTLs stood still.</summary>
+    private protected async Task TimeCaptureAsync(string id, Func<Task> capture)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await capture();
+        _timeline[id] = [started, Stopwatch.GetTimestamp(), 0, 0];
+    }
+
+    private protected async Task RestoreAsync(string id, ServiceSpec spec)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await _ws.RestoreAsync(id, spec);
+        _timeline[id][2] = started;
+        _timeline[id][3] = Stopwatch.GetTimestamp();
     }
 
     private protected static async Task SeedAsync(IDatabase db)
@@ -175,8 +196,9 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     /// Key → (type and value in a canonical order, PTTL in ms). DUMP bytes are not compared: a restored set or hash
     /// may lay its members out in another order and still be the same value.
     /// </summary>
-    private protected async Task<Dictionary<string, (string Value, long Ttl)>> StateAsync(int index)
+    private protected async Task<RedisState> StateAsync(int index)
     {
+        var readStarted = Stopwatch.GetTimestamp();
         var db = _redis!.GetDatabase(index);
         var keys = new List<RedisKey>();
         await foreach (var key in _redis.GetServers()[0].KeysAsync(index, pageSize: 1000))
@@ -192,7 +214,7 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
             state[Convert.ToHexString((byte[])keys[i]!)] = (await values[i], (long)await ttls[i]);
         }
 
-        return state;
+        return new RedisState(state, readStarted, Stopwatch.GetTimestamp());
     }
 
     private static async Task<string> CanonicalValueAsync(IDatabase db, RedisKey key)
@@ -214,22 +236,36 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
         return $"{type}:{value}";
     }
 
-    private static string Describe(Dictionary<string, (string Value, long Ttl)> state) =>
-        string.Join('\n', state.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.Value} {(p.Value.Ttl < 0 ? p.Value.Ttl : 1)}"));
+    private protected static string Describe(RedisState state) =>
+        string.Join('\n', state.Keys.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.Value} {(p.Value.Ttl < 0 ? p.Value.Ttl : 1)}"));
 
-    private protected static void AssertSame(Dictionary<string, (string Value, long Ttl)> expected, Dictionary<string, (string Value, long Ttl)> actual)
+    /// <summary>
+    /// Same keys, values and kinds of TTL, and each remaining TTL within a second of what it was when captured. A TTL runs
+    /// down while the key lives in Redis and stands still while it lives in the snapshot, so the time it may have lost
+    /// between the two reads is bounded by the test's own timeline; the second is allowed on top of that window.
+    /// </summary>
+    private protected void AssertSame(RedisState expected, RedisState actual, string snapshotId)
     {
         Assert.Equal(Describe(expected), Describe(actual));
+        var t = _timeline[snapshotId];
+        Assert.True(t[3] != 0, $"snapshot {snapshotId} was never restored");
+        static long Ms(long from, long to) => (long)Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+        var leastLost = Ms(expected.ReadEnded, actual.ReadStarted) - Ms(t[0], t[3]) - 1000;
+        var mostLost = Ms(expected.ReadStarted, actual.ReadEnded) - Ms(t[1], t[2]) + 1000;
         var text = new StringBuilder();
-        foreach (var (key, (_, ttl)) in expected)
+        foreach (var (key, (_, ttl)) in expected.Keys.Where(k => k.Value.Ttl >= 0))
         {
-            if (Math.Abs(ttl - actual[key].Ttl) > 1000)
+            var lost = ttl - actual.Keys[key].Ttl;
+            if (lost < leastLost || lost > mostLost)
             {
-                text.Append($"{key}: ttl {ttl} became {actual[key].Ttl}\n");
+                text.Append($"{key}: ttl {ttl} became {actual.Keys[key].Ttl}; it may lose {leastLost}..{mostLost} ms\n");
             }
         }
 
         Assert.True(text.Length == 0, text.ToString());
-        Assert.Contains(expected.Values, v => v.Ttl > 100_000);
+        Assert.Contains(expected.Keys.Values, v => v.Ttl > 100_000);
     }
+
+    /// <summary>Key → (type and value in a canonical order, PTTL in ms), and when the keys were read (Stopwatch ticks).</summary>
+    private protected sealed record RedisState(Dictionary<string, (string Value, long Ttl)> Keys, long ReadStarted, long ReadEnded);
 }
