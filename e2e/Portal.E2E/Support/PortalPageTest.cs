@@ -19,6 +19,12 @@ public abstract partial class PortalPageTest : IAsyncLifetime
         "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     ];
 
+    static PortalPageTest()
+    {
+        // Expect's 5 s default is tight for a Blazor circuit's first render on a loaded 2-core runner; waiting longer costs nothing when it passes.
+        SetDefaultExpectTimeout(15_000);
+    }
+
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private int _screenshot;
