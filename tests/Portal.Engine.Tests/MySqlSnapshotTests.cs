@@ -19,6 +19,7 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
 {
     private readonly Workspace _ws = new(chunkSize: 64 * 1024);
     private readonly List<string> _databases = [];
+    private readonly List<string> _users = [];
     private string _server = "";
 
     /// <summary>True when the test server's data directory is reachable, so a non-live capture copies InnoDB table files.</summary>
@@ -39,6 +40,11 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
         foreach (var database in _databases)
         {
             await ExecuteAsync("", $"DROP DATABASE IF EXISTS `{database}`");
+        }
+
+        foreach (var user in _users)
+        {
+            await ExecuteAsync("", $"DROP USER IF EXISTS '{user}'@'127.0.0.1', '{user}'@'localhost'");
         }
 
         _ws.Dispose();
@@ -202,6 +208,30 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
         await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.RestoreAsync("s1", Spec(db)));
 
         Assert.Equal(state, await StateAsync(db));
+    }
+
+    [Fact]
+    public async Task AShopUserWithRightsOnItsOwnDatabaseOnlyCapturesAndRestoresIt()
+    {
+        // The rights a MariaDB image gives MARIADB_USER (docker-compose.yml's demo shop): ALL on its database, nothing global.
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        var user = TestServers.UniqueName("shop_");
+        _users.Add(user);
+        foreach (var host in new[] { "127.0.0.1", "localhost" })
+        {
+            await ExecuteAsync("", $"CREATE USER '{user}'@'{host}' IDENTIFIED BY 'shop-demo'; GRANT ALL ON `{db}`.* TO '{user}'@'{host}'");
+        }
+
+        var spec = Spec(db) with { Location = new MySqlConnectionStringBuilder(Spec(db).Location) { UserID = user, Password = "shop-demo" }.ConnectionString };
+        var before = await StateAsync(db);
+        await _ws.CaptureAsync("s1", spec);
+        await ExecuteAsync(db, "UPDATE orders SET total = 0; DROP VIEW big_orders;");
+
+        await _ws.RestoreAsync("s1", spec);
+
+        Assert.Equal(before, await StateAsync(db));
+        Assert.DoesNotContain("\"tablespaces\"", File.ReadAllText(_ws.ManifestFile("s1")), StringComparison.Ordinal); // table files need global rights
     }
 
     /// <summary>Drops the database when the test ends.</summary>
