@@ -16,6 +16,11 @@ WORKDIR /app
 # /data holds Portal's own files (embedded database, snapshot store); owned by the image's
 # non-root "app" user so a fresh named volume inherits that ownership.
 RUN mkdir -p /data && chown "$APP_UID" /data
+# The engine captures MariaDB/MySQL and PostgreSQL with the servers' own client tools (mariadb-dump, pg_dump…).
+# pg_dump refuses a server newer than itself: PostgreSQL 16 here (Ubuntu 24.04), so a newer server needs a newer client.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends mariadb-client postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 VOLUME /data
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://+:8080 \
