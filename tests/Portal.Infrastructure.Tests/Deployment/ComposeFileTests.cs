@@ -76,6 +76,16 @@ public sealed partial class ComposeFileTests
     }
 
     [Fact]
+    public void RedisIsCapturedWithScanUnlessPortalSeesItsDirectoryAtTheSamePath()
+    {
+        var redisDir = Assert.Single(Volumes("redis"));
+        var shared = Volumes("portal").Contains(redisDir);
+
+        // Otherwise every capture would fork Redis and wait 10 s for a save file Portal cannot see.
+        Assert.Equal(shared ? null : "Scan", Environment("portal").GetValueOrDefault("Engine__RedisMethod"));
+    }
+
+    [Fact]
     public void TheMediaMountLiesInsideAVolumeSoARestoreCanSwapItAndTheInitServiceCreatesItForPortalsUser()
     {
         var media = Service(ServiceKind.Mount).Location;
