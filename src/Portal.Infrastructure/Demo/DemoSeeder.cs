@@ -43,7 +43,7 @@ public sealed class DemoSeeder(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (!await db.Projects.AnyAsync(p => p.Id == ProjectId, cancellationToken))
         {
-            AddProject(db);
+            await AddProjectAsync(db, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Created the demo project {ProjectId}", ProjectId);
         }
@@ -71,15 +71,20 @@ public sealed class DemoSeeder(
         }
     }
 
-    private void AddProject(PortalDbContext db)
+    private async Task AddProjectAsync(PortalDbContext db, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var project = new Project { Id = ProjectId, Title = "Demo shop", CreatedAt = now };
         db.Projects.Add(project);
-        db.Users.AddRange(
-            new PortalUser { Id = AdminUserId, DisplayName = "Alice", Email = "alice@example.com" },
-            new PortalUser { Id = ContributorUserId, DisplayName = "Bob", Email = "bob@example.com" },
-            new PortalUser { Id = ViewerUserId, DisplayName = "Carol", Email = "carol@example.com" });
+        // A declared project may already name a demo user as its admin, which adds that user first.
+        PortalUser[] users =
+        [
+            new() { Id = AdminUserId, DisplayName = "Alice", Email = "alice@example.com" },
+            new() { Id = ContributorUserId, DisplayName = "Bob", Email = "bob@example.com" },
+            new() { Id = ViewerUserId, DisplayName = "Carol", Email = "carol@example.com" },
+        ];
+        var known = await db.Users.Where(u => u.Id == AdminUserId || u.Id == ContributorUserId || u.Id == ViewerUserId).Select(u => u.Id).ToListAsync(cancellationToken);
+        db.Users.AddRange(users.Where(u => !known.Contains(u.Id)));
         db.ProjectAccess.AddRange(
             new ProjectAccess { ProjectId = ProjectId, UserId = AdminUserId, Role = ProjectRole.Admin },
             new ProjectAccess { ProjectId = ProjectId, UserId = ContributorUserId, Role = ProjectRole.Viewer },

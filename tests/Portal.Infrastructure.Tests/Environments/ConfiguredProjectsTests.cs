@@ -81,6 +81,24 @@ public sealed class ConfiguredProjectsTests
         Assert.Contains("Projects:1: environment 'master' names parent 'nowhere', which is not declared.", failure.Failures);
     }
 
+    [Fact]
+    public async Task ADeclaredProjectMayNameADemoUserAsItsAdminAndBothProjectsStart()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Projects:0:Id"] = "shop",
+            ["Projects:0:Admins:0"] = PortalTestHost.Alice.UserId,
+            ["Projects:0:Environments:0:Name"] = "master",
+        };
+        var ct = TestContext.Current.CancellationToken;
+
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 1, settings: settings);
+
+        var shop = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, "shop", "master", ct));
+        var demo = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, "demo-shop", "develop-branch", ct));
+        Assert.Equal((EnvironmentRole.Admin, EnvironmentRole.Admin), (shop.Role, demo.Role));
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
