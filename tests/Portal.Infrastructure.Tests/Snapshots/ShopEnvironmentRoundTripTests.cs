@@ -13,7 +13,7 @@ using StackExchange.Redis;
 /// </summary>
 public sealed class ShopEnvironmentRoundTripTests : IAsyncLifetime
 {
-    // Engine tests hand out Redis databases 1-15 in turn; test projects run one after another, and this one owns 15 while it runs.
+    // Engine tests hand out Redis databases 1-14, so this one is never flushed under them, even when test projects run at once.
     private const int SessionDatabase = 15;
     private const string Project = "shop";
     private const string Environment = "master";
