@@ -18,8 +18,8 @@ public sealed class ShopEnvironmentRoundTripTests : IAsyncLifetime
     private const string Project = "shop";
     private const string Environment = "master";
 
-    private readonly string _database = $"portal_shop_{Guid.NewGuid():N}"[..24];
-    private readonly string _user = $"shop_{Guid.NewGuid():N}"[..16];
+    private readonly string _database = TestServers.UniqueName("portal_shop_");
+    private readonly string _user = TestServers.UniqueName("shop_");
     private readonly string _media = Directory.CreateTempSubdirectory("portal-shop-").FullName;
     private string _mariaDb = "";
     private ConnectionMultiplexer? _redis;

@@ -1,6 +1,9 @@
-namespace Portal.Engine.Tests;
+namespace Portal.Tests;
 
-/// <summary>Connection strings of the real servers the test command provides; missing ones fail under CI and skip elsewhere.</summary>
+/// <summary>
+/// Connection strings of the real servers the test command starts; a missing one fails under CI=true and skips elsewhere.
+/// Linked into each test project that needs a server, so both fail or skip alike.
+/// </summary>
 internal static class TestServers
 {
     public static string Require(string variable)
@@ -11,7 +14,7 @@ internal static class TestServers
             return value;
         }
 
-        var message = $"{variable} is not set; start throwaway servers with tests/Portal.Engine.Tests/test-servers.sh start DIR and export what it prints.";
+        var message = $"{variable} is not set: run the tests with ./build.sh test, or start servers with ./build.sh servers and export what it prints.";
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
         {
             Assert.Fail(message);
