@@ -22,8 +22,7 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     // Indexes 1-14 are handed out so parallel tests never share one; 15 belongs to the Infrastructure tests, 0 to people poking at the server.
     private static int s_nextDatabase;
     private readonly Workspace _ws = new(chunkSize: 64 * 1024);
-    // Per snapshot: when its capture started and ended, and when its restore started and ended (Stopwatch ticks).
-    private readonly ConcurrentDictionary<string, long[]> _timeline = new();
+    private readonly ConcurrentDictionary<string, Timeline> _timelines = new();
     private string _server = "";
     private ConnectionMultiplexer? _redis;
 
@@ -139,15 +138,14 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     {
         var started = Stopwatch.GetTimestamp();
         await capture();
-        _timeline[id] = [started, Stopwatch.GetTimestamp(), 0, 0];
+        _timelines[id] = new Timeline(started, Stopwatch.GetTimestamp());
     }
 
     private protected async Task RestoreAsync(string id, ServiceSpec spec)
     {
         var started = Stopwatch.GetTimestamp();
         await _ws.RestoreAsync(id, spec);
-        _timeline[id][2] = started;
-        _timeline[id][3] = Stopwatch.GetTimestamp();
+        _timelines[id] = _timelines[id] with { RestoreStarted = started, RestoreEnded = Stopwatch.GetTimestamp() };
     }
 
     private protected static async Task SeedAsync(IDatabase db)
@@ -247,11 +245,11 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     private protected void AssertSame(RedisState expected, RedisState actual, string snapshotId)
     {
         Assert.Equal(Describe(expected), Describe(actual));
-        var t = _timeline[snapshotId];
-        Assert.True(t[3] != 0, $"snapshot {snapshotId} was never restored");
+        var t = _timelines[snapshotId];
+        Assert.True(t.RestoreEnded != 0, $"snapshot {snapshotId} was never restored");
         static long Ms(long from, long to) => (long)Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
-        var leastLost = Ms(expected.ReadEnded, actual.ReadStarted) - Ms(t[0], t[3]) - 1000;
-        var mostLost = Ms(expected.ReadStarted, actual.ReadEnded) - Ms(t[1], t[2]) + 1000;
+        var leastLost = Ms(expected.ReadEnded, actual.ReadStarted) - Ms(t.CaptureStarted, t.RestoreEnded) - 1000;
+        var mostLost = Ms(expected.ReadStarted, actual.ReadEnded) - Ms(t.CaptureEnded, t.RestoreStarted) + 1000;
         var text = new StringBuilder();
         foreach (var (key, (_, ttl)) in expected.Keys.Where(k => k.Value.Ttl >= 0))
         {
@@ -265,6 +263,9 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
         Assert.True(text.Length == 0, text.ToString());
         Assert.Contains(expected.Keys.Values, v => v.Ttl > 100_000);
     }
+
+    /// <summary>When a snapshot's capture and restore ran (Stopwatch ticks): its TTLs stood still somewhere in between.</summary>
+    private sealed record Timeline(long CaptureStarted, long CaptureEnded, long RestoreStarted = 0, long RestoreEnded = 0);
 
     /// <summary>Key → (type and value in a canonical order, PTTL in ms), and when the keys were read (Stopwatch ticks).</summary>
     private protected sealed record RedisState(Dictionary<string, (string Value, long Ttl)> Keys, long ReadStarted, long ReadEnded);

@@ -36,10 +36,8 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void TheDemoShopDeclarationPassesPortalsValidationAndAnAdminMappingNamesIt()
     {
-        var settings = PortalSettings();
-        var projects = new ConfiguredProjects();
-        settings.GetSection(ConfiguredProjects.Section).Bind(projects.Items);
-        var mappings = settings.GetSection("Access:RoleMappings").Get<List<RoleMapping>>() ?? [];
+        var projects = DeclaredProjects();
+        var mappings = PortalSettings().GetSection("Access:RoleMappings").Get<List<RoleMapping>>() ?? [];
 
         var result = new ConfiguredProjectsValidator().Validate(null, projects);
 
@@ -100,11 +98,15 @@ public sealed partial class ComposeFileTests
         Assert.Contains("shop-files-init", DependsOn("portal"));
     }
 
-    private ServiceDefinition Service(ServiceKind kind)
+    private ServiceDefinition Service(ServiceKind kind) =>
+        DeclaredProjects().Items.SelectMany(p => p.Environments).SelectMany(e => e.Services).Single(s => s.Kind == kind);
+
+    /// <summary>The Projects section as Portal binds it at start.</summary>
+    private ConfiguredProjects DeclaredProjects()
     {
         var projects = new ConfiguredProjects();
         PortalSettings().GetSection(ConfiguredProjects.Section).Bind(projects.Items);
-        return projects.Items.SelectMany(p => p.Environments).SelectMany(e => e.Services).Single(s => s.Kind == kind);
+        return projects;
     }
 
     /// <summary>The portal service's environment as .NET configuration reads it (<c>__</c> is <c>:</c>).</summary>
