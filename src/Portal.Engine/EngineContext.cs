@@ -4,7 +4,7 @@ using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
 /// <summary>What an adapter needs during one capture or restore: the store, options, counters, progress and cancellation.</summary>
-internal sealed class EngineContext(IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken, bool live = false)
+internal sealed class EngineContext(IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken, bool live = false, EngineWarnings? warnings = null)
 {
     public IObjectStore Store { get; } = store;
 
@@ -19,10 +19,20 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
     /// <summary>The capture is live: the environment keeps writing, so nothing may block it.</summary>
     public bool Live { get; } = live;
 
+    /// <summary>What this capture or restore could not keep exactly; shared by every service of the run.</summary>
+    public EngineWarnings Warnings { get; } = warnings ?? new EngineWarnings();
+
+    /// <summary>Records something the user must hear about (a skipped socket, a file that changed while read) and logs it as a phase.</summary>
+    public void Warn(string message)
+    {
+        Warnings.Add(message);
+        Progress.Phase($"warning: {message}");
+    }
+
     public ObjectSink NewSink() => new(this);
 
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
-    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live);
+    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings);
 
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
 
@@ -50,6 +60,16 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+}
+
+/// <summary>Warnings of one capture or restore, in the order they were found; thread-safe, since services run at once.</summary>
+internal sealed class EngineWarnings
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _items = new();
+
+    public void Add(string message) => _items.Enqueue(message);
+
+    public IReadOnlyList<string> ToList() => [.. _items];
 }
 
 /// <summary>Cumulative figures the tests use to prove that unchanged files are neither read nor stored again.</summary>

@@ -22,11 +22,31 @@ public sealed record ServiceSpec(string Name, ServiceKind Kind, string Location)
 /// </summary>
 public sealed record CaptureRequest(string SnapshotId, string EnvironmentKey, IReadOnlyList<ServiceSpec> Services, bool Live = false);
 
-/// <summary>SizeStored is what this capture added to the store (compressed bytes of objects it wrote).</summary>
-public sealed record CaptureResult(long SizeOfVolumes, long SizeOfDatabases, long SizeStored, TimeSpan Elapsed);
+/// <summary>
+/// SizeStored is what this capture added to the store (compressed bytes of objects it wrote). Warnings name, with their
+/// path or service, what the snapshot could not keep or kept only as read (a socket, a file that changed while read).
+/// </summary>
+public sealed record CaptureResult(long SizeOfVolumes, long SizeOfDatabases, long SizeStored, TimeSpan Elapsed, IReadOnlyList<string> Warnings);
 
-/// <summary>Targets are matched to the snapshot's services by Name and Kind; other targets restore into another environment.</summary>
-public sealed record RestoreRequest(string SnapshotId, IReadOnlyList<ServiceSpec> Targets);
+/// <summary>
+/// Targets are matched to the snapshot's services by Name and Kind; other targets restore into another environment.
+/// The journal, when given, is told before the first destructive step and after each service's commit, so a restore
+/// interrupted by a crash can be finished by the next start.
+/// </summary>
+public sealed record RestoreRequest(string SnapshotId, IReadOnlyList<ServiceSpec> Targets, IRestoreJournal? Journal = null);
+
+/// <summary>Warnings name what the restore could not put back exactly (an xattr the target filesystem refuses, say).</summary>
+public sealed record RestoreResult(IReadOnlyList<string> Warnings);
+
+/// <summary>Durable record of a restore's commit, written by the caller (the metadata database) so a restart can finish it.</summary>
+public interface IRestoreJournal
+{
+    /// <summary>Every service is prepared and verified; these are about to be replaced. Must be durable when it returns.</summary>
+    Task CommittingAsync(IReadOnlyList<string> services, CancellationToken cancellationToken);
+
+    /// <summary>This service now holds the snapshot's data. Must be durable when it returns.</summary>
+    Task CommittedAsync(string service, CancellationToken cancellationToken);
+}
 
 public readonly record struct EngineProgress(long BytesDone, long BytesTotal, string? Message);
 
@@ -44,7 +64,7 @@ public interface ISnapshotEngine
     Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken);
 
     /// <summary>Verifies every object first: corruption or a missing object throws before the first destructive step.</summary>
-    Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+    Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
 
     /// <summary>Drops the manifest, then collects objects that no remaining manifest references.</summary>
     Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);

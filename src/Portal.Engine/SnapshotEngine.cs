@@ -76,7 +76,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
         var volumes = services.Where(s => s.Kind == ServiceKind.Mount).Sum(s => s.Size);
         var databases = services.Where(s => s.Kind != ServiceKind.Mount).Sum(s => s.Size);
-        return new CaptureResult(volumes, databases, counters.BytesStored, clock.Elapsed);
+        return new CaptureResult(volumes, databases, counters.BytesStored, clock.Elapsed, context.Warnings.ToList());
     }
 
     public async Task VerifyAsync(string snapshotId, CancellationToken cancellationToken)
@@ -108,7 +108,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         await VerifyObjectsAsync(objects.Where(o => produced.Contains(o.Chunk.Hash)), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
     }
 
-    public async Task RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    public async Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         var manifest = Load(request.SnapshotId);
         var plan = request.Targets.Select(target =>
@@ -137,9 +137,19 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             }, cancellationToken);
 
             tracker.Phase("Replacing the environment's data");
-            await ForEachServiceAsync(ready, async (staged, token) =>
+            if (request.Journal is { } journal)
             {
-                await staged.CommitAsync(context.WithCancellation(token));
+                await journal.CommittingAsync([.. plan.Select(p => p.Target.Name)], cancellationToken);
+            }
+
+            await ForEachServiceAsync(ready.Zip(plan).ToList(), async (item, token) =>
+            {
+                await item.First.CommitAsync(context.WithCancellation(token));
+                if (request.Journal is { } done)
+                {
+                    await done.CommittedAsync(item.Second.Target.Name, CancellationToken.None);
+                }
+
                 return true;
             }, cancellationToken);
         }
@@ -152,6 +162,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         }
 
         tracker.Finish("Restore complete");
+        return new RestoreResult(context.Warnings.ToList());
     }
 
     public async Task DeleteAsync(string snapshotId, CancellationToken cancellationToken)

@@ -58,18 +58,28 @@ internal sealed class RestoreSnapshotExecutor(
             }
 
             run.Log($"restoring {string.Join(", ", target.Services.Select(s => s.Name))} of {target.Name} from snapshot {snapshot.Id}");
-            await Engine(() => engine.RestoreAsync(
+            var result = await Engine(() => engine.RestoreAsync(
                 new RestoreRequest(snapshot.Id, SnapshotCapture.ToSpecs(target)),
                 new EngineProgressAdapter(run.Phase(restoreFrom, 99)),
                 cancellationToken));
+            foreach (var warning in result.Warnings)
+            {
+                run.Log($"warning: {warning}");
+            }
         }
     }
 
-    private static async Task Engine(Func<Task> call)
+    private static async Task Engine(Func<Task> call) => await Engine(async () =>
+    {
+        await call();
+        return true;
+    });
+
+    private static async Task<T> Engine<T>(Func<Task<T>> call)
     {
         try
         {
-            await call();
+            return await call();
         }
         catch (SnapshotEngineException ex)
         {

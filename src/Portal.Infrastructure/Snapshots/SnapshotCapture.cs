@@ -62,6 +62,11 @@ internal sealed class SnapshotCapture(
                 new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment), Live: !safe),
                 new EngineProgressAdapter(run.Phase(fromPercent, captureEnd)),
                 cancellationToken);
+            foreach (var warning in result.Warnings)
+            {
+                run.Log($"warning: {warning}");
+            }
+
             run.Log($"captured {Bytes(result.SizeOfDatabases)} of databases and {Bytes(result.SizeOfVolumes)} of files, {Bytes(result.SizeStored)} newly stored, in {result.Elapsed.TotalSeconds:0.0} s");
             run.Report(captureEnd, "verifying");
             await engine.VerifyNewObjectsAsync(snapshotId, cancellationToken);
