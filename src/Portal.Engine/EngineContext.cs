@@ -115,6 +115,8 @@ internal sealed class ProgressTracker(IProgress<EngineProgress> progress)
 
     public long Done => Interlocked.Read(ref _done);
 
+    public (long Done, long Total) Figures => (Interlocked.Read(ref _done), Interlocked.Read(ref _total));
+
     public void AddTotal(long bytes) => Interlocked.Add(ref _total, bytes);
 
     public void Phase(string message)

@@ -61,16 +61,27 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live);
         var previous = FindPrevious(request.EnvironmentKey);
 
-        var services = await ForEachServiceAsync(request.Services, (spec, token) =>
+        List<ManifestService> services;
+        try
         {
-            var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
-            var reuse = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
-            return Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token));
-        }, cancellationToken);
+            services = await ForEachServiceAsync(request.Services, (spec, token) =>
+            {
+                var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
+                var reuse = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
+                return Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token));
+            }, cancellationToken);
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
-        _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+            cancellationToken.ThrowIfCancellationRequested();
+            var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
+            _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+        }
+        catch (IOException ex) when (DiskFailures.IsDiskFull(ex))
+        {
+            // A capture writes only to the store (objects, its temp files, the manifest): that is the disk that is full.
+            var (done, total) = tracker.Figures;
+            throw DiskFailures.StoreFull(_options.StorePath, total - done, ex);
+        }
+
         _produced[request.SnapshotId] = counters.Produced;
         tracker.Finish("Snapshot complete");
 

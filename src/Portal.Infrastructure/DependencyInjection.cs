@@ -49,6 +49,7 @@ public static class DependencyInjection
         services.AddSingleton<EnvironmentLoader>();
         services.AddSingleton<EnvironmentPause>();
         services.AddSingleton<SnapshotCapture>();
+        services.AddSingleton<RestoreJournals>();
         services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();

@@ -118,6 +118,74 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         Assert.Equal(state, await StateAsync(other));
     }
 
+    [Fact]
+    public async Task RestoreKeepsThePublicSchemaCommentAsItWasInTheSnapshot()
+    {
+        var db = await NewDatabaseAsync();
+        var other = await NewDatabaseAsync();
+        await ExecuteAsync(other, "COMMENT ON SCHEMA public IS 'changed after the snapshot'");
+        await _ws.CaptureAsync("s1", Spec(db));
+
+        await _ws.RestoreAsync("s1", Spec(other));
+
+        Assert.Equal("standard public schema", await PublicCommentAsync(other));
+    }
+
+    /// <summary>What happens when Portal dies while psql loads: psql reads to the end of its cut input and exits without COMMIT.</summary>
+    [Fact]
+    public async Task ALoadWhoseInputIsCutShortChangesNothing()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        await _ws.CaptureAsync("s1", Spec(db));
+        var target = await NewDatabaseAsync();
+        await ExecuteAsync(target, "CREATE TABLE public.keep_me (id int); INSERT INTO public.keep_me VALUES (42);");
+        var before = await StateAsync(target);
+        var dump = await DumpAsync(db);
+
+        var psql = Client("psql", target, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-");
+        psql.RedirectStandardInput = true;
+        psql.RedirectStandardError = true;
+        using (var process = System.Diagnostics.Process.Start(psql)!)
+        {
+            await process.StandardInput.WriteAsync(Portal.Engine.Adapters.PostgreSqlAdapter.ResetSchemas + dump[..(dump.Length / 2)]);
+            process.StandardInput.Close();
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(before, await StateAsync(target));
+    }
+
+    private async Task<string> DumpAsync(string db)
+    {
+        var start = Client("pg_dump", db, "--no-owner", "--no-privileges");
+        start.RedirectStandardOutput = true;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var dump = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("COPY shop.orders", dump, StringComparison.Ordinal);
+        return dump;
+    }
+
+    /// <summary>A PostgreSQL client tool started against one of the test's databases on the test server.</summary>
+    private System.Diagnostics.ProcessStartInfo Client(string tool, string db, params string[] arguments)
+    {
+        var server = new NpgsqlConnectionStringBuilder(_server);
+        var start = new System.Diagnostics.ProcessStartInfo(tool);
+        foreach (var argument in new[] { $"--host={server.Host}", $"--port={server.Port}", $"--username={server.Username}", $"--dbname={db}" }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
+    private async Task<string> PublicCommentAsync(string db)
+    {
+        await using var connection = await OpenAsync(db);
+        return Db.Rows(connection, "SELECT obj_description('public'::regnamespace, 'pg_namespace')").Trim().TrimEnd('|');
+    }
+
     private ServiceSpec Spec(string database) =>
         new("db", ServiceKind.PostgreSql, new NpgsqlConnectionStringBuilder(_server) { Database = database }.ConnectionString);
 

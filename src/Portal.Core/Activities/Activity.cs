@@ -46,4 +46,7 @@ public sealed class Activity
 
     /// <summary>Why it failed or was cancelled.</summary>
     public string? Reason { get; set; }
+
+    /// <summary>How many things the activity could not do exactly (a socket left out, a file that changed while read); each is in the log.</summary>
+    public int Warnings { get; set; }
 }

@@ -4,7 +4,8 @@ using Portal.Core.Environments;
 
 /// <summary>
 /// A change to an activity, pushed to whoever shows it live. <see cref="EnvironmentStatus"/> is set only on the update
-/// in which the activity changed its environment's status (a safe snapshot or a restore pausing it, then giving it back).
+/// in which the activity changed its environment's status (a safe snapshot or a restore pausing it, then giving it back),
+/// with <see cref="EnvironmentStatusReason"/> when Portal says why (an environment that needs attention).
 /// </summary>
 public sealed record ActivityUpdate(
     string ActivityId,
@@ -17,7 +18,8 @@ public sealed record ActivityUpdate(
     string? Message,
     TimeSpan? EstimatedRemaining,
     bool IsNew = false,
-    EnvironmentStatus? EnvironmentStatus = null);
+    EnvironmentStatus? EnvironmentStatus = null,
+    string? EnvironmentStatusReason = null);
 
 /// <summary>In-process publication of activity changes (the UI subscribes; the worker publishes).</summary>
 public interface IActivityEvents

@@ -16,9 +16,9 @@ public sealed record EnvironmentView(
     public bool CanSnapshot => CannotSnapshot is null;
 
     /// <summary>The view once an activity changed the environment's status: whether a snapshot is allowed follows it by the same rules.</summary>
-    public EnvironmentView WithStatus(EnvironmentStatus status)
+    public EnvironmentView WithStatus(EnvironmentStatus status, string? reason = null)
     {
-        var environment = Environment.WithStatus(status);
+        var environment = Environment.WithStatus(status, reason);
         return this with { Environment = environment, CannotSnapshot = SnapshotRules.CheckCanSnapshotAs(environment, Role) };
     }
 }

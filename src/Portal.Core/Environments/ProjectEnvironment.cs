@@ -14,6 +14,9 @@ public sealed class ProjectEnvironment
     public EnvironmentPlan Plan { get; set; }
     public EnvironmentStatus Status { get; set; } = EnvironmentStatus.Active;
 
+    /// <summary>Why Portal set a status the user did not ask for ("finishing an interrupted restore"); null otherwise.</summary>
+    public string? StatusReason { get; set; }
+
     /// <summary>Runs before a safe (non-live) snapshot, e.g. to enable a maintenance mode.</summary>
     public string? PreSnapshotCommand { get; set; }
 
@@ -24,10 +27,11 @@ public sealed class ProjectEnvironment
     public List<EnvironmentService> Services { get; init; } = [];
 
     /// <summary>A copy with another status, for views that follow live status changes without reloading (services are shared, not copied).</summary>
-    public ProjectEnvironment WithStatus(EnvironmentStatus status)
+    public ProjectEnvironment WithStatus(EnvironmentStatus status, string? reason = null)
     {
         var copy = (ProjectEnvironment)MemberwiseClone();
         copy.Status = status;
+        copy.StatusReason = reason;
         return copy;
     }
 }

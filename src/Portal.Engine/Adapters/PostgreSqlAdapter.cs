@@ -5,14 +5,17 @@ using Npgsql;
 using Portal.Engine.Manifests;
 
 /// <summary>
-/// A PostgreSQL database as a plain pg_dump (one snapshot-isolated transaction), restored by psql in a single
-/// transaction after dropping the user schemas, so a failed restore rolls back and leaves the database as it was.
+/// A PostgreSQL database as a plain pg_dump (one snapshot-isolated transaction), restored by psql in one transaction
+/// that first drops the user schemas, so a failed or interrupted restore rolls back and leaves the database as it was.
 /// </summary>
 internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
 {
-    // Objects created after the snapshot must go too; public is recreated as PostgreSQL 15 creates it.
-    private const string ResetSchemas = """
+    // Objects created after the snapshot must go too; public is recreated as PostgreSQL creates it, comment included,
+    // since pg_dump leaves out whatever of public is still the default. BEGIN is sent by Portal, not psql's
+    // --single-transaction: psql commits that one at the end of its input, even input cut short by Portal dying.
+    internal const string ResetSchemas = """
         \set ON_ERROR_STOP on
+        BEGIN;
         DO $portal$
         DECLARE s record;
         BEGIN
@@ -28,10 +31,14 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
             CREATE SCHEMA public;
           END IF;
           GRANT USAGE ON SCHEMA public TO PUBLIC;
+          COMMENT ON SCHEMA public IS 'standard public schema';
         END
         $portal$;
 
         """;
+
+    // Sent only after the whole verified dump: without it the server rolls the transaction back when psql goes.
+    internal const string Commit = "\nCOMMIT;\n";
 
     public ServiceKind Kind => ServiceKind.PostgreSql;
 
@@ -69,7 +76,7 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
         var psql = ExternalTool.Locate(options, target.Name, "postgresql-client", "psql");
         await (await ConnectAsync(target, server, context.CancellationToken)).DisposeAsync();
         context.Progress.Phase($"Loading PostgreSQL database {target.Name}");
-        string[] arguments = [.. ClientArguments(server), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=-"];
+        string[] arguments = [.. ClientArguments(server), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"];
         await psql.RunAsync(
             arguments,
             Environment(server),
@@ -78,6 +85,7 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
                 {
                     stdin.Write(Encoding.UTF8.GetBytes(ResetSchemas));
                     context.CopyChunks(entry.Chunks!, entry.Name, stdin);
+                    stdin.Write(Encoding.UTF8.GetBytes(Commit));
                 },
                 token),
             output: null,

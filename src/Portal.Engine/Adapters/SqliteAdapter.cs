@@ -21,11 +21,9 @@ internal sealed class SqliteAdapter : IServiceAdapter
         }
     }
 
+    /// <summary>Writes the snapshot's database to a temp file, verifying every object once as it goes; commit copies it in.</summary>
     public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
-        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
-
-    private Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
-        Task.Run(() => Restore(entry, target, context), context.CancellationToken);
+        Task.Run<IPreparedRestore>(() => Stage(entry, target, context), context.CancellationToken);
 
     private static ManifestService Capture(ServiceSpec spec, EngineContext context)
     {
@@ -65,35 +63,53 @@ internal sealed class SqliteAdapter : IServiceAdapter
         }
     }
 
+    private static PreparedDatabase Stage(ManifestService entry, ServiceSpec target, EngineContext context)
+    {
+        var temp = context.Store.NewTempPath(".sqlite");
+        context.Progress.Phase($"Staging SQLite database {target.Name}");
+        try
+        {
+            using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
+            context.CopyChunks(entry.Chunks!, entry.Name, output);
+            output.Flush(flushToDisk: true);
+            return new PreparedDatabase(temp, target);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Restores through the backup API into the live file rather than renaming a new file over it: the app's open
     /// connections keep pointing at the same inode and see the restored data, SQLite's own locking and journal make the
-    /// replacement atomic, and no -wal/-shm of a connection still open gets deleted from under it.
+    /// replacement atomic (a kill half-way is rolled back by the next opener), and no -wal/-shm of a connection still open
+    /// gets deleted from under it.
     /// </summary>
-    private static void Restore(ManifestService entry, ServiceSpec target, EngineContext context)
+    private sealed class PreparedDatabase(string staged, ServiceSpec target) : IPreparedRestore
     {
-        var path = Path.GetFullPath(target.Location);
-        var temp = context.Store.NewTempPath(".sqlite");
-        context.Progress.Phase($"Restoring SQLite database {target.Name}");
-        try
+        public Task CommitAsync(EngineContext context) => Task.Run(() =>
         {
-            using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            var path = Path.GetFullPath(target.Location);
+            context.Progress.Phase($"Restoring SQLite database {target.Name}");
+            try
             {
-                context.CopyChunks(entry.Chunks!, entry.Name, output);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                using var source = Open(staged, SqliteOpenMode.ReadOnly);
+                using var live = Open(path, SqliteOpenMode.ReadWriteCreate);
+                source.BackupDatabase(live);
             }
+            catch (SqliteException ex)
+            {
+                throw new SnapshotEngineException($"SQLite service '{target.Name}': could not restore into {path}: {ex.Message}", ex);
+            }
+        }, context.CancellationToken);
 
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            using var source = Open(temp, SqliteOpenMode.ReadOnly);
-            using var live = Open(path, SqliteOpenMode.ReadWriteCreate);
-            source.BackupDatabase(live);
-        }
-        catch (SqliteException ex)
+        public ValueTask DisposeAsync()
         {
-            throw new SnapshotEngineException($"SQLite service '{target.Name}': could not restore into {path}: {ex.Message}", ex);
-        }
-        finally
-        {
-            File.Delete(temp);
+            File.Delete(staged);
+            return ValueTask.CompletedTask;
         }
     }
 

@@ -24,6 +24,7 @@ public sealed class ActivityRun : IAsyncDisposable
     private readonly DateTimeOffset _startedAt;
     private int _percent;
     private int _persistedPercent;
+    private int _warnings;
     private string? _message;
     private TimeSpan? _eta;
 
@@ -34,6 +35,9 @@ public sealed class ActivityRun : IAsyncDisposable
         _events = events;
         _time = time;
         _startedAt = time.GetUtcNow();
+        // A run that resumes an interrupted activity goes on from the progress already shown, never backwards.
+        _percent = _persistedPercent = Math.Clamp(activity.CompletionPercent, 0, 99);
+        _warnings = activity.Warnings;
         _flushLoop = FlushPeriodicallyAsync(flushInterval);
     }
 
@@ -48,17 +52,27 @@ public sealed class ActivityRun : IAsyncDisposable
         }
     }
 
+    /// <summary>Warnings so far, counted across the runs of an activity that Portal resumed.</summary>
+    public int Warnings => Volatile.Read(ref _warnings);
+
     public void Log(string line)
     {
         Append(line);
         Publish();
     }
 
+    /// <summary>Something the activity could not do exactly: logged, and counted so the feed can say "with N warnings".</summary>
+    public void Warn(string message)
+    {
+        Interlocked.Increment(ref _warnings);
+        Log($"warning: {message}");
+    }
+
     /// <summary>Logs that this activity changed its environment's status, and tells live views the new status at once.</summary>
-    public void EnvironmentStatusChanged(EnvironmentStatus status, string line)
+    public void EnvironmentStatusChanged(EnvironmentStatus status, string line, string? reason = null)
     {
         Append(line);
-        _events.Publish(Snapshot(ActivityState.InProgress, null) with { EnvironmentStatus = status });
+        _events.Publish(Snapshot(ActivityState.InProgress, null) with { EnvironmentStatus = status, EnvironmentStatusReason = reason });
     }
 
     private void Append(string line)
@@ -127,9 +141,11 @@ public sealed class ActivityRun : IAsyncDisposable
         try
         {
             await using var db = await _contexts.CreateDbContextAsync(cancellationToken);
+            var warnings = Warnings;
             await db.Activities.Where(a => a.Sequence == _activity.Sequence).ExecuteUpdateAsync(set => set
                 .SetProperty(a => a.Log, a => a.Log + chunk)
-                .SetProperty(a => a.CompletionPercent, percent), cancellationToken);
+                .SetProperty(a => a.CompletionPercent, percent)
+                .SetProperty(a => a.Warnings, warnings), cancellationToken);
         }
         catch
         {

@@ -8,6 +8,7 @@ using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;
+using Portal.Engine;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
@@ -19,6 +20,7 @@ public sealed class ActivityWorker(
     IEnumerable<IActivityExecutor> executors,
     ActivitySignal signal,
     IActivityEvents events,
+    ISnapshotEngine engine,
     TimeProvider time,
     IOptions<ActivityOptions> options,
     ILogger<ActivityWorker> logger) : BackgroundService
@@ -29,12 +31,19 @@ public sealed class ActivityWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await RecoverInterruptedAsync(stoppingToken);
+        var resumed = await RecoverInterruptedAsync(stoppingToken);
+        await CleanLeftoversAsync(stoppingToken);
         var running = new Dictionary<Guid, Task>();
         var max = options.Value.MaxParallelEnvironments;
         var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
         Task? wake = null;
         Task? tick = null;
+
+        // Interrupted work is finished first; its environment takes nothing new until it is (it stays in progress).
+        foreach (var activity in resumed)
+        {
+            running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
+        }
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -57,19 +66,33 @@ public sealed class ActivityWorker(
         await Task.WhenAll(running.Values);
     }
 
-    /// <summary>Activities a crash or kill left in progress fail with the interrupted reason; their snapshots never become restorable.</summary>
-    internal async Task RecoverInterruptedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Activities a crash or kill left in progress. A restore with a journal, or a deletion, is finished by running it
+    /// again (returned, still in progress; a restore's environment stays paused with the reason); anything else fails
+    /// with the interrupted reason, and its snapshot never becomes restorable.
+    /// </summary>
+    internal async Task<IReadOnlyList<Activity>> RecoverInterruptedAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var interrupted = await db.Activities.Where(a => a.State == ActivityState.InProgress).ToListAsync(cancellationToken);
+        var interrupted = await db.Activities.Where(a => a.State == ActivityState.InProgress).OrderBy(a => a.Sequence).ToListAsync(cancellationToken);
         if (interrupted.Count == 0)
         {
-            return;
+            return [];
         }
 
+        var journaled = (await db.RestoreJournals.Select(j => j.ActivityId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var now = time.GetUtcNow();
+        var resumed = new List<Activity>();
         foreach (var activity in interrupted)
         {
+            if (activity.Type == ActivityTypes.SnapshotDelete || (activity.Type == ActivityTypes.Restore && journaled.Contains(activity.Id)))
+            {
+                activity.Log += $"[{now:HH:mm:ss}] Portal restarted while this was running; finishing it\n";
+                resumed.Add(activity);
+                logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} was interrupted; finishing it", activity.Id, activity.Type, activity.EnvironmentName);
+                continue;
+            }
+
             activity.State = ActivityState.Complete;
             activity.Result = ActivityResult.Failure;
             activity.Reason = InterruptedReason;
@@ -78,6 +101,7 @@ public sealed class ActivityWorker(
             logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} was interrupted", activity.Id, activity.Type, activity.EnvironmentName);
         }
 
+        // A snapshot being taken when Portal died (a safety snapshot too) never becomes restorable; a resumed restore takes a new one.
         var activityIds = interrupted.Select(a => a.Id).ToList();
         await db.Snapshots
             .Where(s => s.Status == SnapshotStatus.Creating && activityIds.Contains(s.ActivityId))
@@ -85,12 +109,49 @@ public sealed class ActivityWorker(
                 .SetProperty(s => s.Status, SnapshotStatus.Failed)
                 .SetProperty(s => s.FailureReason, InterruptedReason), cancellationToken);
 
-        // Safe snapshots and restores pause their environment; give it back.
-        var environmentIds = interrupted.Select(a => a.EnvironmentId).Distinct().ToList();
+        // Until a resumed restore is done its environment may be mixed: it stays paused and says why.
+        var finishing = resumed.Where(a => a.Type == ActivityTypes.Restore).Select(a => a.EnvironmentId).Distinct().ToList();
+        await db.Environments
+            .Where(e => finishing.Contains(e.Id))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(e => e.Status, EnvironmentStatus.Paused)
+                .SetProperty(e => e.StatusReason, Snapshots.EnvironmentPause.FinishingRestoreReason), cancellationToken);
+
+        // Safe snapshots pause their environment; give it back.
+        var environmentIds = interrupted.Select(a => a.EnvironmentId).Except(finishing).Distinct().ToList();
         await db.Environments
             .Where(e => environmentIds.Contains(e.Id) && e.Status == EnvironmentStatus.Paused)
-            .ExecuteUpdateAsync(set => set.SetProperty(e => e.Status, EnvironmentStatus.Active), cancellationToken);
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(e => e.Status, EnvironmentStatus.Active)
+                .SetProperty(e => e.StatusReason, (string?)null), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        return resumed;
+    }
+
+    /// <summary>
+    /// A capture killed after writing its manifest, or one whose verification failed, leaves a manifest no restorable
+    /// snapshot owns: drop it, and with it the objects nothing else shares.
+    /// </summary>
+    internal async Task CleanLeftoversAsync(CancellationToken cancellationToken)
+    {
+        List<string> failed;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            failed = await db.Snapshots.AsNoTracking().Where(s => s.Status == SnapshotStatus.Failed).Select(s => s.Id).ToListAsync(cancellationToken);
+        }
+
+        foreach (var id in failed.Where(engine.HasManifest))
+        {
+            try
+            {
+                await engine.DeleteAsync(id, cancellationToken);
+                logger.LogInformation("Removed the stored data of failed snapshot {Snapshot}", id);
+            }
+            catch (Exception ex) when (ex is SnapshotEngineException or IOException)
+            {
+                logger.LogWarning(ex, "Could not remove the stored data of failed snapshot {Snapshot}; the next start tries again", id);
+            }
+        }
     }
 
     private async Task<Activity?> ClaimNextAsync(IReadOnlyCollection<Guid> busyHere, CancellationToken cancellationToken)
@@ -149,6 +210,14 @@ public sealed class ActivityWorker(
                 result = ActivityResult.Success;
                 run.Log($"{ActivityTypes.Label(activity.Type)} completed");
             }
+            catch (ActivitySuspendedException ex)
+            {
+                run.Log(ex.Message);
+                await run.FlushAsync(CancellationToken.None);
+                logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} is left to be finished at the next start",
+                    activity.Id, activity.Type, activity.EnvironmentName);
+                return;
+            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 result = ActivityResult.Failure;
@@ -159,6 +228,14 @@ public sealed class ActivityWorker(
             {
                 result = ActivityResult.Failure;
                 reason = ex.Message;
+                run.Log($"failed: {reason}");
+            }
+            catch (Exception ex) when (FailureMessages.Describe(ex) is { } known)
+            {
+                // A condition the user can fix (a full disk, a denied path): said plainly, not as an unexpected error.
+                logger.LogWarning(ex, "Activity {ActivityId} ({Type}) failed: {Reason}", activity.Id, activity.Type, known);
+                result = ActivityResult.Failure;
+                reason = known;
                 run.Log($"failed: {reason}");
             }
             catch (Exception ex)
@@ -186,6 +263,7 @@ public sealed class ActivityWorker(
             .SetProperty(a => a.Result, result)
             .SetProperty(a => a.Reason, reason)
             .SetProperty(a => a.CompletionPercent, percent)
+            .SetProperty(a => a.Warnings, run.Warnings)
             .SetProperty(a => a.CompletedAt, now), CancellationToken.None);
         events.Publish(run.Snapshot(ActivityState.Complete, result, percent));
         logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} completed: {Result} {Reason}",

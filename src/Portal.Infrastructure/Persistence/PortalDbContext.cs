@@ -7,6 +7,7 @@ using Portal.Core.Activities;
 using Portal.Core.Environments;
 using Portal.Core.Projects;
 using Portal.Core.Snapshots;
+using Portal.Infrastructure.Snapshots;
 
 /// <summary>The provider-neutral model; each provider subclass owns its migrations (see docs/adr/0001).</summary>
 public abstract class PortalDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
@@ -19,6 +20,7 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<PortalUser> Users => Set<PortalUser>();
     public DbSet<ProjectAccess> ProjectAccess => Set<ProjectAccess>();
     public DbSet<EnvironmentTypeAccess> EnvironmentTypeAccess => Set<EnvironmentTypeAccess>();
+    public DbSet<RestoreJournal> RestoreJournals => Set<RestoreJournal>();
 
     /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

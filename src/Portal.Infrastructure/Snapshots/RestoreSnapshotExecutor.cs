@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Common;
+using Portal.Core.Environments;
 using Portal.Core.Snapshots;
 using Portal.Engine;
 using Portal.Infrastructure.Activities;
@@ -11,7 +12,9 @@ using Portal.Infrastructure.Persistence;
 
 /// <summary>
 /// Runs "environment.restore": verify the snapshot, take a safety snapshot of what will be replaced (unless told not to),
-/// then let the engine put services and mounts back. Code is never touched.
+/// then let the engine put services and mounts back. Code is never touched. A restore is one unit: its journal says which
+/// services were replaced, so a run that Portal's restart interrupted is finished by the next one, and a restore that
+/// cannot be finished puts the safety snapshot back; an environment is never handed back mixed.
 /// </summary>
 internal sealed class RestoreSnapshotExecutor(
     IDbContextFactory<PortalDbContext> contexts,
@@ -19,55 +22,84 @@ internal sealed class RestoreSnapshotExecutor(
     SnapshotCapture capture,
     EnvironmentPause pause,
     ISnapshotEngine engine,
+    RestoreJournals journals,
     TimeProvider time) : IActivityExecutor
 {
+    /// <summary>Runs of one restore before Portal stops trying to finish it and puts the safety snapshot back instead.</summary>
+    internal const int MaxAttempts = 3;
+
+    // Fields rather than captured parameters, so one run's Attempt can reach them.
+    private readonly SnapshotCapture _capture = capture;
+    private readonly ISnapshotEngine _engine = engine;
+    private readonly RestoreJournals _journals = journals;
+
     public string Type => ActivityTypes.Restore;
 
     public async Task ExecuteAsync(Activity activity, ActivityRun run, CancellationToken cancellationToken)
     {
         var payload = SnapshotPayload.Parse(activity.Payload);
-        Snapshot snapshot;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            snapshot = await db.Snapshots.AsNoTracking().FirstOrDefaultAsync(s => s.Id == activity.SnapshotId, cancellationToken)
-                ?? throw new ActivityFailedException($"Snapshot {activity.SnapshotId} no longer exists.");
-        }
-
+        var snapshot = await LoadSnapshotAsync(activity.SnapshotId, cancellationToken)
+            ?? throw new ActivityFailedException($"Snapshot {activity.SnapshotId} no longer exists.");
         var source = await environments.LoadAsync(snapshot.EnvironmentId, cancellationToken);
         var target = payload.TargetEnvironmentId is { } targetId && targetId != source.Id
             ? await environments.LoadAsync(targetId, cancellationToken)
             : source;
 
-        // Checked again at run time: the snapshot may have expired while the restore waited in the queue.
-        AccessGuard.Enforce(SnapshotRules.CheckRestorable(snapshot, source, time.GetUtcNow())
-            ?? (target == source ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target)));
-
-        run.Log($"verifying snapshot {snapshot.Id}");
-        await Engine(() => engine.VerifyAsync(snapshot.Id, cancellationToken));
-        run.Report(10, "snapshot verified");
-
-        await using (await pause.PauseAsync(target, run, cancellationToken))
+        var journal = await _journals.BeginAttemptAsync(activity.Id, target.Id, snapshot.Id, cancellationToken);
+        var resuming = journal.Attempts > 1;
+        if (resuming)
         {
-            var restoreFrom = 10.0;
-            if (payload.TakeSafetySnapshot)
-            {
-                var safety = await capture.CaptureAsync(target, payload.SafetySnapshotId ?? PortalIds.New(), activity,
-                    safe: true, isSafetySnapshot: true, run, 10, 50, cancellationToken);
-                run.Log($"safety snapshot {safety.Id} taken: restore it to undo this restore");
-                restoreFrom = 50;
-            }
+            run.Log($"Portal restarted during this restore; {Describe(journal)}; finishing it (run {journal.Attempts} of at most {MaxAttempts})");
+        }
+        else
+        {
+            await CheckAndVerifyAsync(activity, run, snapshot, source, target, cancellationToken);
+        }
 
-            run.Log($"restoring {string.Join(", ", target.Services.Select(s => s.Name))} of {target.Name} from snapshot {snapshot.Id}");
-            var result = await Engine(() => engine.RestoreAsync(
-                new RestoreRequest(snapshot.Id, SnapshotCapture.ToSpecs(target)),
-                new EngineProgressAdapter(run.Phase(restoreFrom, 99)),
-                cancellationToken));
-            foreach (var warning in result.Warnings)
-            {
-                run.Log($"warning: {warning}");
-            }
+        var hold = await pause.PauseAsync(target, run, cancellationToken, resuming);
+        await using (hold)
+        {
+            var restore = new Attempt(this, activity, run, target, hold, cancellationToken);
+            await restore.RunAsync(journal, payload);
         }
     }
+
+    private async Task CheckAndVerifyAsync(
+        Activity activity, ActivityRun run, Snapshot snapshot, ProjectEnvironment source, ProjectEnvironment target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Checked again at run time: the snapshot may have expired while the restore waited in the queue.
+            AccessGuard.Enforce(SnapshotRules.CheckRestorable(snapshot, source, time.GetUtcNow())
+                ?? (target == source ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target)));
+            run.Log($"verifying snapshot {snapshot.Id}");
+            await Engine(() => _engine.VerifyAsync(snapshot.Id, cancellationToken));
+            run.Report(10, "snapshot verified");
+        }
+        catch
+        {
+            // Refused before anything was touched: there is nothing to finish.
+            await _journals.FinishAsync(activity.Id);
+            throw;
+        }
+    }
+
+    private async Task<Snapshot?> LoadSnapshotAsync(string? snapshotId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Snapshots.AsNoTracking().FirstOrDefaultAsync(s => s.Id == snapshotId, cancellationToken);
+    }
+
+    private static string Describe(RestoreJournal journal) => journal.Phase switch
+    {
+        RestorePhase.Preparing => "nothing had been replaced yet",
+        RestorePhase.Committing when journal.Committed.Count == 0 => $"it was about to replace {string.Join(", ", journal.Services)}",
+        RestorePhase.Committing => $"{string.Join(", ", journal.Committed)} already held the snapshot, "
+            + $"{string.Join(", ", journal.Services.Except(journal.Committed, StringComparer.Ordinal))} did not yet",
+        _ => $"it was putting back safety snapshot {journal.SnapshotId} ({Count(journal.Committed.Count, "service")} done)",
+    };
+
+    private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
 
     private static async Task Engine(Func<Task> call) => await Engine(async () =>
     {
@@ -85,5 +117,140 @@ internal sealed class RestoreSnapshotExecutor(
         {
             throw new ActivityFailedException(ex.Message);
         }
+    }
+
+    /// <summary>One run of a restore, from wherever its journal stands to done, rolled back, or needing attention.</summary>
+    private sealed class Attempt(
+        RestoreSnapshotExecutor owner, Activity activity, ActivityRun run, ProjectEnvironment target,
+        EnvironmentPause.PauseHandle hold, CancellationToken cancellationToken)
+    {
+        public async Task RunAsync(RestoreJournal journal, SnapshotPayload payload)
+        {
+            try
+            {
+                await FinishOrGiveUpAsync(journal, payload);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                // A graceful stop: the journal stays, so the next start finishes this run from where it stood.
+                hold.KeepPausedForRestart();
+                throw new ActivitySuspendedException("Portal stopped during this restore; it finishes it at its next start");
+            }
+        }
+
+        private async Task FinishOrGiveUpAsync(RestoreJournal journal, SnapshotPayload payload)
+        {
+            if (journal.Phase == RestorePhase.RollingBack || journal.Attempts > MaxAttempts)
+            {
+                await GiveUpAsync(journal, $"the restore was interrupted {Count(journal.Attempts - 1, "time")}");
+                return;
+            }
+
+            Exception failure;
+            try
+            {
+                var restoreFrom = 10.0;
+                if (payload.TakeSafetySnapshot && !await HasSafetySnapshotAsync(journal))
+                {
+                    var id = journal.SafetySnapshotId is null ? payload.SafetySnapshotId ?? PortalIds.New() : PortalIds.New();
+                    await owner._journals.SetSafetySnapshotAsync(activity.Id, id, cancellationToken);
+                    var safety = await owner._capture.CaptureAsync(target, id, activity, safe: true, isSafetySnapshot: true, run, 10, 50, cancellationToken);
+                    run.Log($"safety snapshot {safety.Id} taken: restore it to undo this restore");
+                    restoreFrom = 50;
+                }
+
+                await RestoreServicesAsync(journal.SnapshotId, journal.Committed, restoreFrom);
+                await owner._journals.FinishAsync(activity.Id);
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = ex;
+            }
+
+            if (await owner._journals.FindAsync(activity.Id, CancellationToken.None) is { Phase: RestorePhase.Committing } now)
+            {
+                // Some services may already hold the snapshot: never hand the environment back mixed.
+                await GiveUpAsync(now, Reason(failure));
+            }
+
+            await owner._journals.FinishAsync(activity.Id);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        private async Task RestoreServicesAsync(string snapshotId, List<string> committed, double fromPercent)
+        {
+            var targets = SnapshotCapture.ToSpecs(target).Where(s => !committed.Contains(s.Name, StringComparer.Ordinal)).ToList();
+            if (committed.Count > 0)
+            {
+                run.Log($"{string.Join(", ", committed)} already hold snapshot {snapshotId}; left as they are");
+            }
+
+            run.Log($"restoring {string.Join(", ", targets.Select(s => s.Name))} of {target.Name} from snapshot {snapshotId}");
+            var result = await Engine(() => owner._engine.RestoreAsync(
+                new RestoreRequest(snapshotId, targets, owner._journals.ForEngine(activity.Id)),
+                new EngineProgressAdapter(run.Phase(fromPercent, 99)),
+                cancellationToken));
+            foreach (var warning in result.Warnings)
+            {
+                run.Warn(warning);
+            }
+        }
+
+        /// <summary>
+        /// The restore cannot be finished: put the safety snapshot back into every service. Without one, or if that fails
+        /// too, the environment is marked as needing attention with the reason, and a new restore repairs it.
+        /// </summary>
+        private async Task GiveUpAsync(RestoreJournal journal, string reason)
+        {
+            var safetyId = journal.Phase == RestorePhase.RollingBack ? journal.SnapshotId : journal.SafetySnapshotId;
+            if (journal.Phase == RestorePhase.Preparing)
+            {
+                await owner._journals.FinishAsync(activity.Id);
+                throw new ActivityFailedException($"{reason} before anything was replaced; {target.Name} is as it was.");
+            }
+
+            if (safetyId is null || !await IsCreatedAsync(safetyId) || journal.Attempts > 2 * MaxAttempts)
+            {
+                await NeedsAttentionAsync(journal, reason, safetyId is null ? "there is no safety snapshot to put back" : $"safety snapshot {safetyId} cannot be put back either");
+            }
+
+            if (journal.Phase != RestorePhase.RollingBack)
+            {
+                await owner._journals.StartRollbackAsync(activity.Id, safetyId!, CancellationToken.None);
+            }
+
+            run.Log($"the restore cannot be finished ({reason}); putting back safety snapshot {safetyId}");
+            try
+            {
+                await RestoreServicesAsync(safetyId!, journal.Phase == RestorePhase.RollingBack ? journal.Committed : [], 10);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                await NeedsAttentionAsync(journal, reason, $"putting back safety snapshot {safetyId} failed too: {Reason(ex)}");
+            }
+
+            await owner._journals.FinishAsync(activity.Id);
+            throw new ActivityFailedException(
+                $"The restore could not be finished ({reason}); safety snapshot {safetyId} was put back, so {target.Name} is as it was before the restore.");
+        }
+
+        private async Task NeedsAttentionAsync(RestoreJournal journal, string reason, string andWhy)
+        {
+            var why = $"the restore of snapshot {activity.SnapshotId} stopped part-way ({reason}) and {andWhy}; "
+                + $"restore a snapshot to make {target.Name} whole again";
+            hold.EndAsNeedingAttention(why);
+            await owner._journals.FinishAsync(activity.Id);
+            throw new ActivityFailedException(char.ToUpperInvariant(why[0]) + why[1..] + ".");
+        }
+
+        private async Task<bool> HasSafetySnapshotAsync(RestoreJournal journal) =>
+            journal.SafetySnapshotId is { } id && await IsCreatedAsync(id);
+
+        private async Task<bool> IsCreatedAsync(string snapshotId) =>
+            await owner.LoadSnapshotAsync(snapshotId, CancellationToken.None) is { Status: SnapshotStatus.Created }
+            && owner._engine.HasManifest(snapshotId);
+
+        private static string Reason(Exception ex) => ex.Message.TrimEnd('.');
     }
 }

@@ -64,7 +64,7 @@ internal sealed class SnapshotCapture(
                 cancellationToken);
             foreach (var warning in result.Warnings)
             {
-                run.Log($"warning: {warning}");
+                run.Warn(warning);
             }
 
             run.Log($"captured {Bytes(result.SizeOfDatabases)} of databases and {Bytes(result.SizeOfVolumes)} of files, {Bytes(result.SizeStored)} newly stored, in {result.Elapsed.TotalSeconds:0.0} s");
@@ -98,13 +98,7 @@ internal sealed class SnapshotCapture(
     public static IReadOnlyList<ServiceSpec> ToSpecs(ProjectEnvironment environment) =>
         [.. environment.Services.Select(s => new ServiceSpec(s.Name, ToEngine(s.Kind), s.Location))];
 
-    public static string Bytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MB",
-        >= 1L << 10 => $"{bytes / 1024.0:0.0} KB",
-        _ => $"{bytes} B",
-    };
+    public static string Bytes(long bytes) => ByteSize.Format(bytes);
 
     private static EngineServiceKind ToEngine(CoreServiceKind kind) => kind switch
     {

@@ -15,6 +15,7 @@ using Portal.Infrastructure.Persistence;
 internal sealed class SnapshotExpiry(
     IDbContextFactory<PortalDbContext> contexts,
     ISnapshotEngine engine,
+    RestoreJournals journals,
     TimeProvider time,
     ILogger<SnapshotExpiry> logger) : BackgroundService
 {
@@ -50,6 +51,9 @@ internal sealed class SnapshotExpiry(
                 .Where(s => s.ExpiresAt <= now).Select(s => s.Id).ToList();
         }
 
+        // An unfinished restore (or its roll-back) still needs its snapshot, even past the window: it goes once that is done.
+        var inUse = await journals.SnapshotsInUseAsync(cancellationToken);
+        expired.RemoveAll(inUse.Contains);
         foreach (var id in expired)
         {
             await engine.DeleteAsync(id, cancellationToken);

@@ -7,13 +7,14 @@ using Portal.Core.Snapshots;
 // Field names follow the Platform.sh API (snake_case on the wire) so scripts written for it read naturally.
 
 public sealed record EnvironmentDto(
-    string Name, string Title, string? Parent, string Type, string Plan, string Status,
+    string Name, string Title, string? Parent, string Type, string Plan, string Status, string? StatusReason,
     bool CanSnapshot, string? CannotSnapshotReason, DateTimeOffset? LastSnapshotAt, IReadOnlyList<ServiceDto> Services,
     IReadOnlyList<string> ServiceProblems)
 {
     public static EnvironmentDto From(EnvironmentView view) => new(
         view.Environment.Name, view.Environment.Title, view.Environment.ParentName,
         view.Environment.Type.ToApiName(), view.Environment.Plan.ToString().ToLowerInvariant(), view.Environment.Status.ToApiName(),
+        view.Environment.StatusReason,
         view.CanSnapshot, view.CannotSnapshot?.Message, view.LastSnapshotAt,
         [.. view.Environment.Services.Select(s => new ServiceDto(s.Name, s.Kind.ToString().ToLowerInvariant()))],
         view.ServiceProblems);
@@ -36,11 +37,11 @@ public sealed record SnapshotDto(
 public sealed record ActivityDto(
     string Id, string Type, string Environment, string State, string? Result, int CompletionPercent,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    string Text, string InitiatedBy, string? SnapshotId, string? Reason, string? Log)
+    string Text, string InitiatedBy, string? SnapshotId, string? Reason, int Warnings, string? Log)
 {
     public static ActivityDto From(Activity a, bool withLog = false) => new(
         a.Id, a.Type, a.EnvironmentName, ToApi(a.State), a.Result?.ToString().ToLowerInvariant(), a.CompletionPercent,
-        a.CreatedAt, a.StartedAt, a.CompletedAt, a.Text, a.InitiatedBy, a.SnapshotId, a.Reason, withLog ? a.Log : null);
+        a.CreatedAt, a.StartedAt, a.CompletedAt, a.Text, a.InitiatedBy, a.SnapshotId, a.Reason, a.Warnings, withLog ? a.Log : null);
 
     public static string ToApi(ActivityState state) => state switch
     {

@@ -13,6 +13,7 @@ internal sealed class ProjectEnvironmentConfiguration : IEntityTypeConfiguration
         builder.Property(e => e.Name).HasMaxLength(128);
         builder.Property(e => e.Title).HasMaxLength(200);
         builder.Property(e => e.ParentName).HasMaxLength(128);
+        builder.Property(e => e.StatusReason).HasMaxLength(2000);
         builder.Property(e => e.PreSnapshotCommand).HasMaxLength(2000);
         builder.Property(e => e.PostSnapshotCommand).HasMaxLength(2000);
         builder.HasIndex(e => new { e.ProjectId, e.Name }).IsUnique();

@@ -28,7 +28,7 @@ public sealed partial class EnvironmentHeader : IDisposable
         {
             if (update.EnvironmentStatus is { } status)
             {
-                _ = InvokeAsync(() => ShowStatus(update.ProjectId, update.EnvironmentId, status));
+                _ = InvokeAsync(() => ShowStatus(update.ProjectId, update.EnvironmentId, status, update.EnvironmentStatusReason));
             }
         });
 
@@ -43,11 +43,12 @@ public sealed partial class EnvironmentHeader : IDisposable
     }
 
     /// <summary>An activity paused the environment or gave it back: the status and the Snapshots button follow without a reload.</summary>
-    private void ShowStatus(string projectId, Guid environmentId, EnvironmentStatus status)
+    private void ShowStatus(string projectId, Guid environmentId, EnvironmentStatus status, string? reason)
     {
-        if (projectId == ProjectId && environmentId == _shown.Environment.Id && status != _shown.Environment.Status)
+        if (projectId == ProjectId && environmentId == _shown.Environment.Id
+            && (status != _shown.Environment.Status || reason != _shown.Environment.StatusReason))
         {
-            _shown = _shown.WithStatus(status);
+            _shown = _shown.WithStatus(status, reason);
             StateHasChanged();
         }
     }

@@ -17,6 +17,14 @@ public static class Display
     public static string LocalSeconds(DateTimeOffset value, TimeZoneInfo? zone) =>
         TimeZoneInfo.ConvertTime(value, zone ?? TimeZoneInfo.Local).ToString("yyyy-MM-dd HH:mm:ss", Culture);
 
+    /// <summary>Why Portal set the environment's status: "Paused: finishing an interrupted restore."</summary>
+    public static string StatusReason(EnvironmentStatus status, string reason) =>
+        status == EnvironmentStatus.Dirty
+            ? $"Needs attention: {reason}."
+            : $"{char.ToUpperInvariant(status.ToApiName()[0])}{status.ToApiName()[1..]}: {reason}.";
+
+    public static string Warnings(int count) => count == 1 ? "1 warning" : $"{count} warnings";
+
     public static string Utc(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Culture);
 
     /// <summary>"just now", "5 minutes ago", "2 days ago", or "in 3 days" for the future.</summary>
