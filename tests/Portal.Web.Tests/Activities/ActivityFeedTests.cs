@@ -112,6 +112,24 @@ public sealed class ActivityFeedTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task An_activity_that_completed_with_warnings_says_how_many()
+    {
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: true, Cancel);
+        await using (var db = await Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.PortalDbContext>>().CreateDbContextAsync(Cancel))
+        {
+            var stored = db.Activities.Single(a => a.Id == activity.Id);
+            (stored.State, stored.Result, stored.Warnings) = (ActivityState.Complete, ActivityResult.Success, 3);
+            await db.SaveChangesAsync(Cancel);
+        }
+
+        var page = RenderPage("develop-branch");
+
+        var entry = page.WaitForElement($"li[data-activity='{activity.Id}']");
+        Assert.Equal("· with 3 warnings", entry.QuerySelector("[data-testid=warnings]")!.TextContent.Trim());
+        Assert.Equal("success", entry.QuerySelector(".mud-chip")!.TextContent.Trim());
+    }
+
+    [Fact]
     public void Expanding_an_entry_shows_its_log()
     {
         var page = RenderPage("develop-branch");

@@ -48,6 +48,33 @@ public sealed class EnvironmentHeaderTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task An_environment_that_needs_attention_says_why_live_and_the_alert_goes_once_it_is_active_again()
+    {
+        var view = await EnvironmentAsync("develop-branch");
+        var header = RenderHeader(view);
+        Assert.Empty(header.FindAll("[data-testid=status-reason]"));
+        const string reason = "the restore of snapshot abc stopped part-way (boom) and there is no safety snapshot to put back; "
+            + "restore a snapshot to make develop-branch whole again";
+
+        Events.Publish(StatusChange(view.Environment, EnvironmentStatus.Dirty) with { EnvironmentStatusReason = reason });
+
+        header.WaitForAssertion(() => Assert.Equal($"Needs attention: {reason}.", header.Find("[data-testid=status-reason]").TextContent.Trim()));
+        Events.Publish(StatusChange(view.Environment, EnvironmentStatus.Active));
+        header.WaitForAssertion(() => Assert.Empty(header.FindAll("[data-testid=status-reason]")));
+    }
+
+    [Fact]
+    public async Task A_restore_being_finished_after_a_restart_shows_the_environment_paused_with_the_reason()
+    {
+        await SetEnvironmentStatusAsync("develop-branch", EnvironmentStatus.Paused, "finishing an interrupted restore");
+
+        var header = RenderHeader(await EnvironmentAsync("develop-branch"));
+
+        Assert.Equal("paused", StatusShown(header));
+        Assert.Equal("Paused: finishing an interrupted restore.", header.Find("[data-testid=status-reason]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task Updates_for_other_environments_or_without_a_status_leave_the_pane_as_it_is()
     {
         var view = await EnvironmentAsync("develop-branch");

@@ -94,11 +94,13 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
     }
 
     /// <summary>What the worker writes when an activity pauses an environment or gives it back.</summary>
-    protected async Task SetEnvironmentStatusAsync(string name, EnvironmentStatus status)
+    protected async Task SetEnvironmentStatusAsync(string name, EnvironmentStatus status, string? reason = null)
     {
         var contexts = Service<IDbContextFactory<PortalDbContext>>();
         await using var db = await contexts.CreateDbContextAsync(Cancel);
-        db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name).Status = status;
+        var environment = db.Environments.Single(e => e.ProjectId == ProjectId && e.Name == name);
+        environment.Status = status;
+        environment.StatusReason = reason;
         await db.SaveChangesAsync(Cancel);
     }
 
