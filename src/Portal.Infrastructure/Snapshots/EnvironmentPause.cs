@@ -20,8 +20,10 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
     /// </summary>
     public async Task<PauseHandle> PauseAsync(ProjectEnvironment environment, ActivityRun run, CancellationToken cancellationToken, bool resuming = false)
     {
+        // A resumed run takes the pause over whether the start-up recovery already set it or the kill came before the first pause.
         var paused = resuming
             ? await SetStatusAsync(environment.Id, EnvironmentStatus.Paused, EnvironmentStatus.Paused, FinishingRestoreReason)
+                || await SetStatusAsync(environment.Id, EnvironmentStatus.Active, EnvironmentStatus.Paused, FinishingRestoreReason)
             : await SetStatusAsync(environment.Id, EnvironmentStatus.Active, EnvironmentStatus.Paused, null);
         if (paused && !resuming)
         {
