@@ -17,20 +17,21 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
     /// <summary>
     /// Pauses the environment. <paramref name="resuming"/>: the environment was left paused by an earlier run of the same
     /// activity (Portal restarted in the middle of it), so this run owns that pause and gives it back when done.
+    /// An environment that needs attention (dirty) is paused too, and gets its status and reason back unless a restore
+    /// made it whole.
     /// </summary>
     public async Task<PauseHandle> PauseAsync(ProjectEnvironment environment, ActivityRun run, CancellationToken cancellationToken, bool resuming = false)
     {
-        // A resumed run takes the pause over whether the start-up recovery already set it or the kill came before the first pause.
-        var paused = resuming
-            ? await SetStatusAsync(environment.Id, EnvironmentStatus.Paused, EnvironmentStatus.Paused, FinishingRestoreReason)
-                || await SetStatusAsync(environment.Id, EnvironmentStatus.Active, EnvironmentStatus.Paused, FinishingRestoreReason)
-            : await SetStatusAsync(environment.Id, EnvironmentStatus.Active, EnvironmentStatus.Paused, null);
+        var before = resuming ? (EnvironmentStatus.Active, null) : await StatusAsync(environment.Id);
+        var paused = before.Status is EnvironmentStatus.Active or EnvironmentStatus.Dirty or EnvironmentStatus.Paused
+            && await SetStatusAsync(environment.Id, [EnvironmentStatus.Active, EnvironmentStatus.Dirty, EnvironmentStatus.Paused],
+                EnvironmentStatus.Paused, resuming ? FinishingRestoreReason : null);
         if (paused && !resuming)
         {
             run.EnvironmentStatusChanged(EnvironmentStatus.Paused, $"{environment.Name} paused");
         }
 
-        var handle = new PauseHandle(this, environment, run, paused);
+        var handle = new PauseHandle(this, environment, run, paused ? before : null);
         var failure = await EnvironmentCommands.RunAsync(environment.PreSnapshotCommand, "pre-snapshot command", run, cancellationToken);
         if (failure is not null)
         {
@@ -39,6 +40,13 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
         }
 
         return handle;
+    }
+
+    private async Task<(EnvironmentStatus Status, string? Reason)> StatusAsync(Guid environmentId)
+    {
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        var found = await db.Environments.Where(e => e.Id == environmentId).Select(e => new { e.Status, e.StatusReason }).FirstAsync(CancellationToken.None);
+        return (found.Status, found.StatusReason);
     }
 
     /// <summary>Sets a status Portal chose, with its reason, whatever the status is now.</summary>
@@ -51,17 +59,17 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
     }
 
     // Written without the caller's token: giving the environment back must happen even while Portal stops.
-    private async Task<bool> SetStatusAsync(Guid environmentId, EnvironmentStatus from, EnvironmentStatus to, string? reason)
+    private async Task<bool> SetStatusAsync(Guid environmentId, EnvironmentStatus[] from, EnvironmentStatus to, string? reason)
     {
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
-        return await db.Environments.Where(e => e.Id == environmentId && e.Status == from)
+        return await db.Environments.Where(e => e.Id == environmentId && from.Contains(e.Status))
             .ExecuteUpdateAsync(set => set
                 .SetProperty(e => e.Status, to)
                 .SetProperty(e => e.StatusReason, reason), CancellationToken.None) == 1;
     }
 
-    /// <summary>Ends the pause when disposed: post command, then active again, or the status the holder chose instead.</summary>
-    internal sealed class PauseHandle(EnvironmentPause owner, ProjectEnvironment environment, ActivityRun run, bool paused) : IAsyncDisposable
+    /// <summary>Ends the pause when disposed: post command, then the status from before the pause, or the one the holder chose.</summary>
+    internal sealed class PauseHandle(EnvironmentPause owner, ProjectEnvironment environment, ActivityRun run, (EnvironmentStatus Status, string? Reason)? before) : IAsyncDisposable
     {
         private bool _done;
         private (EnvironmentStatus Status, string? Reason)? _endAs;
@@ -71,6 +79,9 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
 
         /// <summary>The environment's data could not be made whole: it must not look active.</summary>
         public void EndAsNeedingAttention(string reason) => _endAs = (EnvironmentStatus.Dirty, reason);
+
+        /// <summary>Every service holds one snapshot's data: whatever needed attention before is repaired.</summary>
+        public void EndAsWhole() => _endAs = (EnvironmentStatus.Active, null);
 
         public async ValueTask DisposeAsync()
         {
@@ -92,15 +103,19 @@ internal sealed class EnvironmentPause(IDbContextFactory<PortalDbContext> contex
                 run.Log($"warning: {failure}");
             }
 
-            if (_endAs is { } end)
+            // Not paused by this holder (an activity already held it): leave the status to that one, unless told otherwise.
+            if ((_endAs ?? before) is not { } end)
             {
-                await owner.SetStatusAsync(environment.Id, end.Status, end.Reason);
-                run.EnvironmentStatusChanged(end.Status, $"{environment.Name} needs attention: {end.Reason}", end.Reason);
+                return;
             }
-            else if (paused && await owner.SetStatusAsync(environment.Id, EnvironmentStatus.Paused, EnvironmentStatus.Active, null))
+
+            await owner.SetStatusAsync(environment.Id, end.Status, end.Reason);
+            run.EnvironmentStatusChanged(end.Status, end.Status switch
             {
-                run.EnvironmentStatusChanged(EnvironmentStatus.Active, $"{environment.Name} active again");
-            }
+                EnvironmentStatus.Dirty => $"{environment.Name} needs attention: {end.Reason}",
+                EnvironmentStatus.Active => $"{environment.Name} active again",
+                _ => $"{environment.Name} {end.Status.ToApiName()} again",
+            }, end.Reason);
         }
     }
 }

@@ -161,6 +161,7 @@ internal sealed class RestoreSnapshotExecutor(
 
                 await RestoreServicesAsync(journal.SnapshotId, journal.Committed, restoreFrom);
                 await owner._journals.FinishAsync(activity.Id);
+                hold.EndAsWhole();
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -231,6 +232,7 @@ internal sealed class RestoreSnapshotExecutor(
             }
 
             await owner._journals.FinishAsync(activity.Id);
+            hold.EndAsWhole();
             throw new ActivityFailedException(
                 $"The restore could not be finished ({reason}); safety snapshot {safetyId} was put back, so {target.Name} is as it was before the restore.");
         }

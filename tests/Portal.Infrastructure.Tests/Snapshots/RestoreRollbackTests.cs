@@ -63,7 +63,7 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ARestoreThatFailsWhileReplacingWithoutASafetySnapshotMarksTheEnvironmentAsNeedingAttention()
+    public async Task ARestoreThatFailsWhileReplacingWithoutASafetySnapshotMarksTheEnvironmentAsNeedingAttentionUntilARestoreRepairsIt()
     {
         await using var host = await StartAsync();
         var snapshotId = await SnapshotWithAnExtensionTheOwnerCannotCreateAsync(host);
@@ -76,6 +76,17 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
         Assert.Equal(EnvironmentStatus.Dirty, environment.Status);
         Assert.Contains($"restore a snapshot to make {Environment} whole again", environment.StatusReason, StringComparison.Ordinal);
         Assert.Empty(await JournalsAsync(host));
+
+        // A restore that succeeds repairs it: active again, without the reason.
+        var ct = TestContext.Current.CancellationToken;
+        var repair = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
+        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(repair.Id)).Result);
+        Assert.Equal(EnvironmentStatus.Dirty, (await EnvironmentAsync(host)).Status);
+        var repaired = await RestoreAsync(host, repair.SnapshotId!, new RestoreOptions());
+        Assert.True(repaired.Result == ActivityResult.Success, repaired.Log);
+        environment = await EnvironmentAsync(host);
+        Assert.Equal(EnvironmentStatus.Active, environment.Status);
+        Assert.Null(environment.StatusReason);
     }
 
     /// <summary>The snapshot holds dblink, which only a superuser may create; a superuser drops it afterwards, so the safety snapshot can load.</summary>
