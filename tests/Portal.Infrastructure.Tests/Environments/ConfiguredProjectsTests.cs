@@ -1,7 +1,5 @@
 namespace Portal.Infrastructure.Tests.Environments;
 
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
@@ -17,7 +15,7 @@ public sealed class ConfiguredProjectsTests
     {
         var shop = Directory.CreateTempSubdirectory("portal-shop-").FullName;
         Directory.CreateDirectory(Path.Combine(shop, "media"));
-        var closedPort = FreePort();
+        var closedPort = Loopback.FreePort();
         var settings = new Dictionary<string, string?>
         {
             ["Projects:0:Id"] = "shop",
@@ -97,12 +95,5 @@ public sealed class ConfiguredProjectsTests
         var shop = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, "shop", "master", ct));
         var demo = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, "demo-shop", "develop-branch", ct));
         Assert.Equal((EnvironmentRole.Admin, EnvironmentRole.Admin), (shop.Role, demo.Role));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
