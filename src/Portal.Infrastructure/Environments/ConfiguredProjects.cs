@@ -77,6 +77,12 @@ internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredP
                     errors.Add($"{envAt}:Name must be set and unique within project '{project.Id}' (got '{environment.Name}').");
                 }
 
+                if (environment.Status is not (EnvironmentStatus.Active or EnvironmentStatus.Inactive))
+                {
+                    // Paused and dirty are Portal's own: an activity sets them and only Portal may lift them.
+                    errors.Add($"{envAt}:Status must be Active or Inactive (got '{environment.Status}').");
+                }
+
                 var services = new HashSet<string>(StringComparer.Ordinal);
                 for (var s = 0; s < environment.Services.Count; s++)
                 {

@@ -67,6 +67,7 @@ public sealed class ConfiguredProjectsTests
             ["Projects:1:Id"] = "ok",
             ["Projects:1:Environments:0:Name"] = "master",
             ["Projects:1:Environments:0:Parent"] = "nowhere",
+            ["Projects:1:Environments:0:Status"] = "Paused",
             ["Projects:1:Environments:0:Services:0:Name"] = "media",
             ["Projects:1:Environments:0:Services:0:Kind"] = "Mount",
             ["Projects:1:Environments:0:Services:0:Location"] = "relative/path",
@@ -77,6 +78,7 @@ public sealed class ConfiguredProjectsTests
         Assert.Contains("Projects:0:Id must be lowercase letters, digits and '-' (got 'Shop With Spaces').", failure.Failures);
         Assert.Contains("Projects:1:Environments:0:Services:0:Location must be an absolute path for a Mount (got 'relative/path').", failure.Failures);
         Assert.Contains("Projects:1: environment 'master' names parent 'nowhere', which is not declared.", failure.Failures);
+        Assert.Contains("Projects:1:Environments:0:Status must be Active or Inactive (got 'Paused').", failure.Failures);
     }
 
     [Fact]

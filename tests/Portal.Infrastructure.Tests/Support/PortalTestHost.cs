@@ -46,7 +46,7 @@ public sealed class PortalTestHost : IAsyncDisposable
 
     public static async Task<PortalTestHost> StartAsync(
         TestDatabase? database = null, TimeProvider? time = null, string? dataPath = null, int maxParallelEnvironments = 2, int mediaFiles = 40,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, bool initialize = true)
     {
         var ownsDataPath = dataPath is null;
         dataPath ??= Directory.CreateTempSubdirectory("portal-test-").FullName;
@@ -72,8 +72,9 @@ public sealed class PortalTestHost : IAsyncDisposable
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var host = new PortalTestHost(provider, dataPath, ownsDataPath, database);
 
-        // The same start-up step Portal runs: migrations, declared projects, then the demo seed.
-        foreach (var initializer in provider.GetServices<IHostedService>().OfType<DatabaseInitializer>())
+        // The same start-up step Portal runs: migrations, declared projects, then the demo seed (unless a test runs them itself).
+        var initializers = initialize ? provider.GetServices<IHostedService>().OfType<DatabaseInitializer>() : [];
+        foreach (var initializer in initializers)
         {
             await initializer.StartAsync(TestContext.Current.CancellationToken);
         }
