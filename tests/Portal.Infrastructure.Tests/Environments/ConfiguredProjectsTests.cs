@@ -68,6 +68,8 @@ public sealed class ConfiguredProjectsTests
             ["Projects:1:Environments:0:Name"] = "master",
             ["Projects:1:Environments:0:Parent"] = "nowhere",
             ["Projects:1:Environments:0:Status"] = "Paused",
+            ["Projects:1:Environments:0:Title"] = new string('t', 201),
+            ["Projects:1:Admins:0"] = " ",
             ["Projects:1:Environments:0:Services:0:Name"] = "media",
             ["Projects:1:Environments:0:Services:0:Kind"] = "Mount",
             ["Projects:1:Environments:0:Services:0:Location"] = "relative/path",
@@ -79,6 +81,8 @@ public sealed class ConfiguredProjectsTests
         Assert.Contains("Projects:1:Environments:0:Services:0:Location must be an absolute path for a Mount (got 'relative/path').", failure.Failures);
         Assert.Contains("Projects:1: environment 'master' names parent 'nowhere', which is not declared.", failure.Failures);
         Assert.Contains("Projects:1:Environments:0:Status must be Active or Inactive (got 'Paused').", failure.Failures);
+        Assert.Contains("Projects:1:Environments:0:Title must be at most 200 characters (got 201).", failure.Failures);
+        Assert.Contains("Projects:1:Admins:0 must be a user id (the token's oid or sub).", failure.Failures);
     }
 
     [Fact]
