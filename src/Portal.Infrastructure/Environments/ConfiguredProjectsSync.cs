@@ -58,7 +58,7 @@ internal sealed class ConfiguredProjectsSync(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static async Task ApplyProjectAsync(PortalDbContext db, ProjectDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ApplyProjectAsync(PortalDbContext db, ProjectDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var title = string.IsNullOrWhiteSpace(definition.Title) ? definition.Id : definition.Title;
         var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == definition.Id, cancellationToken);
@@ -92,9 +92,10 @@ internal sealed class ConfiguredProjectsSync(
         }
 
         // Never deleted: its snapshots and activities stay, and declaring it again makes it active with them.
-        foreach (var removed in undeclared.Values.Where(e => !SetByPortal(e.Status)))
+        foreach (var removed in undeclared.Values.Where(e => e.Status == EnvironmentStatus.Active))
         {
             removed.Status = EnvironmentStatus.Inactive;
+            logger.LogInformation("{Project}/{Environment} is no longer declared: it is inactive, its snapshots are kept", definition.Id, removed.Name);
         }
 
         foreach (var admin in definition.Admins.Distinct(StringComparer.Ordinal))
