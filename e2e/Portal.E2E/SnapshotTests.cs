@@ -43,7 +43,7 @@ public sealed class SnapshotTests : PortalPageTest
     [Fact]
     public async Task Admin_restores_a_snapshot_and_the_changed_file_is_back_byte_for_byte()
     {
-        var file = Path.Combine(App.EnvironmentFolder("develop-branch"), "app", "etc", "env.php");
+        var file = Path.Combine(DemoFolder("develop-branch"), "app", "etc", "env.php");
         var original = await File.ReadAllBytesAsync(file, Cancel);
         await OpenAsync(EnvironmentPath("develop-branch"));
         await Page.GetByRole(AriaRole.Button, new() { Name = "Snapshots", Exact = true }).ClickAsync();

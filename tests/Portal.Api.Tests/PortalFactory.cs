@@ -8,7 +8,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Access;
 using Portal.Core.Environments;
-using Portal.Core.Snapshots;
 using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Persistence;
 
@@ -73,20 +72,7 @@ public class PortalFactory : WebApplicationFactory<Program>
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
         var environment = await db.Environments.SingleAsync(e => e.ProjectId == DemoSeeder.ProjectId && e.Name == environmentName, cancellationToken);
-        var now = DateTimeOffset.UtcNow;
-        var snapshot = new Snapshot
-        {
-            Id = Portal.Core.Common.PortalIds.New(),
-            ProjectId = DemoSeeder.ProjectId,
-            EnvironmentId = environment.Id,
-            EnvironmentName = environment.Name,
-            Status = SnapshotStatus.Created,
-            CreatedAt = now.AddHours(-1),
-            CompletedAt = now.AddHours(-1),
-            ExpiresAt = now.AddDays(6),
-            CreatedBy = DemoSeeder.AdminUserId,
-            ActivityId = Portal.Core.Common.PortalIds.New(),
-        };
+        var snapshot = TestSnapshots.Created(environment, DateTimeOffset.UtcNow.AddHours(-1), DemoSeeder.AdminUserId);
         db.Snapshots.Add(snapshot);
         await db.SaveChangesAsync(cancellationToken);
         return snapshot.Id;

@@ -29,7 +29,8 @@ public abstract partial class PortalPageTest : IAsyncLifetime
     private IBrowser? _browser;
     private int _screenshot;
 
-    protected PortalApp App { get; private set; } = default!;
+    /// <summary>The real Portal in Development (demo data, demo users) over a throwaway data folder.</summary>
+    protected PortalProcess App { get; private set; } = default!;
 
     protected IBrowserContext Context { get; private set; } = default!;
 
@@ -53,7 +54,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
             Assert.Skip(message);
         }
 
-        App = await PortalApp.StartAsync(MediaFiles, Cancel);
+        App = await PortalProcess.StartAsync(dataPath: null, new Dictionary<string, string?> { ["Portal:Demo:MediaFiles"] = $"{MediaFiles}" }, Cancel);
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = LaunchArgs });
@@ -101,6 +102,9 @@ public abstract partial class PortalPageTest : IAsyncLifetime
     protected Task OpenAsync(string path) => OpenAsync(Page, path);
 
     protected static string EnvironmentPath(string environment) => $"projects/{Project}/environments/{environment}";
+
+    /// <summary>A demo environment's folder on disk, e.g. to change one of its files.</summary>
+    protected string DemoFolder(string environment) => Path.Combine(App.DataPath, "demo", environment);
 
     /// <summary>A full-page screenshot under the test output's artifacts/screenshots, named by test and step.</summary>
     protected async Task ScreenshotAsync(string step, IPage? page = null)

@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Environments;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
 using Portal.Core.Environments;
+using Portal.Infrastructure.Persistence;
 
 /// <summary>
 /// Projects, environments and their services declared in configuration (section <c>Projects</c>), so an admin
@@ -67,6 +68,17 @@ internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredP
                 errors.Add($"{at}:Id '{project.Id}' is declared twice.");
             }
 
+            Limit(errors, $"{at}:Title", project.Title, ColumnLengths.Title);
+            for (var a = 0; a < project.Admins.Count; a++)
+            {
+                if (string.IsNullOrWhiteSpace(project.Admins[a]))
+                {
+                    errors.Add($"{at}:Admins:{a} must be a user id (the token's oid or sub).");
+                }
+
+                Limit(errors, $"{at}:Admins:{a}", project.Admins[a], ColumnLengths.UserId);
+            }
+
             var names = new HashSet<string>(StringComparer.Ordinal);
             for (var e = 0; e < project.Environments.Count; e++)
             {
@@ -75,6 +87,16 @@ internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredP
                 if (string.IsNullOrWhiteSpace(environment.Name) || !names.Add(environment.Name))
                 {
                     errors.Add($"{envAt}:Name must be set and unique within project '{project.Id}' (got '{environment.Name}').");
+                }
+
+                Limit(errors, $"{envAt}:Name", environment.Name, ColumnLengths.Name);
+                Limit(errors, $"{envAt}:Title", environment.Title, ColumnLengths.Title);
+                Limit(errors, $"{envAt}:PreSnapshotCommand", environment.PreSnapshotCommand, ColumnLengths.Command);
+                Limit(errors, $"{envAt}:PostSnapshotCommand", environment.PostSnapshotCommand, ColumnLengths.Command);
+                if (environment.Status is not (EnvironmentStatus.Active or EnvironmentStatus.Inactive))
+                {
+                    // Paused and dirty are Portal's own: an activity sets them and only Portal may lift them.
+                    errors.Add($"{envAt}:Status must be Active or Inactive (got '{environment.Status}').");
                 }
 
                 var services = new HashSet<string>(StringComparer.Ordinal);
@@ -87,6 +109,8 @@ internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredP
                         errors.Add($"{serviceAt}:Name must be set and unique within environment '{environment.Name}'.");
                     }
 
+                    Limit(errors, $"{serviceAt}:Name", service.Name, ColumnLengths.Name);
+                    Limit(errors, $"{serviceAt}:Location", service.Location, ColumnLengths.Location);
                     if (string.IsNullOrWhiteSpace(service.Location))
                     {
                         errors.Add($"{serviceAt}:Location is required (a folder, a file or a connection string).");
@@ -105,5 +129,13 @@ internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredP
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Limit(List<string> errors, string setting, string? value, int maxLength)
+    {
+        if (value?.Length > maxLength)
+        {
+            errors.Add($"{setting} must be at most {maxLength} characters (got {value.Length}).");
+        }
     }
 }

@@ -9,8 +9,10 @@ using Portal.Core.Projects;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
-/// Writes the declared projects into the metadata database at start: configuration wins for what it declares
-/// (titles, types, plans, commands, the service list); environments it does not mention are left alone.
+/// Writes the declared projects into the metadata database at every start, whatever changed since the last one:
+/// configuration wins for what it declares (titles, types, plans, commands, services matched by name). An environment
+/// removed from a declared project is kept with its snapshots and marked inactive until it is declared again; a status
+/// the product set (paused, dirty) is never overridden. Projects that are not declared are left alone.
 /// </summary>
 internal sealed class ConfiguredProjectsSync(
     IDbContextFactory<PortalDbContext> contexts,
@@ -18,6 +20,8 @@ internal sealed class ConfiguredProjectsSync(
     TimeProvider time,
     ILogger<ConfiguredProjectsSync> logger)
 {
+    private const int Attempts = 3;
+
     public async Task ApplyAsync(CancellationToken cancellationToken)
     {
         if (options.Value.Items.Count == 0)
@@ -25,61 +29,109 @@ internal sealed class ConfiguredProjectsSync(
             return;
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ApplyOnceAsync(cancellationToken);
+                break;
+            }
+            catch (DbUpdateException e) when (attempt < Attempts)
+            {
+                // Another node starting at the same moment wrote the same rows first; its writes are read on the next pass.
+                logger.LogWarning(e, "Declared projects changed while being applied (attempt {Attempt} of {Attempts}); applying again", attempt, Attempts);
+            }
+        }
+
+        logger.LogInformation("Applied {Count} declared project(s) from configuration", options.Value.Items.Count);
+    }
+
+    private async Task ApplyOnceAsync(CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         foreach (var definition in options.Value.Items)
         {
-            var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == definition.Id, cancellationToken);
-            if (project is null)
-            {
-                db.Projects.Add(new Project { Id = definition.Id, Title = Title(definition), CreatedAt = now });
-            }
-            else
-            {
-                project.Title = Title(definition);
-            }
-
-            var environments = await db.Environments.Include(e => e.Services)
-                .Where(e => e.ProjectId == definition.Id).ToDictionaryAsync(e => e.Name, cancellationToken);
-            foreach (var declared in definition.Environments)
-            {
-                if (!environments.TryGetValue(declared.Name, out var environment))
-                {
-                    environment = new ProjectEnvironment { ProjectId = definition.Id, Name = declared.Name, Title = declared.Name, CreatedAt = now };
-                    db.Environments.Add(environment);
-                }
-
-                environment.Title = declared.Title ?? declared.Name;
-                environment.ParentName = declared.Parent;
-                environment.Type = declared.Type;
-                environment.Plan = declared.Plan;
-                if (environment.Status != EnvironmentStatus.Paused)
-                {
-                    environment.Status = declared.Status;
-                }
-
-                environment.PreSnapshotCommand = declared.PreSnapshotCommand;
-                environment.PostSnapshotCommand = declared.PostSnapshotCommand;
-                db.EnvironmentServices.RemoveRange(environment.Services);
-                environment.Services.Clear();
-                environment.Services.AddRange(declared.Services.Select(s => new EnvironmentService
-                {
-                    EnvironmentId = environment.Id,
-                    Kind = s.Kind,
-                    Name = s.Name,
-                    Location = s.Location,
-                }));
-            }
-
-            foreach (var admin in definition.Admins.Distinct(StringComparer.Ordinal))
-            {
-                await GrantAdminAsync(db, definition.Id, admin, cancellationToken);
-            }
+            await ApplyProjectAsync(db, definition, now, cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Applied {Count} declared project(s) from configuration", options.Value.Items.Count);
     }
+
+    private async Task ApplyProjectAsync(PortalDbContext db, ProjectDefinition definition, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var title = string.IsNullOrWhiteSpace(definition.Title) ? definition.Id : definition.Title;
+        var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == definition.Id, cancellationToken);
+        if (project is null)
+        {
+            db.Projects.Add(new Project { Id = definition.Id, Title = title, CreatedAt = now });
+        }
+        else
+        {
+            project.Title = title;
+        }
+
+        var undeclared = await db.Environments.Include(e => e.Services)
+            .Where(e => e.ProjectId == definition.Id).ToDictionaryAsync(e => e.Name, StringComparer.Ordinal, cancellationToken);
+        foreach (var declared in definition.Environments)
+        {
+            if (!undeclared.Remove(declared.Name, out var environment))
+            {
+                environment = new ProjectEnvironment { ProjectId = definition.Id, Name = declared.Name, Title = declared.Name, Status = declared.Status, CreatedAt = now };
+                db.Environments.Add(environment);
+            }
+
+            environment.Title = declared.Title ?? declared.Name;
+            environment.ParentName = declared.Parent;
+            environment.Type = declared.Type;
+            environment.Plan = declared.Plan;
+            environment.Status = SetByPortal(environment.Status) ? environment.Status : declared.Status;
+            environment.PreSnapshotCommand = declared.PreSnapshotCommand;
+            environment.PostSnapshotCommand = declared.PostSnapshotCommand;
+            ApplyServices(db, environment, declared.Services);
+        }
+
+        // Never deleted: its snapshots and activities stay, and declaring it again makes it active with them.
+        foreach (var removed in undeclared.Values.Where(e => e.Status == EnvironmentStatus.Active))
+        {
+            removed.Status = EnvironmentStatus.Inactive;
+            logger.LogInformation("{Project}/{Environment} is no longer declared: it is inactive, its snapshots are kept", definition.Id, removed.Name);
+        }
+
+        foreach (var admin in definition.Admins.Distinct(StringComparer.Ordinal))
+        {
+            await GrantAdminAsync(db, definition.Id, admin, cancellationToken);
+        }
+    }
+
+    /// <summary>Matches services by name so an unchanged one keeps its row; one whose kind changed is replaced.</summary>
+    private static void ApplyServices(PortalDbContext db, ProjectEnvironment environment, List<ServiceDefinition> declared)
+    {
+        var wanted = declared.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var service in environment.Services.ToList())
+        {
+            if (wanted.TryGetValue(service.Name, out var definition) && definition.Kind == service.Kind)
+            {
+                service.Location = definition.Location;
+                wanted.Remove(service.Name);
+                continue;
+            }
+
+            environment.Services.Remove(service);
+            db.EnvironmentServices.Remove(service);
+        }
+
+        foreach (var definition in wanted.Values)
+        {
+            // Added through the set, not the navigation: EF takes a new entity with a set Guid key found there for an existing row.
+            var service = new EnvironmentService { EnvironmentId = environment.Id, Kind = definition.Kind, Name = definition.Name, Location = definition.Location };
+            db.EnvironmentServices.Add(service);
+            environment.Services.Add(service);
+        }
+    }
+
+    /// <summary>Statuses an activity or a recovery set, which only the product may lift.</summary>
+    private static bool SetByPortal(EnvironmentStatus status) => status is EnvironmentStatus.Paused or EnvironmentStatus.Dirty;
 
     private static async Task GrantAdminAsync(PortalDbContext db, string projectId, string userId, CancellationToken cancellationToken)
     {
@@ -98,6 +150,4 @@ internal sealed class ConfiguredProjectsSync(
             access.Role = ProjectRole.Admin;
         }
     }
-
-    private static string Title(ProjectDefinition definition) => string.IsNullOrWhiteSpace(definition.Title) ? definition.Id : definition.Title;
 }

@@ -33,7 +33,9 @@ internal sealed class ServiceHealthMonitor(
         List<ProjectEnvironment> environments;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            environments = await db.Environments.AsNoTracking().Include(e => e.Services).ToListAsync(cancellationToken);
+            // An inactive environment takes no snapshot, and one removed from the declarations may have lost its services for good.
+            environments = await db.Environments.AsNoTracking().Include(e => e.Services)
+                .Where(e => e.Status != EnvironmentStatus.Inactive).ToListAsync(cancellationToken);
         }
 
         foreach (var environment in environments)

@@ -30,34 +30,14 @@ public sealed class InterruptedActivityTests
             await File.WriteAllBytesAsync(Path.Combine(bulk, $"photo-{i:D3}.jpg"), buffer, ct);
         }
 
-        var killed = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
-        var waiting = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", true, ct));
-
-        var portal = PortalProcess.Start(host.DataPath);
-        try
+        Activity killed, waiting;
+        await using (var portal = await host.StartProcessAsync())
         {
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            Activity current;
-            do
-            {
-                await Task.Delay(50, ct);
-                current = await host.ReadActivityAsync(killed.Id);
-                if (portal.HasExited)
-                {
-                    Assert.Fail("Portal exited on its own: " + await portal.StandardError.ReadToEndAsync(ct));
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, "Portal never started the snapshot");
-            }
-            while (current.State != ActivityState.InProgress || current.CompletionPercent < 1);
-
-            portal.Kill(entireProcessTree: true);
-            await portal.WaitForExitAsync(ct);
-        }
-        finally
-        {
-            PortalProcess.KillQuietly(portal);
-            portal.Dispose();
+            // Queued once Portal answers, so the capture cannot be over before the test watches it.
+            killed = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
+            waiting = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", true, ct));
+            await host.WaitUntilRunningAsync(portal, killed.Id, 1);
+            await portal.KillAsync();
         }
 
         var atKill = await host.ReadActivityAsync(killed.Id);

@@ -18,14 +18,8 @@ public sealed partial class ComposeFileTests
 
     public ComposeFileTests()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(root.FullName, "Portal.sln")))
-        {
-            root = root.Parent ?? throw new InvalidOperationException("Portal.sln not found above the test folder");
-        }
-
         var yaml = new YamlStream();
-        using (var reader = new StreamReader(Path.Combine(root.FullName, "docker-compose.yml")))
+        using (var reader = new StreamReader(RepositoryPaths.Of("docker-compose.yml")))
         {
             yaml.Load(reader);
         }

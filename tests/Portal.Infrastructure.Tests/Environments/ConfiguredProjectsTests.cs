@@ -1,7 +1,5 @@
 namespace Portal.Infrastructure.Tests.Environments;
 
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
@@ -17,7 +15,7 @@ public sealed class ConfiguredProjectsTests
     {
         var shop = Directory.CreateTempSubdirectory("portal-shop-").FullName;
         Directory.CreateDirectory(Path.Combine(shop, "media"));
-        var closedPort = FreePort();
+        var closedPort = Loopback.FreePort();
         var settings = new Dictionary<string, string?>
         {
             ["Projects:0:Id"] = "shop",
@@ -69,6 +67,9 @@ public sealed class ConfiguredProjectsTests
             ["Projects:1:Id"] = "ok",
             ["Projects:1:Environments:0:Name"] = "master",
             ["Projects:1:Environments:0:Parent"] = "nowhere",
+            ["Projects:1:Environments:0:Status"] = "Paused",
+            ["Projects:1:Environments:0:Title"] = new string('t', 201),
+            ["Projects:1:Admins:0"] = " ",
             ["Projects:1:Environments:0:Services:0:Name"] = "media",
             ["Projects:1:Environments:0:Services:0:Kind"] = "Mount",
             ["Projects:1:Environments:0:Services:0:Location"] = "relative/path",
@@ -79,6 +80,9 @@ public sealed class ConfiguredProjectsTests
         Assert.Contains("Projects:0:Id must be lowercase letters, digits and '-' (got 'Shop With Spaces').", failure.Failures);
         Assert.Contains("Projects:1:Environments:0:Services:0:Location must be an absolute path for a Mount (got 'relative/path').", failure.Failures);
         Assert.Contains("Projects:1: environment 'master' names parent 'nowhere', which is not declared.", failure.Failures);
+        Assert.Contains("Projects:1:Environments:0:Status must be Active or Inactive (got 'Paused').", failure.Failures);
+        Assert.Contains("Projects:1:Environments:0:Title must be at most 200 characters (got 201).", failure.Failures);
+        Assert.Contains("Projects:1:Admins:0 must be a user id (the token's oid or sub).", failure.Failures);
     }
 
     [Fact]
@@ -97,12 +101,5 @@ public sealed class ConfiguredProjectsTests
         var shop = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, "shop", "master", ct));
         var demo = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, "demo-shop", "develop-branch", ct));
         Assert.Equal((EnvironmentRole.Admin, EnvironmentRole.Admin), (shop.Role, demo.Role));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

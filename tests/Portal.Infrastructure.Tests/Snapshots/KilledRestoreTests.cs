@@ -44,8 +44,7 @@ public sealed class KilledRestoreTests
 
         Activity restore;
         Dictionary<string, string> changed;
-        var portal = PortalProcess.Start(host.DataPath);
-        try
+        await using (var portal = await host.StartProcessAsync())
         {
             var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
             Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(snapshot.Id, TimeSpan.FromMinutes(2))).Result);
@@ -54,14 +53,8 @@ public sealed class KilledRestoreTests
             changed = State(root);
             restore = await host.InScopeAsync<SnapshotService, Activity>(s =>
                 s.RestoreAsync(PortalTestHost.Alice, Project, Environment, snapshot.SnapshotId!, new RestoreOptions(), ct));
-            await PortalProcess.WaitUntilRunningAsync(host, portal, restore.Id, killAtPercent, ct);
-            portal.Kill(entireProcessTree: true);
-            await portal.WaitForExitAsync(ct);
-        }
-        finally
-        {
-            PortalProcess.KillQuietly(portal);
-            portal.Dispose();
+            await host.WaitUntilRunningAsync(portal, restore.Id, killAtPercent);
+            await portal.KillAsync();
         }
 
         Assert.Equal(ActivityState.InProgress, (await host.ReadActivityAsync(restore.Id)).State);

@@ -24,13 +24,15 @@ public sealed class PortalTestHost : IAsyncDisposable
 
     private readonly ServiceProvider _services;
     private readonly bool _ownsDataPath;
+    private readonly TestDatabase? _database;
     private ActivityWorker? _worker;
 
-    private PortalTestHost(ServiceProvider services, string dataPath, bool ownsDataPath)
+    private PortalTestHost(ServiceProvider services, string dataPath, bool ownsDataPath, TestDatabase? database)
     {
         _services = services;
         DataPath = dataPath;
         _ownsDataPath = ownsDataPath;
+        _database = database;
     }
 
     public string DataPath { get; }
@@ -44,7 +46,7 @@ public sealed class PortalTestHost : IAsyncDisposable
 
     public static async Task<PortalTestHost> StartAsync(
         TestDatabase? database = null, TimeProvider? time = null, string? dataPath = null, int maxParallelEnvironments = 2, int mediaFiles = 40,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, bool initialize = true)
     {
         var ownsDataPath = dataPath is null;
         dataPath ??= Directory.CreateTempSubdirectory("portal-test-").FullName;
@@ -53,7 +55,7 @@ public sealed class PortalTestHost : IAsyncDisposable
             ["Portal:DataPath"] = dataPath,
             ["Portal:Demo:Enabled"] = "true",
             ["Portal:Demo:MediaFiles"] = mediaFiles.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Database:Provider"] = (database?.Provider ?? DatabaseProvider.Sqlite).ToString(),
+            ["Database:Provider"] = database?.Provider ?? TestDatabase.Sqlite,
             ["Database:ConnectionString"] = database?.ConnectionString,
             ["Activities:MaxParallelEnvironments"] = maxParallelEnvironments.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Activities:ProgressFlushMilliseconds"] = "100",
@@ -68,10 +70,11 @@ public sealed class PortalTestHost : IAsyncDisposable
 
         services.AddPortalCore(configuration).AddPortalInfrastructure(configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var host = new PortalTestHost(provider, dataPath, ownsDataPath);
+        var host = new PortalTestHost(provider, dataPath, ownsDataPath, database);
 
-        // The same start-up step Portal runs: migrations, declared projects, then the demo seed.
-        foreach (var initializer in provider.GetServices<IHostedService>().OfType<DatabaseInitializer>())
+        // The same start-up step Portal runs: migrations, declared projects, then the demo seed (unless a test runs them itself).
+        var initializers = initialize ? provider.GetServices<IHostedService>().OfType<DatabaseInitializer>() : [];
+        foreach (var initializer in initializers)
         {
             await initializer.StartAsync(TestContext.Current.CancellationToken);
         }
@@ -91,6 +94,35 @@ public sealed class PortalTestHost : IAsyncDisposable
         {
             await _worker.StopAsync(CancellationToken.None);
             _worker = null;
+        }
+    }
+
+    /// <summary>
+    /// The real Portal as a process over this host's data folder and database, so a test can kill it mid-activity; its worker
+    /// (not this host's) runs what the host queues, noticing it within 100 ms and writing progress as often.
+    /// </summary>
+    public Task<PortalProcess> StartProcessAsync() => PortalProcess.StartAsync(DataPath, new Dictionary<string, string?>(_database?.Settings ?? [])
+    {
+        ["Activities:PollMilliseconds"] = "100",
+        ["Activities:ProgressFlushMilliseconds"] = "100",
+    }, TestContext.Current.CancellationToken);
+
+    /// <summary>Polls the activity until it runs with at least <paramref name="percent"/> done, failing if Portal exits or the activity ends or never gets there.</summary>
+    public async Task<Activity> WaitUntilRunningAsync(PortalProcess portal, string activityId, int percent)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            var current = await ReadActivityAsync(activityId);
+            if (current.State == ActivityState.InProgress && current.CompletionPercent >= percent)
+            {
+                return current;
+            }
+
+            Assert.True(portal.IsRunning, "Portal exited on its own:\n" + portal.Output);
+            Assert.True(current.State != ActivityState.Complete, $"activity {activityId} completed ({current.Result}: {current.Reason}) before reaching {percent} %");
+            Assert.True(DateTime.UtcNow < deadline, $"activity {activityId} never reached {percent} %");
         }
     }
 

@@ -203,22 +203,8 @@ public sealed class SnapshotDialogTests : PortalComponentTest
         stored.CompletionPercent = 100;
         stored.StartedAt = activity.CreatedAt;
         stored.CompletedAt = activity.CreatedAt.AddSeconds(20);
-        var snapshot = db.Snapshots.SingleOrDefault(s => s.Id == activity.SnapshotId);
-        if (snapshot is null)
-        {
-            snapshot = new Snapshot
-            {
-                Id = activity.SnapshotId!,
-                ProjectId = ProjectId,
-                EnvironmentId = activity.EnvironmentId,
-                EnvironmentName = activity.EnvironmentName,
-                CreatedAt = activity.CreatedAt,
-                CreatedBy = DemoSeeder.AdminUserId,
-                ActivityId = activity.Id,
-            };
-            db.Snapshots.Add(snapshot);
-        }
-
+        // SnapshotService.CreateAsync queued the row as "being created".
+        var snapshot = db.Snapshots.Single(s => s.Id == activity.SnapshotId);
         snapshot.Status = SnapshotStatus.Created;
         snapshot.ExpiresAt = activity.CreatedAt.AddDays(7);
         await db.SaveChangesAsync(Cancel);

@@ -69,23 +69,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         string createdBy = DemoSeeder.AdminUserId)
     {
         var environment = (await EnvironmentAsync(environmentName)).Environment;
-        var snapshot = new Snapshot
-        {
-            Id = Core.Common.PortalIds.New(),
-            ProjectId = ProjectId,
-            EnvironmentId = environment.Id,
-            EnvironmentName = environment.Name,
-            Status = SnapshotStatus.Created,
-            Safe = safe,
-            CreatedAt = createdAt,
-            CompletedAt = createdAt.AddSeconds(30),
-            ExpiresAt = createdAt.AddDays(7),
-            SizeOfDatabases = size / 4,
-            SizeOfVolumes = size - (size / 4),
-            SizeStored = size / 2,
-            CreatedBy = createdBy,
-            ActivityId = Core.Common.PortalIds.New(),
-        };
+        var snapshot = TestSnapshots.Created(environment, createdAt, createdBy, size, safe);
         var contexts = Service<IDbContextFactory<PortalDbContext>>();
         await using var db = await contexts.CreateDbContextAsync(Cancel);
         db.Snapshots.Add(snapshot);

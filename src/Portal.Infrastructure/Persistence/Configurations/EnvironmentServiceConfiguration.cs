@@ -9,8 +9,8 @@ internal sealed class EnvironmentServiceConfiguration : IEntityTypeConfiguration
     public void Configure(EntityTypeBuilder<EnvironmentService> builder)
     {
         builder.HasKey(s => s.Id);
-        builder.Property(s => s.Name).HasMaxLength(128);
-        builder.Property(s => s.Location).HasMaxLength(2000);
+        builder.Property(s => s.Name).HasMaxLength(ColumnLengths.Name);
+        builder.Property(s => s.Location).HasMaxLength(ColumnLengths.Location);
         builder.HasIndex(s => new { s.EnvironmentId, s.Name }).IsUnique();
     }
 }

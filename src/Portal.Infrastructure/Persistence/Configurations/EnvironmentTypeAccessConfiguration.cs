@@ -11,7 +11,7 @@ internal sealed class EnvironmentTypeAccessConfiguration : IEntityTypeConfigurat
     {
         builder.HasKey(a => new { a.ProjectId, a.UserId, a.EnvironmentType });
         builder.Property(a => a.ProjectId).HasMaxLength(64);
-        builder.Property(a => a.UserId).HasMaxLength(200);
+        builder.Property(a => a.UserId).HasMaxLength(ColumnLengths.UserId);
         builder.HasOne<Project>().WithMany().HasForeignKey(a => a.ProjectId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<PortalUser>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
     }

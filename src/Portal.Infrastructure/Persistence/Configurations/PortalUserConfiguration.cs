@@ -9,8 +9,8 @@ internal sealed class PortalUserConfiguration : IEntityTypeConfiguration<PortalU
     public void Configure(EntityTypeBuilder<PortalUser> builder)
     {
         builder.HasKey(u => u.Id);
-        builder.Property(u => u.Id).HasMaxLength(200);
-        builder.Property(u => u.DisplayName).HasMaxLength(200);
+        builder.Property(u => u.Id).HasMaxLength(ColumnLengths.UserId);
+        builder.Property(u => u.DisplayName).HasMaxLength(ColumnLengths.Title);
         builder.Property(u => u.Email).HasMaxLength(320);
     }
 }

@@ -10,7 +10,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
     {
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).HasMaxLength(64);
-        builder.Property(p => p.Title).HasMaxLength(200);
+        builder.Property(p => p.Title).HasMaxLength(ColumnLengths.Title);
         builder.HasMany(p => p.Environments).WithOne().HasForeignKey(e => e.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

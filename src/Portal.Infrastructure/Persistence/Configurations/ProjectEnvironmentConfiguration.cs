@@ -10,12 +10,12 @@ internal sealed class ProjectEnvironmentConfiguration : IEntityTypeConfiguration
     {
         builder.HasKey(e => e.Id);
         builder.Property(e => e.ProjectId).HasMaxLength(64);
-        builder.Property(e => e.Name).HasMaxLength(128);
-        builder.Property(e => e.Title).HasMaxLength(200);
-        builder.Property(e => e.ParentName).HasMaxLength(128);
+        builder.Property(e => e.Name).HasMaxLength(ColumnLengths.Name);
+        builder.Property(e => e.Title).HasMaxLength(ColumnLengths.Title);
+        builder.Property(e => e.ParentName).HasMaxLength(ColumnLengths.Name);
         builder.Property(e => e.StatusReason).HasMaxLength(2000);
-        builder.Property(e => e.PreSnapshotCommand).HasMaxLength(2000);
-        builder.Property(e => e.PostSnapshotCommand).HasMaxLength(2000);
+        builder.Property(e => e.PreSnapshotCommand).HasMaxLength(ColumnLengths.Command);
+        builder.Property(e => e.PostSnapshotCommand).HasMaxLength(ColumnLengths.Command);
         builder.HasIndex(e => new { e.ProjectId, e.Name }).IsUnique();
         builder.HasMany(e => e.Services).WithOne().HasForeignKey(s => s.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -1,16 +1,20 @@
-namespace Portal.Infrastructure.Tests.Support;
+namespace Portal.Testing;
 
 using Npgsql;
 
-/// <summary>A fresh, empty metadata database on the given provider; PostgreSQL comes from the server the test command starts.</summary>
+/// <summary>
+/// A fresh, empty metadata database on the given provider: SQLite is portal.db in Portal's data folder, PostgreSQL a
+/// uniquely named database on the server the test command starts, dropped on dispose.
+/// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    public const string PostgresVariable = "PORTAL_TEST_POSTGRES";
+    public const string Sqlite = "Sqlite";
+    public const string PostgreSql = "PostgreSQL";
 
     private readonly string? _adminConnectionString;
     private readonly string? _databaseName;
 
-    private TestDatabase(DatabaseProvider provider, string? connectionString, string? adminConnectionString, string? databaseName)
+    private TestDatabase(string provider, string? connectionString, string? adminConnectionString, string? databaseName)
     {
         Provider = provider;
         ConnectionString = connectionString;
@@ -18,23 +22,33 @@ public sealed class TestDatabase : IAsyncDisposable
         _databaseName = databaseName;
     }
 
-    public DatabaseProvider Provider { get; }
+    /// <summary>The value of <c>Database:Provider</c>.</summary>
+    public string Provider { get; }
 
     /// <summary>Null for SQLite: Portal puts portal.db in its data folder.</summary>
     public string? ConnectionString { get; }
 
-    public static TheoryData<string> Providers => [nameof(DatabaseProvider.Sqlite), nameof(DatabaseProvider.PostgreSQL)];
+    public bool IsPostgreSql => Provider == PostgreSql;
+
+    public static TheoryData<string> Providers => [Sqlite, PostgreSql];
+
+    /// <summary>The <c>Database:*</c> settings that point Portal at this database.</summary>
+    public Dictionary<string, string?> Settings => new()
+    {
+        ["Database:Provider"] = Provider,
+        ["Database:ConnectionString"] = ConnectionString,
+    };
 
     public static async Task<TestDatabase> CreateAsync(string provider)
     {
-        if (provider == nameof(DatabaseProvider.Sqlite))
+        if (provider == Sqlite)
         {
-            return new TestDatabase(DatabaseProvider.Sqlite, null, null, null);
+            return new TestDatabase(Sqlite, null, null, null);
         }
 
-        var admin = TestServers.Require(PostgresVariable);
-
-        var name = $"portal_test_{Guid.NewGuid():N}";
+        Assert.Equal(PostgreSql, provider);
+        var admin = TestServers.Require(TestServers.Postgres);
+        var name = TestServers.UniqueName("portal_test_");
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -43,7 +57,7 @@ public sealed class TestDatabase : IAsyncDisposable
         }
 
         var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
-        return new TestDatabase(DatabaseProvider.PostgreSQL, builder.ConnectionString, admin, name);
+        return new TestDatabase(PostgreSql, builder.ConnectionString, admin, name);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,11 +1,15 @@
-namespace Portal.Tests;
+namespace Portal.Testing;
 
 /// <summary>
-/// Connection strings of the real servers the test command starts; a missing one fails under CI=true and skips elsewhere.
-/// Linked into each test project that needs a server, so both fail or skip alike.
+/// Connection strings of the real servers the test command starts; a missing one fails under CI=true and skips elsewhere,
+/// so every test project fails or skips alike.
 /// </summary>
-internal static class TestServers
+public static class TestServers
 {
+    public const string Postgres = "PORTAL_TEST_POSTGRES";
+    public const string MariaDb = "PORTAL_TEST_MARIADB";
+    public const string Redis = "PORTAL_TEST_REDIS";
+
     public static string Require(string variable)
     {
         var value = Environment.GetEnvironmentVariable(variable);

@@ -1,0 +1,47 @@
+namespace Portal.Infrastructure.Tests.Support;
+
+using Portal.Core.Environments;
+using Portal.Infrastructure.Environments;
+
+/// <summary>
+/// A shop declared in configuration, with Portal's data folder beside it in one temp folder: each environment's mounts are
+/// real folders holding a file, so a snapshot of it has something to capture. Declarations are built fresh on each call,
+/// so a test changes its copy between starts without touching the one it compares against.
+/// </summary>
+public sealed class DeclaredShop : IDisposable
+{
+    public const string ProjectId = "shop";
+    public const string Admin = "dana";
+
+    private readonly string _root = Directory.CreateTempSubdirectory("portal-declared-").FullName;
+
+    /// <summary>Portal's own data folder (<c>Portal:DataPath</c>).</summary>
+    public string DataPath => Path.Combine(_root, "portal");
+
+    public ProjectDefinition Project(params EnvironmentDefinition[] environments) =>
+        new() { Id = ProjectId, Title = "Shop", Admins = [Admin], Environments = [.. environments] };
+
+    /// <summary>An environment with two mounts, <c>pub/media</c> and <c>var</c>.</summary>
+    public EnvironmentDefinition Environment(string name, string? parent = null, EnvironmentType type = EnvironmentType.Development) => new()
+    {
+        Name = name,
+        Title = $"{name} branch",
+        Parent = parent,
+        Type = type,
+        Services = [Mount(name, "pub/media"), Mount(name, "var")],
+    };
+
+    public ServiceDefinition Mount(string environment, string name)
+    {
+        var folder = Path.Combine(_root, "shop", environment, name);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "kept.txt"), $"{environment} {name}");
+        return new ServiceDefinition { Name = name, Kind = ServiceKind.Mount, Location = folder };
+    }
+
+    /// <summary>The declarations as the settings Portal reads, with the demo project off so the database holds only them.</summary>
+    public static Dictionary<string, string?> Settings(params ProjectDefinition[] projects) =>
+        new(ConfigurationPairs.Projects(projects)) { ["Portal:Demo:Enabled"] = "false" };
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
