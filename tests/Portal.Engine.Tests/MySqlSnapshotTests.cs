@@ -15,7 +15,7 @@ public sealed class MySqlLogicalSnapshotTests : MySqlSnapshotTests
 }
 
 /// <summary>Every behaviour a MariaDB snapshot must have, run once per capture method.</summary>
-public abstract class MySqlSnapshotTests : IAsyncLifetime
+public abstract partial class MySqlSnapshotTests : IAsyncLifetime
 {
     private readonly Workspace _ws = new(chunkSize: 64 * 1024);
     private readonly List<string> _databases = [];
@@ -233,6 +233,9 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
         Assert.Equal(before, await StateAsync(db));
         Assert.DoesNotContain("\"tablespaces\"", File.ReadAllText(_ws.ManifestFile("s1")), StringComparison.Ordinal); // table files need global rights
     }
+
+    /// <summary>Drops the user (at 127.0.0.1 and localhost) when the test ends.</summary>
+    protected void TrackUser(string user) => _users.Add(user);
 
     /// <summary>Drops the database when the test ends.</summary>
     protected string Track(string database)
