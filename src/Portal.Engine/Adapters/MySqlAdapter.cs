@@ -29,7 +29,10 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
 
     public ServiceKind Kind => ServiceKind.MySql;
 
-    public async Task<ManifestService> CaptureAsync(ServiceSpec spec, PreviousCapture? previous, EngineContext context)
+    public Task<ManifestService> CaptureAsync(ServiceSpec spec, PreviousCapture? previous, EngineContext context) =>
+        InWordsAsync(spec, () => CaptureDatabaseAsync(spec, context));
+
+    private async Task<ManifestService> CaptureDatabaseAsync(ServiceSpec spec, EngineContext context)
     {
         var target = Parse(spec);
         var dump = ExternalTool.Locate(options, spec.Name, "mariadb-client", "mariadb-dump", "mysqldump");
@@ -39,7 +42,7 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         {
             (charset, collation) = await SchemaDefaultsAsync(connection, spec, target.Database, context.CancellationToken);
             // mariadb-dump would stop at the first privilege it lacks; name them all before anything is read.
-            if (await MySqlPrivileges.ProblemAsync(connection, spec.Name, target.Database, restore: false, context.CancellationToken) is { } problem)
+            if (options.MySqlPreflight && await MySqlPrivileges.ProblemAsync(connection, spec.Name, target.Database, restore: false, context.CancellationToken) is { } problem)
             {
                 throw new SnapshotEngineException(problem);
             }
@@ -191,7 +194,30 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         _ = Parse(target);
     }
 
-    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        InWordsAsync(target, () => PrepareAsync(entry, target, context));
+
+    /// <summary>
+    /// Runs a capture or prepare so that what the server or the file system refuses reaches the user as a sentence naming
+    /// the service (a missing privilege or a full disk is already one), never as an unexpected error.
+    /// </summary>
+    private static async Task<T> InWordsAsync<T>(ServiceSpec spec, Func<Task<T>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (MySqlException ex)
+        {
+            throw new SnapshotEngineException($"MySQL service '{spec.Name}': the server refused: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SnapshotEngineException($"MySQL service '{spec.Name}': {ex.Message}", ex);
+        }
+    }
+
+    private Task<IPreparedRestore> PrepareAsync(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         var server = Parse(target);
         var client = ExternalTool.Locate(options, target.Name, "mariadb-client", "mariadb", "mysql");

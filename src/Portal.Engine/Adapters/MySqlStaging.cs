@@ -40,6 +40,12 @@ internal sealed class MySqlStaging : IAsyncDisposable
         var token = context.CancellationToken;
         await using var connection = await target.ConnectAsync(null, token);
         var dataDirectory = await DataDirectoryAsync(connection, token);
+        if (context.Options.MySqlPreflight)
+        {
+            await CheckPrivilegesAsync(connection, target, token);
+            CheckSpace(target, dataDirectory, neededBytes);
+        }
+
         var besideAllowed = await MayStageBesideAsync(connection, target.Database, token);
         if (!besideAllowed && !mayStayInside)
         {
@@ -48,12 +54,6 @@ internal sealed class MySqlStaging : IAsyncDisposable
                 + $"{MySqlStage.Beside(target.Database).StagingDatabase} beside the target, and the MariaDB user {await MySqlPrivileges.CurrentUserAsync(connection, token)} "
                 + $"may not create it (it needs {string.Join(", ", MySqlPrivileges.Staging)} on databases named portal_stage_* and portal_hold_*, e.g. GRANT … ON `portal\\_%`.*). "
                 + "Grant them, or restore a snapshot taken with Engine:MySqlMethod=Logical. Nothing was changed.");
-        }
-
-        if (context.Options.MySqlPreflight)
-        {
-            await CheckPrivilegesAsync(connection, target, token);
-            CheckSpace(target, dataDirectory, neededBytes);
         }
 
         var stage = besideAllowed ? MySqlStage.Beside(target.Database) : MySqlStage.Inside(target.Database);
