@@ -43,7 +43,6 @@ internal sealed class MySqlStaging : IAsyncDisposable
         if (context.Options.MySqlPreflight)
         {
             await CheckPrivilegesAsync(connection, target, token);
-            CheckSpace(target, dataDirectory, neededBytes);
         }
 
         var besideAllowed = await MayStageBesideAsync(connection, target.Database, token);
@@ -59,6 +58,11 @@ internal sealed class MySqlStaging : IAsyncDisposable
         var stage = besideAllowed ? MySqlStage.Beside(target.Database) : MySqlStage.Inside(target.Database);
         // What a killed restore of this target staged is only ever a copy of a snapshot; what it held is kept (see MySqlStage).
         await stage.DropStagedAsync(connection, dataDirectory);
+        if (context.Options.MySqlPreflight)
+        {
+            CheckSpace(target, dataDirectory, neededBytes);
+        }
+
         var createdTarget = false;
         if (stage.InTarget && !await ExistsAsync(connection, target.Database, token))
         {

@@ -57,6 +57,7 @@ internal sealed class MySqlSwitch(MySqlStaging staging, IReadOnlyList<string> ta
 
     public async Task CommitAsync(EngineContext context)
     {
+        context.Progress.Phase($"Switching the restored MySQL tables into {Database} ({Target.Service})");
         string? step = null;
         try
         {
