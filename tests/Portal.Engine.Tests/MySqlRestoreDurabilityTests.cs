@@ -39,6 +39,24 @@ public abstract partial class MySqlSnapshotTests
     }
 
     [Fact]
+    public async Task APreparedRestoreThatIsNotCommittedRemovesWhatItStagedWhenDisposed()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedEverythingAsync(db);
+        await Ws.CaptureAsync("s1", Spec(db));
+        await MutateEverythingAsync(db);
+        var before = await FullStateAsync(db);
+
+        await using (var prepared = await PrepareAsync("s1", Spec(db)))
+        {
+            Assert.NotEqual("", await LeftoversAsync(db));
+        }
+
+        Assert.Equal(before, await FullStateAsync(db));
+        Assert.Equal("", await LeftoversAsync(db));
+    }
+
+    [Fact]
     public async Task TwoCommitsKilledAfterTheirSwitchKeepBothHeldGenerationsUntilAThirdCompletes()
     {
         var db = await NewDatabaseAsync();
@@ -100,11 +118,17 @@ public abstract partial class MySqlSnapshotTests
     /// <summary>Prepares a restore and runs only the first steps of its commit, then abandons it as a SIGKILL would: no rollback, no cleanup.</summary>
     private protected async Task KillCommitAfterAsync(string snapshotId, ServiceSpec target, int steps)
     {
-        var entry = Manifest.FromJson(File.ReadAllBytes(Ws.ManifestFile(snapshotId)), snapshotId).Services.Single();
-        var context = new EngineContext(new FileSystemObjectStore(Ws.StorePath), Ws.Options, new EngineCounters(), new ProgressTracker(Workspace.NoProgress), Workspace.Token);
-        var prepared = Assert.IsType<MySqlSwitch>(await new MySqlAdapter(Ws.Options).PrepareRestoreAsync(entry, target, context));
+        var prepared = await PrepareAsync(snapshotId, target);
         Assert.InRange(steps, 0, prepared.Steps.Count);
         await prepared.RunStepsAsync(steps, Workspace.Token);
+    }
+
+    /// <summary>The adapter's prepare alone, as the engine runs it before any commit.</summary>
+    private async Task<MySqlSwitch> PrepareAsync(string snapshotId, ServiceSpec target)
+    {
+        var entry = Manifest.FromJson(File.ReadAllBytes(Ws.ManifestFile(snapshotId)), snapshotId).Services.Single();
+        var context = new EngineContext(new FileSystemObjectStore(Ws.StorePath), Ws.Options, new EngineCounters(), new ProgressTracker(Workspace.NoProgress), Workspace.Token);
+        return Assert.IsType<MySqlSwitch>(await new MySqlAdapter(Ws.Options).PrepareRestoreAsync(entry, target, context));
     }
 
     /// <summary>A user with every privilege on db but INSERT (granted until the test revokes it) and on portal_* databases, as a spec.</summary>

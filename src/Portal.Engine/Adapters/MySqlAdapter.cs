@@ -281,6 +281,7 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         {
             using var splitter = split = new MySqlDumpSplitter(output, programs, staging.Stage.InTarget ? staging.Stage.NewName : null);
             context.CopyChunks(entry.Chunks!, entry.Name, splitter);
+            splitter.Complete();
         }, context.CancellationToken);
         return new MySqlSwitch(staging, split!.Tables, split.ForeignKeys, token =>
             LoadSqlAsync(client, server, server.Database, output => output.Write(programs.GetBuffer(), 0, (int)programs.Length), token));
@@ -301,6 +302,7 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         using (split = new MySqlDumpSplitter(tablesPart, views, stage.InTarget ? stage.NewName : null))
         {
             context.CopyChunks(slices.Single(s => s.Part.Kind == MySqlPart.Schema).Chunks, entry.Name, split);
+            split.Complete();
         }
 
         var (tables, addIndexes) = MySqlTables.DeferIndexes(System.Text.Encoding.UTF8.GetString(tablesPart.GetBuffer(), 0, (int)tablesPart.Length));

@@ -55,10 +55,11 @@ internal sealed partial class MySqlDumpSplitter(Stream tables, Stream programs, 
         programs.Flush();
     }
 
-    protected override void Dispose(bool disposing)
+    /// <summary>After the whole dump was written: passes on its last line and checks it did not end inside a statement.</summary>
+    public void Complete()
     {
-        base.Dispose(disposing);
-        if (disposing && _create.Length > 0)
+        Flush();
+        if (_create.Length > 0)
         {
             throw new SnapshotCorruptException("The snapshot's MySQL dump ends inside a CREATE TABLE statement.");
         }
@@ -180,8 +181,11 @@ internal sealed partial class MySqlDumpSplitter(Stream tables, Stream programs, 
     private static string Unquote(string quoted) => quoted.Replace("``", "`", StringComparison.Ordinal);
 
     private static bool IsSessionOrComment(ReadOnlySpan<byte> line) =>
-        line.TrimEnd("\r\n"u8).IsEmpty || line.StartsWith("--"u8) || line.StartsWith("/*!40"u8) || line.StartsWith("/*M!"u8)
-        || line.StartsWith("SET "u8) || line.StartsWith("UNLOCK TABLES;"u8) || line.StartsWith("("u8);
+        line.TrimEnd("\r\n"u8).IsEmpty || line.StartsWith("--"u8) || line.StartsWith("/*M!"u8) || line.StartsWith("SET "u8)
+        || line.StartsWith("UNLOCK TABLES;"u8) || line.StartsWith("("u8) || VersionedSet().IsMatch(Encoding.UTF8.GetString(line[..Math.Min(line.Length, 16)]));
+
+    [GeneratedRegex(@"^/\*![0-9]{5} SET ")]
+    private static partial Regex VersionedSet();
 
     [GeneratedRegex(@"^(?<head>DROP TABLE IF EXISTS |LOCK TABLES |/\*!40000 ALTER TABLE |INSERT INTO )`(?<name>(?:[^`]|``)+)`")]
     private static partial Regex TableStatement();

@@ -50,7 +50,7 @@ internal sealed partial class MySqlStage
     /// <summary>Work tables inside the target, for a user that may create no other database.</summary>
     public static MySqlStage Inside(string database) => new(database, inTarget: true);
 
-    /// <summary>A name the staging and holding databases of this target match, to test the user's rights on them.</summary>
+    /// <summary>The staging database and a holding database of this target, to test the user's rights on such names.</summary>
     public static IEnumerable<string> BesideDatabases(string database)
     {
         var stage = Beside(database);
@@ -69,7 +69,7 @@ internal sealed partial class MySqlStage
     /// <summary>The name an old table is held under in the commit of generation.</summary>
     public string HeldName(string table, string generation) => InTarget ? $"{OldPrefix}{Hash(table)}_{generation}" : table;
 
-    /// <summary>True for the target's own work tables, which are never old data to hold nor new data to keep.</summary>
+    /// <summary>True for work tables inside the target (portal_new_*, portal_old_*): a switch moves them neither out nor in.</summary>
     public bool IsWorkTable(string table) => InTarget && WorkTable().IsMatch(table);
 
     /// <summary>Drops what earlier runs staged: only copies of a snapshot, never data the target had.</summary>
@@ -77,7 +77,7 @@ internal sealed partial class MySqlStage
     {
         if (InTarget)
         {
-            await DropTablesAsync(connection, await TablesAsync(connection, Database, NewPrefix), dataDirectory);
+            await DropTablesAsync(connection, await TablesAsync(connection, Database, NewPrefix));
             return;
         }
 
@@ -97,7 +97,7 @@ internal sealed partial class MySqlStage
     {
         if (InTarget)
         {
-            await DropTablesAsync(connection, await TablesAsync(connection, Database, OldPrefix), dataDirectory);
+            await DropTablesAsync(connection, await TablesAsync(connection, Database, OldPrefix));
             return;
         }
 
@@ -138,37 +138,26 @@ internal sealed partial class MySqlStage
         }
         catch (MySqlException) when (Directory.Exists(Path.Combine(dataDirectory, database)))
         {
-            RemoveTableFiles(Path.Combine(dataDirectory, database), "");
+            RemoveTableFiles(Path.Combine(dataDirectory, database));
             await MySqlTables.ExecuteAsync(connection, drop, CancellationToken.None);
         }
     }
 
-    private async Task DropTablesAsync(MySqlConnection connection, List<string> tables, string dataDirectory)
+    private async Task DropTablesAsync(MySqlConnection connection, List<string> tables)
     {
         var work = tables.Where(t => WorkTable().IsMatch(t)).ToList();
         if (work.Count > 0)
         {
             await MySqlTables.ExecuteAsync(connection, $"SET SESSION foreign_key_checks = 0; DROP TABLE IF EXISTS {string.Join(", ", work.Select(t => $"{Quote(Database)}.{Quote(t)}"))}", CancellationToken.None);
         }
-
-        // The server never removes an imported .cfg, and a killed import can leave an .ibd without a table: the target's folder keeps neither.
-        RemoveTableFiles(Path.Combine(dataDirectory, Database), NewPrefix);
     }
 
-    private static void RemoveTableFiles(string folder, string prefix)
+    /// <summary>The table files of a staging folder: an imported .cfg the server never removes, an .ibd a killed run wrote before its import.</summary>
+    private static void RemoveTableFiles(string folder)
     {
-        if (!Directory.Exists(folder))
+        foreach (var file in Directory.EnumerateFiles(folder).Where(f => Path.GetExtension(f) is ".ibd" or ".cfg"))
         {
-            return;
-        }
-
-        foreach (var file in Directory.EnumerateFiles(folder, prefix + "*"))
-        {
-            var table = Path.GetFileNameWithoutExtension(file);
-            if ((prefix.Length == 0 || WorkTable().IsMatch(table)) && Path.GetExtension(file) is ".ibd" or ".cfg")
-            {
-                File.Delete(file);
-            }
+            File.Delete(file);
         }
     }
 
