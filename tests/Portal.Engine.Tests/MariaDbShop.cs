@@ -98,13 +98,19 @@ internal static class MariaDbShop
     /// <summary>Staging and holding databases of the target db, and work tables inside it; empty once a restore is complete.</summary>
     public static async Task<string> LeftoversAsync(string server, string db)
     {
-        var staging = MySqlStage.Beside(db).StagingDatabase;
-        var holding = "portal_hold_" + staging["portal_stage_".Length..] + "_";
+        var (staging, holding) = PlacesBeside(db);
         await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(server) { Database = "", Pooling = false }.ConnectionString);
         await connection.OpenAsync(Workspace.Token);
         var schemas = Db.Rows(connection, $"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{staging}' OR LEFT(SCHEMA_NAME, {holding.Length}) = '{holding}' ORDER BY 1");
         var tables = Db.Rows(connection, $"SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{db}' AND TABLE_NAME LIKE 'portal\\_%' ORDER BY 1");
         return Regex.Replace(schemas + tables, "portal_(hold|old)_", "held ");
+    }
+
+    /// <summary>The staging database a restore of db builds beside it, and the prefix of its holding databases.</summary>
+    public static (string Staging, string HoldingPrefix) PlacesBeside(string db)
+    {
+        var staging = MySqlStage.Beside(db).StagingDatabase;
+        return (staging, "portal_hold_" + staging["portal_stage_".Length..] + "_");
     }
 
     private static async Task<List<(string Kind, string Name)>> ObjectsAsync(MySqlConnection connection)
@@ -173,6 +179,15 @@ internal sealed class MariaDbScratch : IAsyncDisposable
         foreach (var database in _databases)
         {
             await MariaDbShop.ExecuteAsync(Server, $"DROP DATABASE IF EXISTS `{database}`");
+            // A test that failed between a prepare and its commit leaves these on the shared server.
+            var (staging, holding) = MariaDbShop.PlacesBeside(database);
+            await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(Server) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(Workspace.Token);
+            foreach (var leftover in await MySqlTables.ColumnAsync(
+                connection, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @staging OR LEFT(SCHEMA_NAME, @n) = @holding", Workspace.Token, ("@staging", staging), ("@n", holding.Length), ("@holding", holding)))
+            {
+                await Db.ExecuteAsync(connection, $"DROP DATABASE `{leftover}`");
+            }
         }
 
         foreach (var user in _users)
