@@ -211,8 +211,9 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         {
             throw new SnapshotEngineException($"MySQL service '{spec.Name}': the server refused: {ex.Message}", ex);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException io && !DiskFailures.IsDiskFull(io) || ex is UnauthorizedAccessException)
         {
+            // A full store is worded by the engine, which knows the store; a full data directory by MySqlStaging.
             throw new SnapshotEngineException($"MySQL service '{spec.Name}': {ex.Message}", ex);
         }
     }

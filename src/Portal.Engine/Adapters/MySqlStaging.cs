@@ -114,7 +114,7 @@ internal sealed class MySqlStaging : IAsyncDisposable
         {
             return new SnapshotEngineException(
                 $"Service '{Target.Service}': the MariaDB server {Target.Address} ran out of disk space in its data directory {DataDirectory} while the restore "
-                + $"was building the new tables; it needs about {Size(NeededBytes)} free there (the old tables stay until the new ones are in). "
+                + $"was building the new tables; it needs about {ByteSize.Format(NeededBytes)} free there (the old tables stay until the new ones are in). "
                 + "Free space there and restore again; the database was not changed.",
                 ex);
         }
@@ -177,17 +177,16 @@ internal sealed class MySqlStaging : IAsyncDisposable
     /// <summary>Refuses before anything is built when the data directory (where Portal reaches it) cannot take a second copy.</summary>
     private static void CheckSpace(MySqlTarget target, string dataDirectory, long neededBytes)
     {
-        if (!Directory.Exists(dataDirectory))
+        if (!Directory.Exists(dataDirectory) || DiskFailures.FreeBytes(dataDirectory) is not { } free)
         {
             return;
         }
 
-        var free = new DriveInfo(dataDirectory).AvailableFreeSpace;
         if (free < neededBytes)
         {
             throw new SnapshotEngineException(
-                $"Service '{target.Service}': the MariaDB server {target.Address} has {Size(free)} free in its data directory {dataDirectory}, and this restore "
-                + $"needs about {Size(neededBytes)} there to build the new tables beside the old ones. Free space there and restore again; nothing was changed.");
+                $"Service '{target.Service}': the MariaDB server {target.Address} has {ByteSize.Format(free)} free in its data directory {dataDirectory}, and this restore "
+                + $"needs about {ByteSize.Format(neededBytes)} there to build the new tables beside the old ones. Free space there and restore again; nothing was changed.");
         }
     }
 
@@ -195,16 +194,13 @@ internal sealed class MySqlStaging : IAsyncDisposable
     {
         null => false,
         MySqlException { Number: 1114 or 1021 } => true,
-        IOException { HResult: 28 } => true,
+        IOException io when DiskFailures.IsDiskFull(io) => true,
         _ when ex.Message.Contains("No space left on device", StringComparison.Ordinal)
             || ex.Message.Contains("errno: 28", StringComparison.Ordinal)
             || ex.Message.Contains("Errcode: 28", StringComparison.Ordinal)
             || ex.Message.Contains("ERROR 1114", StringComparison.Ordinal) => true,
         _ => IsDiskFull(ex.InnerException),
     };
-
-    private static string Size(long bytes) =>
-        bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GB" : $"{Math.Max(1, bytes >> 20)} MB";
 
     private static async Task<string> DataDirectoryAsync(MySqlConnection connection, CancellationToken cancellationToken)
     {
