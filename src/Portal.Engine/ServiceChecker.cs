@@ -8,7 +8,8 @@ using StackExchange.Redis;
 
 /// <summary>
 /// Checks, without changing anything, that a service can be snapshotted here: the folder or file exists, the client
-/// tools are installed, the server answers. Returns why not, in words an admin can act on; null when all is well.
+/// tools are installed, the server answers, a MariaDB user holds every privilege a capture and a restore need.
+/// Returns why not, in words an admin can act on; null when all is well.
 /// </summary>
 public sealed class ServiceChecker(IOptions<EngineOptions> options)
 {
@@ -47,7 +48,7 @@ public sealed class ServiceChecker(IOptions<EngineOptions> options)
         {
             await using var connection = new MySqlConnection(builder.ConnectionString);
             await connection.OpenAsync(cancellationToken);
-            return null;
+            return string.IsNullOrEmpty(builder.Database) ? null : await MySqlPrivileges.ProblemAsync(connection, spec.Name, builder.Database, restore: true, cancellationToken);
         }
         catch (MySqlException ex)
         {

@@ -12,41 +12,90 @@ public sealed class MySqlLogicalSnapshotTests : MySqlSnapshotTests
     }
 
     protected override bool CopiesTableFiles => false;
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public async Task AUserConfinedToItsDatabaseStagesInsideItAndAKilledCommitConverges(int steps)
+    {
+        var db = await NewDatabaseAsync();
+        var shop = await ConfinedUserAsync(db);
+        await SeedEverythingAsync(db, shop);
+        var snapshot = await FullStateAsync(db);
+        await Ws.CaptureAsync("s1", shop.Spec);
+        await MutateEverythingAsync(db, shop);
+
+        await KillCommitAfterAsync("s1", shop.Spec, steps);
+        await Ws.RestoreAsync("s1", shop.Spec);
+
+        Assert.Equal(snapshot, await FullStateAsync(db));
+        Assert.Equal("", await LeftoversAsync(db));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(6)]
+    public async Task AConfinedUsersDumpOfTypesTextCannotCarryRestoresWithItsForeignKeysAndTriggers(int steps)
+    {
+        var db = await NewDatabaseAsync();
+        var shop = await ConfinedUserAsync(db);
+        await SeedEverythingAsync(db, shop);
+        await ExecuteAsync(db, """
+            CREATE TABLE shapes (id INT PRIMARY KEY, customer_id INT, bits BIT(5), place POINT,
+              CONSTRAINT shapes_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB;
+            INSERT INTO shapes VALUES (1, 1, b'10101', ST_GeomFromText('POINT(1 2)')), (2, NULL, NULL, NULL);
+            """);
+        var snapshot = await FullStateAsync(db);
+        await Ws.CaptureAsync("s1", shop.Spec);
+        // A BIT or spatial column sends the whole database through one mariadb-dump.
+        Assert.DoesNotContain("\"layout\"", File.ReadAllText(Ws.ManifestFile("s1")), StringComparison.Ordinal);
+        await MutateEverythingAsync(db, shop);
+        await ExecuteAsync(db, "DELETE FROM shapes");
+
+        await KillCommitAfterAsync("s1", shop.Spec, steps);
+        await Ws.RestoreAsync("s1", shop.Spec);
+
+        Assert.Equal(snapshot, await FullStateAsync(db));
+        Assert.Equal("", await LeftoversAsync(db));
+    }
+
+    /// <summary>A user with every privilege on db and nothing else, as the MariaDB image's MARIADB_USER.</summary>
+    private async Task<(string User, ServiceSpec Spec)> ConfinedUserAsync(string db)
+    {
+        var name = TestServers.UniqueName("shop_");
+        TrackUser(name);
+        foreach (var host in new[] { "127.0.0.1", "localhost" })
+        {
+            await ExecuteAsync("", $"CREATE USER '{name}'@'{host}' IDENTIFIED BY 'shop-pw'; GRANT ALL ON `{db}`.* TO '{name}'@'{host}'");
+        }
+
+        return ($"'{name}'@'127.0.0.1'", MariaDbShop.As(Spec(db), name, "shop-pw"));
+    }
 }
 
 /// <summary>Every behaviour a MariaDB snapshot must have, run once per capture method.</summary>
-public abstract class MySqlSnapshotTests : IAsyncLifetime
+public abstract partial class MySqlSnapshotTests : IAsyncLifetime
 {
     private readonly Workspace _ws = new(chunkSize: 64 * 1024);
-    private readonly List<string> _databases = [];
-    private readonly List<string> _users = [];
-    private string _server = "";
+    private readonly MariaDbScratch _scratch = new();
 
     /// <summary>True when the test server's data directory is reachable, so a non-live capture copies InnoDB table files.</summary>
     protected abstract bool CopiesTableFiles { get; }
 
     private protected Workspace Ws => _ws;
 
-    protected string Server => _server;
+    protected string Server => _scratch.Server;
 
-    public ValueTask InitializeAsync()
-    {
-        _server = TestServers.Require("PORTAL_TEST_MARIADB");
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask InitializeAsync() => _scratch.RequireAsync();
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var database in _databases)
-        {
-            await ExecuteAsync("", $"DROP DATABASE IF EXISTS `{database}`");
-        }
-
-        foreach (var user in _users)
-        {
-            await ExecuteAsync("", $"DROP USER IF EXISTS '{user}'@'127.0.0.1', '{user}'@'localhost'");
-        }
-
+        await _scratch.DisposeAsync();
         _ws.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -81,7 +130,7 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
         await SeedAsync(db);
         await _ws.CaptureAsync("s1", Spec(db));
         var other = TestServers.UniqueName("portal_copy_");
-        _databases.Add(other);
+        _scratch.Track(other);
 
         await _ws.RestoreAsync("s1", Spec(other) with { Name = "db" });
 
@@ -99,13 +148,13 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
             """);
         await _ws.CaptureAsync("s1", Spec(db));
         var other = TestServers.UniqueName("portal_copy_");
-        _databases.Add(other);
+        _scratch.Track(other);
         // Like a Platform.sh environment's user: every privilege on its own database, nothing global (no SUPER).
         var user = TestServers.UniqueName("app_");
         await ExecuteAsync("", $"CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'; GRANT ALL ON `{other}`.* TO '{user}'@'%';");
         try
         {
-            var asUser = new MySqlConnectionStringBuilder(_server) { Database = other, UserID = user, Password = "pw" };
+            var asUser = new MySqlConnectionStringBuilder(Server) { Database = other, UserID = user, Password = "pw" };
             if (CopiesTableFiles)
             {
                 // Table files are imported into a staging database first, which a user confined to one database cannot create.
@@ -217,7 +266,7 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
         var db = await NewDatabaseAsync();
         await SeedAsync(db);
         var user = TestServers.UniqueName("shop_");
-        _users.Add(user);
+        _scratch.TrackUser(user);
         foreach (var host in new[] { "127.0.0.1", "localhost" })
         {
             await ExecuteAsync("", $"CREATE USER '{user}'@'{host}' IDENTIFIED BY 'shop-demo'; GRANT ALL ON `{db}`.* TO '{user}'@'{host}'");
@@ -234,20 +283,22 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
         Assert.DoesNotContain("\"tablespaces\"", File.ReadAllText(_ws.ManifestFile("s1")), StringComparison.Ordinal); // table files need global rights
     }
 
+    /// <summary>Drops the user (at 127.0.0.1 and localhost) when the test ends.</summary>
+    protected void TrackUser(string user) => _scratch.TrackUser(user);
+
     /// <summary>Drops the database when the test ends.</summary>
     protected string Track(string database)
     {
-        _databases.Add(database);
-        return database;
+        return _scratch.Track(database);
     }
 
     protected ServiceSpec Spec(string database) =>
-        new("db", ServiceKind.MySql, new MySqlConnectionStringBuilder(_server) { Database = database }.ConnectionString);
+        new("db", ServiceKind.MySql, new MySqlConnectionStringBuilder(Server) { Database = database }.ConnectionString);
 
     protected async Task<string> NewDatabaseAsync()
     {
         var name = TestServers.UniqueName("portal_test_");
-        _databases.Add(name);
+        _scratch.Track(name);
         await ExecuteAsync("", $"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
         return name;
     }
@@ -285,5 +336,5 @@ public abstract class MySqlSnapshotTests : IAsyncLifetime
 
     protected Task<DbConnection> OpenAsync(string db) => Sql.OpenAsync(db);
 
-    private ServerDatabases Sql => new(db => new MySqlConnection(new MySqlConnectionStringBuilder(_server) { Database = db, Pooling = false }.ConnectionString));
+    private ServerDatabases Sql => new(db => new MySqlConnection(new MySqlConnectionStringBuilder(Server) { Database = db, Pooling = false }.ConnectionString));
 }

@@ -29,7 +29,10 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
 
     public ServiceKind Kind => ServiceKind.MySql;
 
-    public async Task<ManifestService> CaptureAsync(ServiceSpec spec, PreviousCapture? previous, EngineContext context)
+    public Task<ManifestService> CaptureAsync(ServiceSpec spec, PreviousCapture? previous, EngineContext context) =>
+        InWordsAsync(spec, () => CaptureDatabaseAsync(spec, context));
+
+    private async Task<ManifestService> CaptureDatabaseAsync(ServiceSpec spec, EngineContext context)
     {
         var target = Parse(spec);
         var dump = ExternalTool.Locate(options, spec.Name, "mariadb-client", "mariadb-dump", "mysqldump");
@@ -38,6 +41,12 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         await using (var connection = await ConnectAsync(spec, target, context.CancellationToken))
         {
             (charset, collation) = await SchemaDefaultsAsync(connection, spec, target.Database, context.CancellationToken);
+            // mariadb-dump would stop at the first privilege it lacks; name them all before anything is read.
+            if (options.MySqlPreflight && await MySqlPrivileges.ProblemAsync(connection, spec.Name, target.Database, restore: false, context.CancellationToken) is { } problem)
+            {
+                throw new SnapshotEngineException(problem);
+            }
+
             context.Progress.AddTotal(await EstimateSizeAsync(connection, target.Database, context.CancellationToken));
             tables = await TextSafeTablesAsync(connection, target.Database, context.CancellationToken);
         }
@@ -175,20 +184,8 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         return (chunks, parts);
     }
 
-    private static async Task<List<string>> ViewsAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = @name ORDER BY TABLE_NAME";
-        command.Parameters.AddWithValue("@name", database);
-        var views = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            views.Add(reader.GetString(0));
-        }
-
-        return views;
-    }
+    private static Task<List<string>> ViewsAsync(MySqlConnection connection, string database, CancellationToken cancellationToken) =>
+        MySqlTables.ColumnAsync(connection, "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = @name ORDER BY TABLE_NAME", cancellationToken, ("@name", database));
 
     public void CheckRestorable(ManifestService entry, ServiceSpec target)
     {
@@ -197,23 +194,47 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         _ = Parse(target);
     }
 
-    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
-    {
-        if (entry.Properties?.GetValueOrDefault(Method) != MySqlTablespaces.Method)
-        {
-            return LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
-        }
+    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
+        InWordsAsync(target, () => PrepareAsync(entry, target, context));
 
+    /// <summary>
+    /// Runs a capture or prepare so that what the server or the file system refuses reaches the user as a sentence naming
+    /// the service (a missing privilege or a full disk is already one), never as an unexpected error.
+    /// </summary>
+    private static async Task<T> InWordsAsync<T>(ServiceSpec spec, Func<Task<T>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (MySqlException ex)
+        {
+            throw new SnapshotEngineException($"MySQL service '{spec.Name}': the server refused: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is IOException io && !DiskFailures.IsDiskFull(io) || ex is UnauthorizedAccessException)
+        {
+            // A full store is worded by the engine, which knows the store; a full data directory by MySqlStaging.
+            throw new SnapshotEngineException($"MySQL service '{spec.Name}': {ex.Message}", ex);
+        }
+    }
+
+    private Task<IPreparedRestore> PrepareAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    {
         var server = Parse(target);
         var client = ExternalTool.Locate(options, target.Name, "mariadb-client", "mariadb", "mysql");
+        var destination = new MySqlTarget(target, server, entry.Properties?.GetValueOrDefault(Charset) ?? "utf8mb4", entry.Properties?.GetValueOrDefault(Collation) ?? "utf8mb4_general_ci");
+        if (entry.Properties?.GetValueOrDefault(Method) != MySqlTablespaces.Method)
+        {
+            return PrepareLogicalAsync(entry, destination, client, context);
+        }
+
         var slices = Slices(entry);
-        var destination = new MySqlTarget(target, server, entry.Properties.GetValueOrDefault(Charset) ?? "utf8mb4", entry.Properties.GetValueOrDefault(Collation) ?? "utf8mb4_general_ci");
-        return MySqlTablespaces.PrepareAsync(destination, slices, entry.Name, async commit =>
+        return MySqlTablespaces.PrepareAsync(destination, slices, entry.Name, async token =>
         {
             context.Progress.Phase($"Loading MySQL views and programs {target.Name}");
             foreach (var slice in slices.Where(s => s.Part.Kind is MySqlTablespaces.Views or MySqlPart.Programs))
             {
-                await LoadSqlAsync(client, server, output => commit.CopyChunks(slice.Chunks, entry.Name, output), commit.CancellationToken);
+                await LoadSqlAsync(client, server, server.Database, output => context.CopyChunks(slice.Chunks, entry.Name, output), token);
             }
         }, context);
     }
@@ -235,50 +256,74 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
     }
 
     /// <summary>
-    /// Drops and recreates the database so tables created after the snapshot disappear too, then loads the dump;
-    /// every object was verified beforehand, so the load only fails for server-side reasons.
+    /// Builds the snapshot's tables and rows where MySqlStaging says (beside the target, or inside it under work names),
+    /// after verifying every object; views, triggers, routines and events wait for the commit, which switches the tables in.
     /// </summary>
-    private async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    private async Task<IPreparedRestore> PrepareLogicalAsync(ManifestService entry, MySqlTarget target, ExternalTool client, EngineContext context)
     {
-        var server = Parse(target);
-        var client = ExternalTool.Locate(options, target.Name, "mariadb-client", "mariadb", "mysql");
-        await using (var connection = await ConnectAsync(target, server, context.CancellationToken))
+        await context.VerifyAsync(entry.Chunks ?? [], entry.Name);
+        var layout = entry.Properties?.GetValueOrDefault(Layout) is null ? null : Slices(entry);
+        // Rows as text take roughly what InnoDB needs for them; twice that leaves room for indexes and page slack.
+        var needed = 2 * (layout?.Where(s => s.Part.Kind == MySqlPart.Rows).Sum(s => s.Part.Length) ?? entry.Size);
+        var staging = await MySqlStaging.OpenAsync(target, needed, mayStayInside: true, context);
+        context.Progress.Phase($"Loading MySQL database {target.Service} into {staging.Stage.StagingDatabase}");
+        return await staging.BuildAsync(() => layout is null
+            ? StageDumpAsync(entry, staging, client, context)
+            : StageTablesAsync(entry, layout, staging, client, context));
+    }
+
+    /// <summary>A single mariadb-dump: its tables and rows go to the staging place now, its triggers, views, events and routines on commit.</summary>
+    private async Task<IPreparedRestore> StageDumpAsync(ManifestService entry, MySqlStaging staging, ExternalTool client, EngineContext context)
+    {
+        var server = staging.Target.Server;
+        var programs = new MemoryStream();
+        MySqlDumpSplitter? split = null;
+        await LoadSqlAsync(client, server, staging.Stage.StagingDatabase, output =>
         {
-            var charset = entry.Properties?.GetValueOrDefault(Charset) ?? "utf8mb4";
-            var collation = entry.Properties?.GetValueOrDefault(Collation) ?? "utf8mb4_general_ci";
-            var name = Quote(server.Database);
-            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET {Quote(charset)} COLLATE {Quote(collation)};", context.CancellationToken);
+            using var splitter = split = new MySqlDumpSplitter(output, programs, staging.Stage.InTarget ? staging.Stage.NewName : null);
+            context.CopyChunks(entry.Chunks!, entry.Name, splitter);
+            splitter.Complete();
+        }, context.CancellationToken);
+        return new MySqlSwitch(staging, split!.Tables, split.ForeignKeys, token =>
+            LoadSqlAsync(client, server, server.Database, output => output.Write(programs.GetBuffer(), 0, (int)programs.Length), token));
+    }
+
+    /// <summary>
+    /// Table-wise capture: the schema's tables (secondary indexes deferred), then up to 2 × cores tables' rows at once with
+    /// LOAD DATA, each table's indexes after its rows; the schema's views and the triggers, routines and events wait for the commit.
+    /// </summary>
+    private async Task<IPreparedRestore> StageTablesAsync(
+        ManifestService entry, List<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> slices, MySqlStaging staging, ExternalTool client, EngineContext context)
+    {
+        var server = staging.Target.Server;
+        var stage = staging.Stage;
+        using var tablesPart = new MemoryStream();
+        var views = new MemoryStream();
+        MySqlDumpSplitter split;
+        using (split = new MySqlDumpSplitter(tablesPart, views, stage.InTarget ? stage.NewName : null))
+        {
+            context.CopyChunks(slices.Single(s => s.Part.Kind == MySqlPart.Schema).Chunks, entry.Name, split);
+            split.Complete();
         }
 
-        context.Progress.Phase($"Loading MySQL database {target.Name}");
-        if (entry.Properties?.GetValueOrDefault(Layout) is null)
-        {
-            await LoadSqlAsync(client, server, output => context.CopyChunks(entry.Chunks!, entry.Name, output), context.CancellationToken);
-            return;
-        }
-
-        var slices = Slices(entry);
-        var schema = slices.Single(s => s.Part.Kind == MySqlPart.Schema);
-        using var text = new MemoryStream();
-        context.CopyChunks(schema.Chunks, entry.Name, text);
-        var (tables, addIndexes) = MySqlTables.DeferIndexes(System.Text.Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length));
-        await LoadSqlAsync(client, server, output => output.Write(System.Text.Encoding.UTF8.GetBytes(tables)), context.CancellationToken);
+        var (tables, addIndexes) = MySqlTables.DeferIndexes(System.Text.Encoding.UTF8.GetString(tablesPart.GetBuffer(), 0, (int)tablesPart.Length));
+        await LoadSqlAsync(client, server, stage.StagingDatabase, output => output.Write(System.Text.Encoding.UTF8.GetBytes(tables)), context.CancellationToken);
 
         var rows = slices.Where(s => s.Part.Kind == MySqlPart.Rows).OrderByDescending(s => s.Part.Length).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = LoadStreams, CancellationToken = context.CancellationToken };
         await Parallel.ForEachAsync(rows, parallel, async (slice, token) =>
         {
-            var table = slice.Part.Table!;
-            await using var connection = await ConnectAsync(target, server, token, b =>
+            var table = stage.NewName(slice.Part.Table!);
+            await using var connection = await ConnectAsync(staging.Target.Spec, server, token, b =>
             {
-                b.Database = server.Database;
+                b.Database = stage.StagingDatabase;
                 b.AllowLoadLocalInfile = true;
             });
             // Rows come from a consistent copy of the same schema: skip the checks, and keep explicit zeros in AUTO_INCREMENT columns.
             await ExecuteAsync(connection, "SET SESSION unique_checks = 0, foreign_key_checks = 0, time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", token);
             if (slice.Part.Length > 0)
             {
-                await using var input = context.OpenChunks(slice.Chunks, $"{entry.Name}:{table}");
+                await using var input = context.OpenChunks(slice.Chunks, $"{entry.Name}:{slice.Part.Table}");
                 var loader = new MySqlBulkLoader(connection)
                 {
                     TableName = Quote(table),
@@ -302,13 +347,17 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         });
 
         var programs = slices.Single(s => s.Part.Kind == MySqlPart.Programs);
-        await LoadSqlAsync(client, server, output => context.CopyChunks(programs.Chunks, entry.Name, output), context.CancellationToken);
+        return new MySqlSwitch(staging, split.Tables, split.ForeignKeys, async token =>
+        {
+            await LoadSqlAsync(client, server, server.Database, output => output.Write(views.GetBuffer(), 0, (int)views.Length), token);
+            await LoadSqlAsync(client, server, server.Database, output => context.CopyChunks(programs.Chunks, entry.Name, output), token);
+        });
     }
 
     /// <summary>Feeds SQL to the mariadb client, rewriting DEFINER= so a user without SUPER can load views, triggers and routines.</summary>
-    private static async Task LoadSqlAsync(ExternalTool client, MySqlConnectionStringBuilder server, Action<Stream> write, CancellationToken cancellationToken)
+    private static async Task LoadSqlAsync(ExternalTool client, MySqlConnectionStringBuilder server, string database, Action<Stream> write, CancellationToken cancellationToken)
     {
-        string[] arguments = [.. ClientArguments(server), "--default-character-set=utf8mb4", "--batch", server.Database];
+        string[] arguments = [.. ClientArguments(server), "--default-character-set=utf8mb4", "--batch", database];
         await client.RunAsync(
             arguments,
             Environment(server),
@@ -429,10 +478,17 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
     private static string Quote(string identifier) => MySqlTables.Quote(identifier);
 }
 
-/// <summary>Where a physical restore goes: the target service, its server, and the database's character set.</summary>
+/// <summary>Where a restore goes: the target service, its server, and the database's character set.</summary>
 internal sealed class MySqlTarget(ServiceSpec spec, MySqlConnectionStringBuilder server, string charset, string collation)
 {
+    public ServiceSpec Spec => spec;
+
     public string Service => spec.Name;
+
+    public MySqlConnectionStringBuilder Server => server;
+
+    /// <summary>host:port, for messages.</summary>
+    public string Address => $"{server.Server}:{server.Port}";
 
     public string Database => server.Database;
 

@@ -137,6 +137,26 @@ internal static partial class MySqlTables
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The first column of every row a query returns; parameters are (name, value) pairs.</summary>
+    public static async Task<List<string>> ColumnAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var values = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
     public static string Quote(string identifier) => "`" + identifier.Replace("`", "``", StringComparison.Ordinal) + "`";
 
     [GeneratedRegex(@"(?<head>CREATE TABLE `(?<table>(?:[^`]|``)+)` \(\n)(?<body>.*?)\n(?<tail>\) ENGINE=)", RegexOptions.Singleline)]

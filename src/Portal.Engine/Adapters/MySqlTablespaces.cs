@@ -1,7 +1,5 @@
 namespace Portal.Engine.Adapters;
 
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.RegularExpressions;
 using MySqlConnector;
 using Portal.Engine.Manifests;
@@ -10,7 +8,7 @@ using Portal.Engine.Store;
 /// <summary>
 /// A physical copy of an InnoDB database through transportable tablespaces: capture copies each table's .ibd and .cfg
 /// while FLUSH TABLES … FOR EXPORT holds the tables still; restore imports them into a staging database first (nothing
-/// of the target is touched until every table imported) and then moves the tables into the target with one RENAME TABLE.
+/// of the target is touched until every table imported) and then switches them in with one RENAME TABLE (MySqlSwitch).
 /// Loading pages instead of replaying rows is what makes a restore many times faster than any SQL load.
 /// </summary>
 internal static partial class MySqlTablespaces
@@ -128,40 +126,33 @@ internal static partial class MySqlTablespaces
 
     /// <summary>
     /// Imports every table into a fresh staging database beside the target, verifying each object as it is written into
-    /// the server's data directory. The target is untouched; the returned commit moves the tables in.
+    /// the server's data directory. The target is untouched; the returned commit switches the tables in.
     /// </summary>
     public static async Task<IPreparedRestore> PrepareAsync(
-        MySqlTarget target, IReadOnlyList<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> slices, string owner, Func<EngineContext, Task> loadPrograms, EngineContext context)
+        MySqlTarget target, IReadOnlyList<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> slices, string owner, Func<CancellationToken, Task> loadPrograms, EngineContext context)
     {
         var token = context.CancellationToken;
-        var staging = "portal_stage_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(target.Database)))[..16];
-        var stage = new StagedTables(target, staging, slices, loadPrograms);
-        try
+        var tables = slices.Where(s => s.Part.Kind == Tablespace).ToList();
+        // The files are written as they are; a few percent more covers the server's own bookkeeping.
+        var needed = tables.Sum(t => t.Part.Length) * 21 / 20;
+        var staging = await MySqlStaging.OpenAsync(target, needed, mayStayInside: false, context);
+        return await staging.BuildAsync<IPreparedRestore>(async () =>
         {
-            string folder;
-            await using (var connection = await target.ConnectAsync(null, token))
-            {
-                folder = Path.Combine(await DataDirectoryAsync(connection, token), staging);
-                // A staging database of the same name is what a killed restore of this target left behind.
-                await DropStagingAsync(connection, staging, folder);
-                await ExecuteAsync(connection, $"CREATE DATABASE {Quote(staging)} CHARACTER SET {Quote(target.Charset)} COLLATE {Quote(target.Collation)}", token);
-            }
-
+            var folder = Path.Combine(staging.DataDirectory, staging.Stage.StagingDatabase);
             if (!Directory.Exists(folder))
             {
                 throw new SnapshotEngineException(
                     $"MySQL service '{target.Service}': this snapshot holds InnoDB table files, and Portal cannot reach the data directory of the target server ({folder}). "
-                    + "Restore it where Portal runs beside the database server.");
+                    + "Restore it where Portal runs beside the database server. Nothing was changed.");
             }
 
             var folderStat = Posix.LStat(folder);
-            var tables = slices.Where(s => s.Part.Kind == Tablespace).ToList();
             var configs = slices.Where(s => s.Part.Kind == TableConfig).ToDictionary(s => s.Part.Table!, StringComparer.Ordinal);
             var parallel = new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = System.Environment.ProcessorCount };
             await Parallel.ForEachAsync(tables.OrderByDescending(t => t.Part.Length), parallel, async (slice, ct) =>
             {
                 var table = slice.Part.Table!;
-                await using var connection = await target.ConnectAsync(staging, ct);
+                await using var connection = await target.ConnectAsync(staging.Stage.StagingDatabase, ct);
                 // Same settings as the dump's header: definitions may reference tables created later, and zero dates are data.
                 await ExecuteAsync(connection, "SET SESSION foreign_key_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", ct);
                 await ExecuteAsync(connection, slice.Part.Definition!, ct);
@@ -175,18 +166,8 @@ internal static partial class MySqlTablespaces
 
             // Views, triggers and routines load on commit; their objects are checked now, like every other.
             await context.VerifyAsync(slices.Where(s => s.Part.Kind is Views or MySqlPart.Programs).SelectMany(s => s.Chunks), owner);
-            return stage;
-        }
-        catch (MySqlException ex)
-        {
-            await stage.DisposeAsync();
-            throw new SnapshotEngineException($"MySQL service '{target.Service}': could not import the table files into the staging database {staging}: {ex.Message}", ex);
-        }
-        catch
-        {
-            await stage.DisposeAsync();
-            throw;
-        }
+            return new MySqlSwitch(staging, [.. tables.Select(t => t.Part.Table!)], [], loadPrograms);
+        });
     }
 
     private static Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken) =>
@@ -214,24 +195,6 @@ internal static partial class MySqlTablespaces
         if (OperatingSystem.IsLinux())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
-        }
-    }
-
-    /// <summary>Drops a staging database, removing table files a killed run wrote but never imported (DROP DATABASE refuses a folder with them).</summary>
-    private static async Task DropStagingAsync(MySqlConnection connection, string staging, string folder)
-    {
-        try
-        {
-            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Quote(staging)}", CancellationToken.None);
-        }
-        catch (MySqlException) when (Directory.Exists(folder))
-        {
-            foreach (var file in Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".ibd", StringComparison.Ordinal) || f.EndsWith(".cfg", StringComparison.Ordinal)))
-            {
-                File.Delete(file);
-            }
-
-            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {Quote(staging)}", CancellationToken.None);
         }
     }
 
@@ -284,59 +247,4 @@ internal static partial class MySqlTablespaces
 
     [GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
     private static partial Regex SimpleName();
-
-    /// <summary>Tables imported into the staging database; commit replaces the target's content with them.</summary>
-    private sealed class StagedTables(MySqlTarget target, string staging, IReadOnlyList<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> slices, Func<EngineContext, Task> loadPrograms)
-        : IPreparedRestore
-    {
-        private bool _committed;
-
-        public async Task CommitAsync(EngineContext context)
-        {
-            var token = context.CancellationToken;
-            var tables = slices.Where(s => s.Part.Kind == Tablespace).Select(s => s.Part.Table!).ToList();
-            try
-            {
-                await MoveTablesInAsync(tables, token);
-            }
-            catch (MySqlException ex)
-            {
-                throw new SnapshotEngineException($"MySQL service '{target.Service}': moving the imported tables into {target.Database} failed: {ex.Message}", ex);
-            }
-
-            await loadPrograms(context);
-        }
-
-        private async Task MoveTablesInAsync(List<string> tables, CancellationToken token)
-        {
-            await using (var connection = await target.ConnectAsync(null, token))
-            {
-                var name = Quote(target.Database);
-                await ExecuteAsync(connection, "SET SESSION foreign_key_checks = 0", token);
-                // From here on the target changes; a failure is undone by the safety snapshot, as with any restore.
-                await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET {Quote(target.Charset)} COLLATE {Quote(target.Collation)}", token);
-                await ExecuteAsync(connection, "RENAME TABLE " + string.Join(", ", tables.Select(t => $"{Quote(staging)}.{Quote(t)} TO {name}.{Quote(t)}")), token);
-                await ExecuteAsync(connection, $"DROP DATABASE {Quote(staging)}", token);
-                _committed = true;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_committed)
-            {
-                return;
-            }
-
-            try
-            {
-                await using var connection = await target.ConnectAsync(null, CancellationToken.None);
-                await DropStagingAsync(connection, staging, Path.Combine(await DataDirectoryAsync(connection, CancellationToken.None), staging));
-            }
-            catch (Exception ex) when (ex is MySqlException or SnapshotEngineException or IOException)
-            {
-                // Best effort: the next restore of this target drops the same staging database first.
-            }
-        }
-    }
 }
