@@ -215,6 +215,7 @@ export_test_env() {
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1   # no browser download is possible; Playwright uses Debian's chromium
   export DOTNET_CLI_TELEMETRY_OPTOUT=1
   export DOTNET_NOLOGO=1
+  export PORTAL_TEST_RESULTS="$RESULTS_DIR"   # where a test may leave a report for this script to print
 }
 
 print_exports() {
@@ -306,6 +307,8 @@ cmd_test() {
   # One project at a time: the machine has 2 cores and the projects share the servers.
   for csproj in "${test_projects[@]}"; do run_project "$(dirname "$csproj")"; done
 
+  # The restore kill harness writes where each kill landed; say it here, where a reader of the run looks.
+  if [[ -f "$RESULTS_DIR/kill-points.txt" ]]; then sed 's/^/    /' "$RESULTS_DIR/kill-points.txt" >&2; fi
   log "${#test_projects[@]} test project(s) in $((SECONDS - start)) s; logs in ${RESULTS_DIR#"$ROOT"/}/"
   ((${#test_projects[@]} > 0)) || warn "no test project found under tests/ or e2e/"
   echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
