@@ -35,7 +35,7 @@ internal sealed class Workspace : IDisposable
     public Task<CaptureResult> CaptureAsync(string id, params ServiceSpec[] services) =>
         Engine.CaptureAsync(new CaptureRequest(id, "env-1", services), NoProgress, Token);
 
-    public Task RestoreAsync(string id, params ServiceSpec[] targets) =>
+    public Task<RestoreResult> RestoreAsync(string id, params ServiceSpec[] targets) =>
         Engine.RestoreAsync(new RestoreRequest(id, targets), NoProgress, Token);
 
     public IEnumerable<string> ObjectFiles() =>
@@ -91,16 +91,18 @@ internal static class Tree
         });
     }
 
-    public static string Hash(SafeFileHandle file)
+    /// <summary>SHA-256 of the given (offset, length) ranges of a file, read back to back.</summary>
+    public static string Hash(SafeFileHandle file, IEnumerable<(long Offset, long Length)> ranges)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
-        long offset = 0;
-        int n;
-        while ((n = RandomAccess.Read(file, buffer, offset)) > 0)
+        foreach (var (offset, length) in ranges)
         {
-            hash.AppendData(buffer, 0, n);
-            offset += n;
+            int n;
+            for (long done = 0; done < length && (n = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - done)), offset + done)) > 0; done += n)
+            {
+                hash.AppendData(buffer, 0, n);
+            }
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -132,8 +134,11 @@ internal static class Tree
         }
         else if (stat.IsRegular)
         {
+            // A file with holes is described by where its data lies and the hash of that data: holes must stay holes.
             using var file = Posix.OpenAt(folder, name, Posix.ReadOnly);
-            what = $"file size={stat.Size} sha256={Hash(file)}";
+            var data = stat.AllocatedBytes < stat.Size ? Posix.DataRanges(file, stat.Size) : null;
+            var holes = data is null ? "" : " data=" + string.Join(",", data.Select(r => $"{r.Offset}+{r.Length}"));
+            what = $"file size={stat.Size}{holes} sha256={Hash(file, data ?? [(0, stat.Size)])}";
         }
         else
         {

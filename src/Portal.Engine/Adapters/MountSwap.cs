@@ -79,10 +79,11 @@ internal static class MountSwap
         }
 
         using var folder = Posix.OpenDirectory(parent);
-        Remove(folder, Encoding.UTF8.GetBytes(name));
+        RemoveEntry(folder, Encoding.UTF8.GetBytes(name));
     }
 
-    private static void Remove(SafeFileHandle parent, byte[] name)
+    /// <summary>Deletes one entry of a folder, and everything in it when it is a folder itself.</summary>
+    public static void RemoveEntry(SafeFileHandle parent, byte[] name)
     {
         try
         {
@@ -115,7 +116,7 @@ internal static class MountSwap
         {
             foreach (var child in Posix.ReadDirectory(folder))
             {
-                Remove(folder, child);
+                RemoveEntry(folder, child);
             }
         }
 
