@@ -132,7 +132,7 @@ internal sealed class MountRestore
         _context.CancellationToken.ThrowIfCancellationRequested();
         foreach (var ((attribute, errno), (count, first)) in _unrestorable)
         {
-            _context.Warn($"Mount '{_service}': extended attribute {attribute} could not be restored on {count:N0} entries (first: {first}): "
+            _context.Warn($"Mount '{_service}': extended attribute {attribute} could not be restored on {count:N0} {(count == 1 ? "entry" : "entries")} (first: {first}): "
                 + $"{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}. The rest of the mount was restored.");
         }
     }
