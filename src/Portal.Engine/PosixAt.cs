@@ -34,7 +34,6 @@ internal static unsafe partial class Posix
     private const long OpenAt2 = 437; // the same number on x86_64 and arm64 (syscalls from 424 on are shared)
     private const ulong ResolveNoSymlinks = 4, ResolveBeneath = 8;
 
-    private static readonly byte[] ProcFd = "/proc/self/fd/"u8.ToArray();
     private static volatile bool _openAt2Missing;
 
     /// <summary>O_DIRECTORY: 0x10000 on x86_64, 0x4000 on arm64.</summary>
@@ -44,6 +43,13 @@ internal static unsafe partial class Posix
     public static int NoFollow => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 0x20000 : 0x8000;
 
     public static uint EffectiveUserId => GetEUid();
+
+    /// <summary>For tests: take the ways older kernels need (no openat2, no *xattrat calls) while true.</summary>
+    internal static bool OlderKernelPaths
+    {
+        get => _openAt2Missing && _xattrAtMissing;
+        set => (_openAt2Missing, _xattrAtMissing) = (value, value);
+    }
 
     /// <summary>A folder given by a configured path (text), opened for listing.</summary>
     public static SafeFileHandle OpenDirectory(string path)
@@ -245,79 +251,6 @@ internal static unsafe partial class Posix
     }
 
     /// <summary>
-    /// Every extended attribute of an entry (symlinks and FIFOs too, through /proc/self/fd), including the POSIX ACLs
-    /// (system.posix_acl_*). What exists but cannot be read is passed to <paramref name="unreadable"/>.
-    /// </summary>
-    public static List<(byte[] Name, byte[] Value)> ReadXattrs(SafeFileHandle folder, ReadOnlySpan<byte> name, Action<byte[], int> unreadable)
-    {
-        var attributes = new List<(byte[], byte[])>();
-        var entry = EntryPath(folder, name);
-        var list = ReadSized((buffer, size) => { fixed (byte* path = entry) { return LListXattr(path, buffer, size); } }, out var errno);
-        if (list is null)
-        {
-            return errno == EOpNotSupp ? attributes : throw new PosixException(errno, "llistxattr", FileNames.Display(name));
-        }
-
-        foreach (var range in list.AsSpan().Split((byte)0))
-        {
-            var attribute = list.AsSpan()[range].ToArray();
-            if (attribute.Length == 0)
-            {
-                continue;
-            }
-
-            var key = Terminated(attribute);
-            var value = ReadSized((buffer, size) =>
-            {
-                fixed (byte* path = entry)
-                fixed (byte* attributeName = key)
-                {
-                    return LGetXattr(path, attributeName, buffer, size);
-                }
-            }, out errno);
-            if (value is not null)
-            {
-                attributes.Add((attribute, value));
-            }
-            else if (errno is ENoEnt or ENotDir)
-            {
-                throw new PosixException(errno, "lgetxattr", FileNames.Display(name));
-            }
-            else if (errno != ENoData)
-            {
-                // ENODATA: removed since the listing, nothing to keep.
-                unreadable(attribute, errno);
-            }
-        }
-
-        return attributes;
-    }
-
-    /// <summary>Sets one extended attribute without following a symlink; returns 0 or the errno, since some fail by design.</summary>
-    public static int TrySetXattr(SafeFileHandle folder, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attribute, ReadOnlySpan<byte> value)
-    {
-        fixed (byte* path = EntryPath(folder, name))
-        fixed (byte* key = Terminated(attribute))
-        fixed (byte* data = value)
-        {
-            return LSetXattr(path, key, data, (nuint)value.Length, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
-        }
-    }
-
-    /// <summary>Removes an attribute if present; a filesystem without extended attributes has none to remove.</summary>
-    public static void RemoveXattr(SafeFileHandle folder, ReadOnlySpan<byte> name, ReadOnlySpan<byte> attribute)
-    {
-        fixed (byte* path = EntryPath(folder, name))
-        fixed (byte* key = Terminated(attribute))
-        {
-            if (LRemoveXattr(path, key) != 0 && Marshal.GetLastPInvokeError() is not (ENoData or EOpNotSupp))
-            {
-                throw Failure("lremovexattr", name);
-            }
-        }
-    }
-
-    /// <summary>
     /// The (offset, length) ranges of a file holding data, found with SEEK_DATA/SEEK_HOLE up to size; the rest are holes.
     /// Null when the filesystem cannot tell (then everything counts as data).
     /// </summary>
@@ -408,50 +341,7 @@ internal static unsafe partial class Posix
         }
     }
 
-    /// <summary>"/proc/self/fd/N/name": the only way before Linux 6.13 to reach an attribute of a symlink or FIFO below a descriptor.</summary>
-    private static byte[] EntryPath(SafeFileHandle folder, ReadOnlySpan<byte> name)
-    {
-        var fd = Encoding.ASCII.GetBytes(folder.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var path = new byte[ProcFd.Length + fd.Length + 1 + name.Length + 1];
-        ProcFd.CopyTo(path, 0);
-        fd.CopyTo(path, ProcFd.Length);
-        path[ProcFd.Length + fd.Length] = FileNames.Separator;
-        name.CopyTo(path.AsSpan(ProcFd.Length + fd.Length + 1));
-        return path;
-    }
-
-    /// <summary>Asks for the size, then reads; retries when the value grew in between (ERANGE). Null with the errno on failure.</summary>
-    private static byte[]? ReadSized(SizedRead read, out int errno)
-    {
-        while (true)
-        {
-            errno = 0;
-            var size = read(null, 0);
-            if (size < 0)
-            {
-                errno = Marshal.GetLastPInvokeError();
-                return null;
-            }
-
-            var buffer = new byte[size];
-            fixed (byte* start = buffer)
-            {
-                var length = size == 0 ? 0 : read(start, (nuint)size);
-                if (length >= 0)
-                {
-                    return buffer[..(int)length];
-                }
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != ERange)
-            {
-                return null;
-            }
-        }
-    }
-
-    private static byte[] Terminated(ReadOnlySpan<byte> name)
+    internal static byte[] Terminated(ReadOnlySpan<byte> name)
     {
         var terminated = new byte[name.Length + 1];
         name.CopyTo(terminated);
@@ -469,8 +359,6 @@ internal static unsafe partial class Posix
     private static PosixException Failure(string call, ReadOnlySpan<byte> name) => Failure(call, FileNames.Display(name));
 
     private static PosixException Failure(string call, string what) => new(Marshal.GetLastPInvokeError(), call, what);
-
-    private unsafe delegate nint SizedRead(byte* buffer, nuint size);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
@@ -521,18 +409,6 @@ internal static unsafe partial class Posix
 
     [LibraryImport(Libc, EntryPoint = "unlinkat", SetLastError = true)]
     private static partial int UnlinkAtNative(SafeFileHandle dirFd, byte* path, int flags);
-
-    [LibraryImport(Libc, EntryPoint = "llistxattr", SetLastError = true)]
-    private static partial nint LListXattr(byte* path, byte* list, nuint size);
-
-    [LibraryImport(Libc, EntryPoint = "lgetxattr", SetLastError = true)]
-    private static partial nint LGetXattr(byte* path, byte* name, byte* value, nuint size);
-
-    [LibraryImport(Libc, EntryPoint = "lsetxattr", SetLastError = true)]
-    private static partial int LSetXattr(byte* path, byte* name, byte* value, nuint size, int flags);
-
-    [LibraryImport(Libc, EntryPoint = "lremovexattr", SetLastError = true)]
-    private static partial int LRemoveXattr(byte* path, byte* name);
 
     [LibraryImport(Libc, EntryPoint = "lseek", SetLastError = true)]
     private static partial long LSeek(SafeFileHandle fd, long offset, int whence);

@@ -226,11 +226,6 @@ internal sealed class MountCapture : IDisposable
             return Record(item, stat, previous.Chunks, previous.DataRanges);
         }
 
-        if (stat.Size == 0)
-        {
-            return Record(item, stat, [], null);
-        }
-
         SafeFileHandle file;
         try
         {

@@ -235,6 +235,32 @@ public sealed class MountFidelityTests : IDisposable
     }
 
     [Fact]
+    public async Task OnKernelsWithoutOpenat2OrXattrAtCallsEveryKindStillRoundTrips()
+    {
+        Prerequisite.RequireXattr(_media, "user.probe"u8.ToArray(), [1]);
+        byte[] odd = [.. "odd"u8, 0xFF];
+        using (var folder = ByteFiles.Folder(_folder, odd))
+        {
+            ByteFiles.File(folder, "file.txt"u8.ToArray(), "content"u8.ToArray());
+            ByteFiles.SetXattr(folder, "file.txt"u8.ToArray(), "user.tag"u8.ToArray(), "value"u8.ToArray());
+            Posix.SymlinkAt("file.txt"u8, folder, "link"u8);
+            Posix.MakeFifoAt(folder, "pipe"u8, 0x1A4);
+            Posix.LinkAt(folder, "file.txt"u8, _folder, "second-name.txt"u8);
+        }
+
+        // Both ways give the same result, so other tests running meanwhile may take either.
+        Posix.OlderKernelPaths = true;
+        try
+        {
+            await RoundTripAsync();
+        }
+        finally
+        {
+            Posix.OlderKernelPaths = false;
+        }
+    }
+
+    [Fact]
     public async Task AManifestWrittenBeforeTheseFieldsExistedStillRestores()
     {
         File.WriteAllText(Path.Combine(_media, "a.txt"), "alpha");
