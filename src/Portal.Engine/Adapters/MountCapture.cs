@@ -184,7 +184,8 @@ internal sealed class MountCapture : IDisposable
     /// <summary>Sockets exist only while their program runs; device nodes would let a restore plant access to hardware in a web folder.</summary>
     private void LeftOut(byte[] path, PosixStat stat)
     {
-        var (major, minor) = (((stat.RawDevice >> 8) & 0xFFF) | ((stat.RawDevice >> 32) & ~0xFFFL), (stat.RawDevice & 0xFF) | ((stat.RawDevice >> 12) & ~0xFFL));
+        // glibc's dev_t encoding (gnu_dev_major/minor).
+        var (major, minor) = (((stat.RawDevice >> 8) & 0xFFF) | ((stat.RawDevice >> 32) & 0xFFFFF000), (stat.RawDevice & 0xFF) | ((stat.RawDevice >> 12) & 0xFFFFFF00));
         var why = (stat.Mode & PosixStat.TypeMask) switch
         {
             PosixStat.Socket => "is a socket, which exists only while its program runs",
