@@ -37,7 +37,8 @@ internal readonly record struct FileTime(long Seconds, long Nanoseconds) : IComp
 }
 
 /// <summary>What lstat/fstatat says about one path, without following a final symlink.</summary>
-internal readonly record struct PosixStat(long Device, long Inode, uint Mode, uint Uid, uint Gid, long Size, FileTime MTime, long Links = 1, long Blocks = 0, long RawDevice = 0)
+internal readonly record struct PosixStat(
+    long Device, long Inode, uint Mode, uint Uid, uint Gid, long Size, FileTime MTime, long Links = 1, long Blocks = 0, long RawDevice = 0, FileTime CTime = default)
 {
     public const uint TypeMask = 0xF000;
     public const uint Fifo = 0x1000;
@@ -210,7 +211,8 @@ internal static unsafe partial class Posix
         var gid = x64 ? Read<uint>(span, 32) : Read<uint>(span, 28);
         var rawDevice = x64 ? Read<long>(span, 40) : Read<long>(span, 32);
         var mtime = new FileTime(Read<long>(span, 88), Read<long>(span, 96));
-        return new PosixStat(Read<long>(span, 0), Read<long>(span, 8), mode, uid, gid, Read<long>(span, 48), mtime, links, Read<long>(span, 64), rawDevice);
+        var ctime = new FileTime(Read<long>(span, 104), Read<long>(span, 112));
+        return new PosixStat(Read<long>(span, 0), Read<long>(span, 8), mode, uid, gid, Read<long>(span, 48), mtime, links, Read<long>(span, 64), rawDevice, ctime);
     }
 
     private static void ThrowLastError(string call, string path)

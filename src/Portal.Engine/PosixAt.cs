@@ -128,29 +128,42 @@ internal static unsafe partial class Posix
     /// <summary>Every name in a folder except "." and "..", as bytes, in the order the filesystem returns them.</summary>
     public static List<byte[]> ReadDirectory(SafeFileHandle folder)
     {
-        var names = new List<byte[]>();
-        var buffer = new byte[64 * 1024];
-        fixed (byte* start = buffer)
+        // From the start even when the descriptor was listed before (getdents continues where it stopped).
+        if (LSeek(folder, 0, 0) < 0)
         {
-            nint read;
-            while ((read = GetDents64(folder, start, (nuint)buffer.Length)) > 0)
+            throw Failure("lseek", "(folder)");
+        }
+
+        var names = new List<byte[]>();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(32 * 1024);
+        try
+        {
+            fixed (byte* start = buffer)
             {
-                // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, then the NUL-terminated name.
-                for (var offset = 0; offset < read;)
+                nint read;
+                while ((read = GetDents64(folder, start, (nuint)buffer.Length)) > 0)
                 {
-                    var record = buffer.AsSpan(offset, MemoryMarshal.Read<ushort>(buffer.AsSpan(offset + 16)));
-                    var name = record[19..];
-                    name = name[..name.IndexOf((byte)0)];
-                    if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8))
+                    // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, then the NUL-terminated name.
+                    for (var offset = 0; offset < read;)
                     {
-                        names.Add(name.ToArray());
+                        var record = buffer.AsSpan(offset, MemoryMarshal.Read<ushort>(buffer.AsSpan(offset + 16)));
+                        var name = record[19..];
+                        name = name[..name.IndexOf((byte)0)];
+                        if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8))
+                        {
+                            names.Add(name.ToArray());
+                        }
+
+                        offset += record.Length;
                     }
-
-                    offset += record.Length;
                 }
-            }
 
-            return read == 0 ? names : throw Failure("getdents64", "(folder)");
+                return read == 0 ? names : throw Failure("getdents64", "(folder)");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -21,6 +21,8 @@ internal sealed class MountCapture : IDisposable
     private readonly SafeFileHandle _parent;
     private readonly byte[] _rootName;
     private readonly SafeFileHandle _rootFolder;
+    private Dictionary<string, MountEntry> _reusable = [];
+    private FileTime _settledBefore;
 
     private MountCapture(string service, string root, EngineContext context)
     {
@@ -34,7 +36,7 @@ internal sealed class MountCapture : IDisposable
     }
 
     /// <summary>What the walk saw of one entry; files are read afterwards, on every core.</summary>
-    private sealed record Found(byte[] Path, EntryType Type, PosixStat Stat, byte[]? LinkTarget, List<(byte[] Name, byte[] Value)> Xattrs);
+    private sealed record Found(byte[] Path, EntryType Type, PosixStat Stat, byte[]? LinkTarget, IReadOnlyList<ExtendedAttribute>? Xattrs);
 
     public static ManifestService Run(ServiceSpec spec, string root, PreviousCapture? previous, EngineContext context)
     {
@@ -51,8 +53,8 @@ internal sealed class MountCapture : IDisposable
     private ManifestService Capture(PreviousCapture? previous)
     {
         var root = Describe(_parent, _rootName, []) ?? throw new SnapshotEngineException($"Mount '{_service}': folder {_root} vanished.");
+        var reusable = _reusable = ReusableFiles(previous);
         var found = Walk();
-        var reusable = ReusableFiles(previous);
         _context.Progress.AddTotal(found.Where(f => f.Type == EntryType.File && !reusable.ContainsKey(FileNames.Key(f.Path)))
             .Sum(f => Math.Min(f.Stat.Size, f.Stat.AllocatedBytes)));
         _context.Progress.Phase($"Capturing mount {_service}");
@@ -165,9 +167,7 @@ internal sealed class MountCapture : IDisposable
             }
 
             var target = type == EntryType.Symlink ? Posix.ReadLinkAt(folder, name) : null;
-            var xattrs = Posix.ReadXattrs(folder, name, (attribute, errno) => _context.Warn(
-                $"Mount '{_service}': extended attribute {FileNames.Display(attribute)} of {Full(path)} could not be read "
-                + $"({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}); left out."));
+            var xattrs = UnchangedFile(path, stat) is { } unchanged ? unchanged.Xattrs : ReadXattrs(folder, name, path);
             return new Found(path, type, stat, target, xattrs);
         }
         catch (PosixException ex) when (ex.IsGone)
@@ -179,6 +179,23 @@ internal sealed class MountCapture : IDisposable
         {
             throw MountErrors.Denied(_service, Full(path), "reading", ex);
         }
+    }
+
+    /// <summary>
+    /// The previous capture's record of a file whose inode has not changed since (same ctime, and older than that capture by
+    /// the racy window, as ctime ticks coarsely), so neither have its attributes: they are reused without a system call.
+    /// </summary>
+    private MountEntry? UnchangedFile(byte[] path, PosixStat stat) =>
+        stat.IsRegular && stat.CTime < _settledBefore && _reusable.TryGetValue(FileNames.Key(path), out var previous)
+            && previous.CTimeNs is { } ctime && ctime == stat.CTime.TotalNanoseconds() && previous.Inode == stat.Inode && previous.Device == stat.Device
+            ? previous : null;
+
+    private List<ExtendedAttribute>? ReadXattrs(SafeFileHandle folder, byte[] name, byte[] path)
+    {
+        var read = Posix.ReadXattrs(folder, name, (attribute, errno) => _context.Warn(
+            $"Mount '{_service}': extended attribute {FileNames.Display(attribute)} of {Full(path)} could not be read "
+            + $"({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}); left out."));
+        return read.Count == 0 ? null : [.. read.Select(x => ExtendedAttribute.Create(x.Name, x.Value))];
     }
 
     /// <summary>Sockets exist only while their program runs; device nodes would let a restore plant access to hardware in a web folder.</summary>
@@ -205,7 +222,7 @@ internal sealed class MountCapture : IDisposable
         }
 
         var started = previous.StartedAt - RacyWindow;
-        var before = new FileTime(started.ToUnixTimeSeconds(), started.Millisecond * 1_000_000L);
+        var before = _settledBefore = new FileTime(started.ToUnixTimeSeconds(), started.Millisecond * 1_000_000L);
         foreach (var entry in tree.Entries)
         {
             if (entry.Type == EntryType.File && entry.Chunks is not null && entry.MTime() is { } mtime && mtime < before
@@ -312,7 +329,12 @@ internal sealed class MountCapture : IDisposable
     /// <summary>A hard link whose first name vanished before its content was read takes over as the file its siblings link to.</summary>
     private void RelinkVanishedTargets(List<Found> found, MountEntry?[] entries, Dictionary<string, MountEntry> reusable)
     {
-        var files = entries.Where(e => e?.Type == EntryType.File).Select(e => FileNames.Key(e!.RawPath())).ToHashSet(StringComparer.Ordinal);
+        if (!found.Any(f => f.Type == EntryType.HardLink))
+        {
+            return;
+        }
+
+        var files = found.Where((f, i) => entries[i]?.Type == EntryType.File).Select(f => FileNames.Key(f.Path)).ToHashSet(StringComparer.Ordinal);
         var takenOver = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         for (var i = 0; i < found.Count; i++)
         {
@@ -338,7 +360,7 @@ internal sealed class MountCapture : IDisposable
         MountEntry.Create(item.Path, item.Type, stat, item.LinkTarget, chunks) with
         {
             DataRanges = ranges,
-            Xattrs = item.Xattrs.Count == 0 ? null : [.. item.Xattrs.Select(x => ExtendedAttribute.Create(x.Name, x.Value))],
+            Xattrs = item.Xattrs,
         };
 
     private void Vanished(byte[] path) =>

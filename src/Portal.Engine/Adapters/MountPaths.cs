@@ -26,11 +26,12 @@ internal static class MountPaths
             return (".", "is not a folder with a valid modification time");
         }
 
-        var seen = new Dictionary<string, (EntryType Type, int Index)>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, (EntryType Type, int Index)>(tree.Entries.Count, StringComparer.Ordinal);
+        var paths = new byte[tree.Entries.Count][];
         for (var i = 0; i < tree.Entries.Count; i++)
         {
             var entry = tree.Entries[i];
-            var path = entry.RawPath();
+            var path = paths[i] = entry.RawPath();
             if (path.Length == 0 || path[0] == FileNames.Separator || path.Contains((byte)0))
             {
                 return (entry.DisplayPath(), "is empty or absolute");
@@ -57,7 +58,7 @@ internal static class MountPaths
 
         for (var i = 0; i < tree.Entries.Count; i++)
         {
-            if (Placement(tree.Entries[i], i, seen) is { } why)
+            if (Placement(tree.Entries[i], paths[i], i, seen) is { } why)
             {
                 return (tree.Entries[i].DisplayPath(), why);
             }
@@ -67,9 +68,8 @@ internal static class MountPaths
     }
 
     /// <summary>Restore builds parents first and links to files already written: both must come earlier in the list.</summary>
-    private static string? Placement(MountEntry entry, int index, Dictionary<string, (EntryType Type, int Index)> seen)
+    private static string? Placement(MountEntry entry, byte[] path, int index, Dictionary<string, (EntryType Type, int Index)> seen)
     {
-        var path = entry.RawPath();
         var slash = FileNames.LastSeparator(path);
         if (slash > 0)
         {

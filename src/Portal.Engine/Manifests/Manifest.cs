@@ -139,6 +139,7 @@ internal enum EntryType
 /// <param name="LinkTargetBytes">A symlink's or hard link's target bytes when they are not valid UTF-8.</param>
 /// <param name="DataRanges">A sparse file's data, as (offset, length) ranges whose content the chunks hold back to back; the rest are holes.</param>
 /// <param name="Xattrs">Extended attributes, POSIX ACLs included (system.posix_acl_access / _default).</param>
+/// <param name="CTimeNs">A file's inode change time: while it stays the same, so do its attributes, which the next capture then reuses unread.</param>
 internal sealed record MountEntry(
     string Path,
     EntryType Type,
@@ -156,7 +157,8 @@ internal sealed record MountEntry(
     long? MTimeSeconds = null,
     long? MTimeNanoseconds = null,
     IReadOnlyList<DataRange>? DataRanges = null,
-    IReadOnlyList<ExtendedAttribute>? Xattrs = null)
+    IReadOnlyList<ExtendedAttribute>? Xattrs = null,
+    long? CTimeNs = null)
 {
     public byte[] RawPath() => FileNames.FromManifest(Path, PathBytes);
 
@@ -183,7 +185,8 @@ internal sealed record MountEntry(
         var (target, targetBytes) = linkTarget is null ? (null, null) : FileNames.ToManifest(linkTarget);
         var ns = stat.MTime.TotalNanoseconds();
         return new MountEntry(text, type, stat.Permissions, stat.Uid, stat.Gid, ns, type == EntryType.File ? stat.Size : 0, stat.Device, stat.Inode,
-            target, chunks, bytes, targetBytes, ns is null ? stat.MTime.Seconds : null, ns is null ? stat.MTime.Nanoseconds : null);
+            target, chunks, bytes, targetBytes, ns is null ? stat.MTime.Seconds : null, ns is null ? stat.MTime.Nanoseconds : null,
+            CTimeNs: type == EntryType.File ? stat.CTime.TotalNanoseconds() : null);
     }
 }
 

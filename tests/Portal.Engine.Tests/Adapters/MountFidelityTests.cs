@@ -157,6 +157,29 @@ public sealed class MountFidelityTests : IDisposable
     }
 
     [Fact]
+    public async Task AttributeChangedOnAnOtherwiseUnchangedFileIsReadAgainByTheNextCapture()
+    {
+        Prerequisite.RequireXattr(_media, "user.probe"u8.ToArray(), [1]);
+        File.WriteAllText(Path.Combine(_media, "tagged.txt"), "same content");
+        ByteFiles.SetXattr(_folder, "tagged.txt"u8.ToArray(), "user.version"u8.ToArray(), "1"u8.ToArray());
+        Tree.SetOldMTime(_media);
+        await _ws.CaptureAsync("s1", Media);
+        // As if s1 had started an hour from now: the file's ctime is then settled, so its recorded attributes may be reused.
+        var manifest = JsonNode.Parse(File.ReadAllText(_ws.ManifestFile("s1")))!;
+        manifest["createdAt"] = DateTimeOffset.UtcNow.AddHours(1);
+        File.WriteAllText(_ws.ManifestFile("s1"), manifest.ToJsonString());
+        ByteFiles.SetXattr(_folder, "tagged.txt"u8.ToArray(), "user.version"u8.ToArray(), "2"u8.ToArray());
+        var before = Tree.Describe(_media);
+
+        await _ws.CaptureAsync("s2", Media);
+        File.WriteAllText(Path.Combine(_media, "tagged.txt"), "changed");
+        await _ws.RestoreAsync("s2", Media);
+
+        Assert.Equal(0, _ws.Engine.LastCapture.BytesHashed);
+        Assert.Equal(before, Tree.Describe(_media));
+    }
+
+    [Fact]
     public async Task AccessAndDefaultAclsRoundTrip()
     {
         // The kernel's xattr form of an ACL: version 2, then (tag, permissions, id) entries sorted by tag.
