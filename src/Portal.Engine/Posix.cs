@@ -2,19 +2,63 @@ namespace Portal.Engine;
 
 using System.Runtime.InteropServices;
 
-/// <summary>What lstat says about one path, without following a final symlink.</summary>
-internal readonly record struct PosixStat(long Device, long Inode, uint Mode, uint Uid, uint Gid, long Size, long MTimeNs)
+/// <summary>
+/// A timestamp as the kernel keeps it: whole seconds (negative before 1970) and 0..999,999,999 nanoseconds, so times
+/// before 1970 with a fraction and times beyond a 64-bit nanosecond count (before 1677, after 2262) are exact.
+/// </summary>
+internal readonly record struct FileTime(long Seconds, long Nanoseconds) : IComparable<FileTime>
+{
+    private const long NanosPerSecond = 1_000_000_000L;
+
+    public bool IsValid => Nanoseconds is >= 0 and < NanosPerSecond;
+
+    /// <summary>Floor division: −1.5 s is (−2 s, 500,000,000 ns), never a negative nanosecond part utimensat refuses.</summary>
+    public static FileTime FromNanoseconds(long nanoseconds) =>
+        new(Math.DivRem(nanoseconds, NanosPerSecond, out var rest) - (rest < 0 ? 1 : 0), rest < 0 ? rest + NanosPerSecond : rest);
+
+    /// <summary>Nanoseconds since 1970 when they fit in 64 bits, else null.</summary>
+    public long? TotalNanoseconds()
+    {
+        var whole = ((Int128)Seconds * NanosPerSecond) + Nanoseconds;
+        return whole >= long.MinValue && whole <= long.MaxValue ? (long)whole : null;
+    }
+
+    public int CompareTo(FileTime other) => Seconds != other.Seconds ? Seconds.CompareTo(other.Seconds) : Nanoseconds.CompareTo(other.Nanoseconds);
+
+    public static bool operator <(FileTime left, FileTime right) => left.CompareTo(right) < 0;
+
+    public static bool operator >(FileTime left, FileTime right) => left.CompareTo(right) > 0;
+
+    public static bool operator <=(FileTime left, FileTime right) => left.CompareTo(right) <= 0;
+
+    public static bool operator >=(FileTime left, FileTime right) => left.CompareTo(right) >= 0;
+
+    public override string ToString() => $"{Seconds}.{Nanoseconds:D9}";
+}
+
+/// <summary>What lstat/fstatat says about one path, without following a final symlink.</summary>
+internal readonly record struct PosixStat(
+    long Device, long Inode, uint Mode, uint Uid, uint Gid, long Size, FileTime MTime, long Links = 1, long Blocks = 0, long RawDevice = 0, FileTime CTime = default)
 {
     public const uint TypeMask = 0xF000;
+    public const uint Fifo = 0x1000;
+    public const uint CharDevice = 0x2000;
     public const uint Directory = 0x4000;
+    public const uint BlockDevice = 0x6000;
     public const uint Regular = 0x8000;
     public const uint Symlink = 0xA000;
+    public const uint Socket = 0xC000;
 
     public bool IsDirectory => (Mode & TypeMask) == Directory;
 
     public bool IsRegular => (Mode & TypeMask) == Regular;
 
     public bool IsSymlink => (Mode & TypeMask) == Symlink;
+
+    public bool IsFifo => (Mode & TypeMask) == Fifo;
+
+    /// <summary>Bytes the filesystem allocated (st_blocks counts 512-byte units whatever the block size).</summary>
+    public long AllocatedBytes => Blocks * 512;
 
     /// <summary>Permission bits including setuid/setgid/sticky.</summary>
     public int Permissions => (int)(Mode & 0xFFF);
@@ -38,15 +82,7 @@ internal static unsafe partial class Posix
             ThrowLastError("lstat", path);
         }
 
-        var span = new ReadOnlySpan<byte>(buffer, 256);
-        var mode = RuntimeInformation.ProcessArchitecture == Architecture.X64
-            ? Read<uint>(span, 24) : Read<uint>(span, 16);
-        var uid = RuntimeInformation.ProcessArchitecture == Architecture.X64
-            ? Read<uint>(span, 28) : Read<uint>(span, 24);
-        var gid = RuntimeInformation.ProcessArchitecture == Architecture.X64
-            ? Read<uint>(span, 32) : Read<uint>(span, 28);
-        var mtime = (Read<long>(span, 88) * 1_000_000_000L) + Read<long>(span, 96);
-        return new PosixStat(Read<long>(span, 0), Read<long>(span, 8), mode, uid, gid, Read<long>(span, 48), mtime);
+        return ParseStat(new ReadOnlySpan<byte>(buffer, 256));
     }
 
     public static bool Exists(string path)
@@ -57,11 +93,11 @@ internal static unsafe partial class Posix
     }
 
     /// <summary>Sets atime and mtime to the given time without following a final symlink.</summary>
-    public static void SetMTime(string path, long mtimeNs)
+    public static void SetMTime(string path, FileTime mtime)
     {
         var times = stackalloc long[4];
-        times[0] = times[2] = Math.DivRem(mtimeNs, 1_000_000_000L, out var nanos);
-        times[1] = times[3] = nanos;
+        times[0] = times[2] = mtime.Seconds;
+        times[1] = times[3] = mtime.Nanoseconds;
         if (Utimensat(AtFdCwd, path, times, AtSymlinkNoFollow) != 0)
         {
             ThrowLastError("utimensat", path);
@@ -161,6 +197,23 @@ internal static unsafe partial class Posix
 
     private static T Read<T>(ReadOnlySpan<byte> span, int offset)
         where T : unmanaged => MemoryMarshal.Read<T>(span[offset..]);
+
+    /// <summary>
+    /// struct stat is 144 bytes on x86_64 and 128 on arm64: dev, ino, size, blocks and the times sit at the same offsets;
+    /// mode/nlink swap order (nlink is 8 bytes on x86_64, 4 on arm64), and uid, gid and rdev follow them.
+    /// </summary>
+    private static PosixStat ParseStat(ReadOnlySpan<byte> span)
+    {
+        var x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        var mode = x64 ? Read<uint>(span, 24) : Read<uint>(span, 16);
+        var links = x64 ? Read<long>(span, 16) : Read<uint>(span, 20);
+        var uid = x64 ? Read<uint>(span, 28) : Read<uint>(span, 24);
+        var gid = x64 ? Read<uint>(span, 32) : Read<uint>(span, 28);
+        var rawDevice = x64 ? Read<long>(span, 40) : Read<long>(span, 32);
+        var mtime = new FileTime(Read<long>(span, 88), Read<long>(span, 96));
+        var ctime = new FileTime(Read<long>(span, 104), Read<long>(span, 112));
+        return new PosixStat(Read<long>(span, 0), Read<long>(span, 8), mode, uid, gid, Read<long>(span, 48), mtime, links, Read<long>(span, 64), rawDevice, ctime);
+    }
 
     private static void ThrowLastError(string call, string path)
     {

@@ -4,6 +4,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Microsoft.Win32.SafeHandles;
 
 /// <summary>A real temp folder holding a store and an environment's data, removed after the test.</summary>
 internal sealed class Workspace : IDisposable
@@ -34,7 +35,7 @@ internal sealed class Workspace : IDisposable
     public Task<CaptureResult> CaptureAsync(string id, params ServiceSpec[] services) =>
         Engine.CaptureAsync(new CaptureRequest(id, "env-1", services), NoProgress, Token);
 
-    public Task RestoreAsync(string id, params ServiceSpec[] targets) =>
+    public Task<RestoreResult> RestoreAsync(string id, params ServiceSpec[] targets) =>
         Engine.RestoreAsync(new RestoreRequest(id, targets), NoProgress, Token);
 
     public IEnumerable<string> ObjectFiles() =>
@@ -47,54 +48,108 @@ internal sealed class Workspace : IDisposable
     public void Dispose()
     {
         Engine.Dispose();
-        Directory.Delete(Root, recursive: true);
+        // Byte names and paths beyond PATH_MAX, which Directory.Delete cannot remove.
+        Portal.Engine.Adapters.MountSwap.RemoveTree(Root);
     }
 }
 
-/// <summary>Everything a restore must reproduce, read with lstat so links are described rather than followed.</summary>
+/// <summary>
+/// Everything a restore must reproduce, read by folder descriptor and byte name with lstat: any name, any depth, links
+/// described rather than followed. Each line holds type, content hash, mode, owner, size, nanosecond mtime, link count,
+/// which earlier entry shares the inode, and every extended attribute.
+/// </summary>
 internal static class Tree
 {
     public static IReadOnlyList<string> Describe(string root)
     {
-        var lines = new List<string> { Line(".", root) };
-        Walk(root, "", lines);
+        var lines = new List<string>();
+        var inodes = new Dictionary<(long, long), string>();
+        Visit(root, (folder, name, path, stat) => lines.Add(Line(folder, name, path, stat, inodes)));
         return lines;
+    }
+
+    /// <summary>Calls visit for root (path ".") and every entry below it, parents before children, names in byte order.</summary>
+    public static void Visit(string root, Action<SafeFileHandle, byte[], string, PosixStat> visit)
+    {
+        using var parent = Posix.OpenDirectory(Path.GetDirectoryName(root)!);
+        var name = Encoding.UTF8.GetBytes(Path.GetFileName(root));
+        visit(parent, name, ".", Posix.StatAt(parent, name));
+        using var folder = Posix.OpenAt(parent, name, Posix.ReadOnly | Posix.DirectoryOnly);
+        Visit(folder, "", visit);
     }
 
     public static void SetOldMTime(string root)
     {
         // Files written seconds before a capture are re-read by the next one (racy mtime); real media is older.
-        var old = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds() * 1_000_000L;
-        foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).OrderByDescending(p => p.Length))
+        var old = FileTime.FromNanoseconds(DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds() * 1_000_000L);
+        Visit(root, (folder, name, path, _) =>
         {
-            Posix.SetMTime(path, old);
-        }
+            if (path != ".")
+            {
+                Posix.SetTimesAt(folder, name, old);
+            }
+        });
     }
 
-    private static void Walk(string folder, string prefix, List<string> lines)
+    /// <summary>SHA-256 of the given (offset, length) ranges of a file, read back to back.</summary>
+    public static string Hash(SafeFileHandle file, IEnumerable<(long Offset, long Length)> ranges)
     {
-        foreach (var full in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        foreach (var (offset, length) in ranges)
         {
-            var relative = prefix + Path.GetFileName(full);
-            lines.Add(Line(relative, full));
-            if (Posix.LStat(full).IsDirectory)
+            int n;
+            for (long done = 0; done < length && (n = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - done)), offset + done)) > 0; done += n)
             {
-                Walk(full, relative + "/", lines);
+                hash.AppendData(buffer, 0, n);
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void Visit(SafeFileHandle folder, string prefix, Action<SafeFileHandle, byte[], string, PosixStat> visit)
+    {
+        var names = Posix.ReadDirectory(folder);
+        names.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+        foreach (var name in names)
+        {
+            var path = prefix + FileNames.Display(name);
+            var stat = Posix.StatAt(folder, name);
+            visit(folder, name, path, stat);
+            if (stat.IsDirectory)
+            {
+                using var child = Posix.OpenAt(folder, name, Posix.ReadOnly | Posix.DirectoryOnly);
+                Visit(child, path + "/", visit);
             }
         }
     }
 
-    private static string Line(string relative, string full)
+    private static string Line(SafeFileHandle folder, byte[] name, string path, PosixStat stat, Dictionary<(long, long), string> inodes)
     {
-        var stat = Posix.LStat(full);
-        var what = stat switch
+        string what;
+        if (stat.IsSymlink)
         {
-            { IsSymlink: true } => "link -> " + new FileInfo(full).LinkTarget,
-            { IsDirectory: true } => "dir",
-            _ => "file " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(full))),
-        };
+            what = "link -> " + FileNames.Display(Posix.ReadLinkAt(folder, name));
+        }
+        else if (stat.IsRegular)
+        {
+            // A file with holes is described by where its data lies and the hash of that data: holes must stay holes.
+            using var file = Posix.OpenAt(folder, name, Posix.ReadOnly);
+            var data = stat.AllocatedBytes < stat.Size ? Posix.DataRanges(file, stat.Size) : null;
+            var holes = data is null ? "" : " data=" + string.Join(",", data.Select(r => $"{r.Offset}+{r.Length}"));
+            what = $"file size={stat.Size}{holes} sha256={Hash(file, data ?? [(0, stat.Size)])}";
+        }
+        else
+        {
+            what = stat.IsDirectory ? "dir" : stat.IsFifo ? "fifo" : $"type=0x{stat.Mode & PosixStat.TypeMask:x}";
+        }
+
+        var sameInode = !stat.IsDirectory && !inodes.TryAdd((stat.Device, stat.Inode), path) ? " same-inode-as=" + inodes[(stat.Device, stat.Inode)] : "";
         var mode = stat.IsSymlink ? "" : Convert.ToString(stat.Permissions, 8);
-        return $"{relative} {what} mode={mode} uid={stat.Uid} gid={stat.Gid} mtime={stat.MTimeNs}";
+        var xattrs = string.Join(",", Posix.ReadXattrs(folder, name, (_, _) => { })
+            .Select(x => FileNames.Display(x.Name) + "=" + Convert.ToHexStringLower(x.Value)).Order(StringComparer.Ordinal));
+        return $"{path} {what} mode={mode} uid={stat.Uid} gid={stat.Gid} mtime={stat.MTime} nlink={stat.Links}{sameInode} xattrs=[{xattrs}]";
     }
 }
 

@@ -2,79 +2,146 @@ namespace Portal.Engine.Adapters;
 
 using Portal.Engine.Manifests;
 
-/// <summary>A manifest may be tampered with; these checks keep every restored path inside the mount.</summary>
+/// <summary>
+/// A manifest may be tampered with; these checks keep every restored path inside the mount and every entry buildable.
+/// Capture runs the same checks on what it is about to record, so a snapshot that restore would refuse is never written.
+/// </summary>
 internal static class MountPaths
 {
-    public static void Validate(string service, MountTree tree)
+    public static void Validate(string service, MountTree tree, bool capturing = false)
     {
-        var seen = new Dictionary<string, EntryType>(StringComparer.Ordinal);
-        foreach (var entry in tree.Entries)
+        var problem = Find(tree);
+        if (problem is { } found)
         {
-            var path = entry.Path;
-            if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.Contains('\0', StringComparison.Ordinal))
-            {
-                throw Unsafe(service, path, "is empty or absolute");
-            }
-
-            foreach (var segment in path.Split('/'))
-            {
-                if (segment is "" or "." or "..")
-                {
-                    throw Unsafe(service, path, "contains an empty, '.' or '..' segment");
-                }
-            }
-
-            if (!seen.TryAdd(path, entry.Type))
-            {
-                throw Unsafe(service, path, "appears twice");
-            }
-
-            CheckEntryShape(service, entry);
-        }
-
-        foreach (var entry in tree.Entries)
-        {
-            var slash = entry.Path.IndexOf('/', StringComparison.Ordinal);
-            while (slash > 0)
-            {
-                // A parent that is a symlink (or a file) would make the restore write wherever that link points.
-                if (seen.TryGetValue(entry.Path[..slash], out var parentType) && parentType != EntryType.Directory)
-                {
-                    throw Unsafe(service, entry.Path, $"goes through a {parentType.ToString().ToLowerInvariant()}");
-                }
-
-                slash = entry.Path.IndexOf('/', slash + 1);
-            }
+            throw capturing
+                ? new SnapshotEngineException($"Mount '{service}': the capture would record path '{found.Path}', which {found.Why}, so its snapshot could not be restored.")
+                : new UnsafeManifestPathException($"Refusing to restore mount '{service}': manifest path '{found.Path}' {found.Why}. Nothing was changed.");
         }
     }
 
-    /// <summary>Joins and re-checks that the result is below root, as a last guard against anything Validate missed.</summary>
-    public static string Combine(string root, string relative)
+    private static (string Path, string Why)? Find(MountTree tree)
     {
-        var full = Path.GetFullPath(Path.Combine(root, relative));
-        if (!full.StartsWith(root + "/", StringComparison.Ordinal))
+        if (tree.Root.Type != EntryType.Directory || tree.Root.MTime() is null)
         {
-            throw new UnsafeManifestPathException($"Manifest path '{relative}' escapes the mount.");
+            return (".", "is not a folder with a valid modification time");
         }
 
-        return full;
+        var seen = new Dictionary<string, (EntryType Type, int Index)>(tree.Entries.Count, StringComparer.Ordinal);
+        var paths = new byte[tree.Entries.Count][];
+        for (var i = 0; i < tree.Entries.Count; i++)
+        {
+            var entry = tree.Entries[i];
+            var path = paths[i] = entry.RawPath();
+            if (path.Length == 0 || path[0] == FileNames.Separator || path.Contains((byte)0))
+            {
+                return (entry.DisplayPath(), "is empty or absolute");
+            }
+
+            foreach (var segment in path.AsSpan().Split(FileNames.Separator))
+            {
+                if (path.AsSpan()[segment] is [] or [(byte)'.'] or [(byte)'.', (byte)'.'])
+                {
+                    return (entry.DisplayPath(), "contains an empty, '.' or '..' segment");
+                }
+            }
+
+            if (!seen.TryAdd(FileNames.Key(path), (entry.Type, i)))
+            {
+                return (entry.DisplayPath(), "appears twice");
+            }
+
+            if (Shape(entry) is { } why)
+            {
+                return (entry.DisplayPath(), why);
+            }
+        }
+
+        for (var i = 0; i < tree.Entries.Count; i++)
+        {
+            if (Placement(tree.Entries[i], paths[i], i, seen) is { } why)
+            {
+                return (tree.Entries[i].DisplayPath(), why);
+            }
+        }
+
+        return null;
     }
 
-    private static void CheckEntryShape(string service, MountEntry entry)
+    /// <summary>Restore builds parents first and links to files already written: both must come earlier in the list.</summary>
+    private static string? Placement(MountEntry entry, byte[] path, int index, Dictionary<string, (EntryType Type, int Index)> seen)
     {
-        var ok = entry.Type switch
+        var slash = FileNames.LastSeparator(path);
+        if (slash > 0)
         {
-            EntryType.File => entry.Chunks is not null,
-            EntryType.Symlink => !string.IsNullOrEmpty(entry.LinkTarget),
-            EntryType.Directory => true,
+            if (!seen.TryGetValue(FileNames.Key(path.AsSpan(0, slash)), out var parent) || parent.Index > index)
+            {
+                return "has no folder entry before it";
+            }
+
+            // A parent that is a symlink (or a file) would make the restore write wherever that link points.
+            if (parent.Type != EntryType.Directory)
+            {
+                return $"goes through a {parent.Type.ToString().ToLowerInvariant()}";
+            }
+        }
+
+        if (entry.Type == EntryType.HardLink
+            && (!seen.TryGetValue(FileNames.Key(entry.RawLinkTarget()!), out var target) || target.Type != EntryType.File || target.Index > index))
+        {
+            return "is a hard link to something other than an earlier file of the snapshot";
+        }
+
+        return null;
+    }
+
+    private static string? Shape(MountEntry entry)
+    {
+        if (entry.MTime() is null)
+        {
+            return "has no valid modification time";
+        }
+
+        if (entry.Xattrs?.Any(x => x.RawName() is [] || x.RawName().Contains((byte)0) || x.Value is null) == true)
+        {
+            return "has an extended attribute without a name or value";
+        }
+
+        var complete = entry.Type switch
+        {
+            EntryType.File => entry.Chunks is not null && entry.Size >= 0 && ChunksFit(entry),
+            EntryType.Symlink or EntryType.HardLink => entry.RawLinkTarget() is { Length: > 0 } target && !target.Contains((byte)0),
+            EntryType.Directory or EntryType.Fifo => true,
             _ => false,
         };
-        if (!ok)
-        {
-            throw Unsafe(service, entry.Path, $"is an incomplete {entry.Type} entry");
-        }
+        return complete ? null : $"is an incomplete {entry.Type} entry";
     }
 
-    private static UnsafeManifestPathException Unsafe(string service, string path, string why) =>
-        new($"Refusing to restore mount '{service}': manifest path '{path}' {why}. Nothing was changed.");
+    /// <summary>The chunks hold exactly the file (or its data ranges, which must be ordered, disjoint and inside it).</summary>
+    private static bool ChunksFit(MountEntry entry)
+    {
+        if (entry.Chunks!.Any(c => c is null || c.Size < 0))
+        {
+            return false;
+        }
+
+        var data = entry.DataSize();
+        if (entry.DataRanges is not { } ranges)
+        {
+            return data == entry.Size;
+        }
+
+        long end = 0, total = 0;
+        foreach (var range in ranges)
+        {
+            if (range is null || range.Offset < end || range.Length <= 0 || range.Length > entry.Size - range.Offset)
+            {
+                return false;
+            }
+
+            end = range.Offset + range.Length;
+            total += range.Length;
+        }
+
+        return total == data;
+    }
 }

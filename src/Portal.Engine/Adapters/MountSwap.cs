@@ -1,5 +1,8 @@
 namespace Portal.Engine.Adapters;
 
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
 /// <summary>
 /// Replaces a mount folder by a fully built sibling, so a kill at any moment leaves either the old or the new tree
 /// at the mount path, and cleans up what a killed run left behind.
@@ -36,7 +39,7 @@ internal static class MountSwap
         foreach (var leftover in Directory.GetDirectories(parent, $".{name}.portal-old-*")
                      .Concat(Directory.GetDirectories(parent, $".{name}.portal-restore-*")))
         {
-            Directory.Delete(leftover, recursive: true);
+            RemoveTree(leftover);
         }
     }
 
@@ -60,9 +63,63 @@ internal static class MountSwap
         }
 
         Posix.FsyncDirectory(parent);
-        if (Directory.Exists(old))
+        RemoveTree(old);
+    }
+
+    /// <summary>
+    /// Deletes a folder and everything in it by descriptor and byte name, so names that are not UTF-8 and paths longer
+    /// than PATH_MAX go too (Directory.Delete fails on both); a missing folder is nothing to do.
+    /// </summary>
+    public static void RemoveTree(string path)
+    {
+        var (parent, name) = Split(path);
+        if (!Posix.Exists(path))
         {
-            Directory.Delete(old, recursive: true);
+            return;
         }
+
+        using var folder = Posix.OpenDirectory(parent);
+        RemoveEntry(folder, Encoding.UTF8.GetBytes(name));
+    }
+
+    /// <summary>Deletes one entry of a folder, and everything in it when it is a folder itself.</summary>
+    public static void RemoveEntry(SafeFileHandle parent, byte[] name)
+    {
+        try
+        {
+            // Most entries are files: try that first and learn from EISDIR that it is a folder.
+            Posix.UnlinkAt(parent, name, directory: false);
+            return;
+        }
+        catch (PosixException ex) when (ex.Errno == Posix.ENoEnt)
+        {
+            return;
+        }
+        catch (PosixException ex) when (ex.Errno is Posix.EIsDir or Posix.EPerm)
+        {
+        }
+
+        if (Posix.EffectiveUserId != 0)
+        {
+            try
+            {
+                // A read-only folder of the snapshot would keep its owner from deleting what is in it.
+                Posix.SetModeAt(parent, name, 0x1C0);
+            }
+            catch (PosixException)
+            {
+                // Not ours to change: the deletions below say what is in the way.
+            }
+        }
+
+        using (var folder = Posix.OpenAt(parent, name, Posix.ReadOnly | Posix.DirectoryOnly))
+        {
+            foreach (var child in Posix.ReadDirectory(folder))
+            {
+                RemoveEntry(folder, child);
+            }
+        }
+
+        Posix.UnlinkAt(parent, name, directory: true);
     }
 }
