@@ -67,7 +67,7 @@ public sealed class ActivityWorker(
     }
 
     /// <summary>
-    /// Activities a crash or kill left in progress. A restore with a journal, or a deletion, is finished by running it
+    /// Activities a crash or kill left in progress. A restore or a deletion is finished by running it
     /// again (returned, still in progress; a restore's environment stays paused with the reason); anything else fails
     /// with the interrupted reason, and its snapshot never becomes restorable.
     /// </summary>
@@ -80,12 +80,12 @@ public sealed class ActivityWorker(
             return [];
         }
 
-        var journaled = (await db.RestoreJournals.Select(j => j.ActivityId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var resumed = new List<Activity>();
         foreach (var activity in interrupted)
         {
-            if (activity.Type == ActivityTypes.SnapshotDelete || (activity.Type == ActivityTypes.Restore && journaled.Contains(activity.Id)))
+            // A restore killed before it wrote its journal had changed nothing: it simply starts again.
+            if (activity.Type is ActivityTypes.SnapshotDelete or ActivityTypes.Restore)
             {
                 activity.Log += $"[{now:HH:mm:ss}] Portal restarted while this was running; finishing it\n";
                 resumed.Add(activity);
