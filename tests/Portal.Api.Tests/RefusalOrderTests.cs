@@ -17,6 +17,7 @@ public enum Call
     ListSnapshots,
     ViewSnapshot,
     ViewActivity,
+    Report,
     Create,
     Restore,
     Delete,
@@ -33,8 +34,9 @@ public enum Target
 }
 
 /// <summary>
-/// One order of checks for every action: unknown → 404, then missing role → 403, then a rule → 409. Each row combines
-/// the later failures with the earlier one, so it is the earlier one that must answer: an unknown snapshot asked for by a viewer is 404 (not 403), a forbidden action on a Pro environment asked for by a
+/// One order of checks for every action: unknown → 404, then missing role → 403, then a rule → 409 (400 for a reported
+/// activity's type). Each row combines the later failures with the earlier one, so it is the earlier one that must answer:
+/// an unknown snapshot asked for by a viewer is 404 (not 403), a forbidden action on a Pro environment asked for by a
 /// contributor is 403 (not 409).
 /// </summary>
 public sealed class RefusalOrderTests(MatrixHost host) : IClassFixture<MatrixHost>
@@ -60,6 +62,13 @@ public sealed class RefusalOrderTests(MatrixHost host) : IClassFixture<MatrixHos
         { Call.ViewSnapshot, Erin, "master", Target.Restorable, 403, NoRoleOnProduction },
         { Call.ViewActivity, Erin, "master", Target.Unknown, 404, "Activity 'nosuchactivity' was not found." },
         { Call.ViewActivity, Erin, "master", Target.Restorable, 403, NoRoleOnProduction },
+
+        // Reporting an outside activity: the type rule is an input rule (400), checked after who asks.
+        { Call.Report, Carol, "no-such-env", Target.None, 404, UnknownEnvironment },
+        { Call.Report, Carol, "develop-branch", Target.None, 403,
+            "You need the Contributor or Admin role on development environments to report activities; your role there is viewer." },
+        { Call.Report, Bob, "develop-branch", Target.None, 400,
+            "'user access' activities are recorded by Portal itself and cannot be reported; 'type' must be one of: push, branch, merge, sync, redeploy, cron, variable." },
 
         // Changing: rule 2 (Pro staging, inactive environments) and rule 4 (expired, deleted) only once the role is there.
         { Call.Create, Carol, "no-such-env", Target.None, 404, UnknownEnvironment },
@@ -108,6 +117,7 @@ public sealed class RefusalOrderTests(MatrixHost host) : IClassFixture<MatrixHos
             Call.ListSnapshots => new(HttpMethod.Get, $"{path}/snapshots"),
             Call.ViewSnapshot => new(HttpMethod.Get, $"{path}/snapshots/{id}"),
             Call.ViewActivity => new(HttpMethod.Get, $"/api/projects/{DemoSeeder.ProjectId}/activities/{id}"),
+            Call.Report => new(HttpMethod.Post, $"{path}/activities") { Content = JsonContent.Create(new { type = "user access", text = "Alice made Bob an admin" }) },
             Call.Create => new(HttpMethod.Post, $"{path}/snapshots") { Content = JsonContent.Create(new { live = false }) },
             Call.Restore => new(HttpMethod.Post, $"{path}/snapshots/{id}/restore") { Content = JsonContent.Create(new { }) },
             _ => new(HttpMethod.Delete, $"{path}/snapshots/{id}"),

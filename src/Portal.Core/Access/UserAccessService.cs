@@ -137,7 +137,7 @@ public sealed class UserAccessService(
         var environments = await projects.ListEnvironmentsAsync(projectId, cancellationToken);
         var root = RootEnvironment(environments) ?? throw new PortalRefusedException(new Refusal(RefusalCode.EnvironmentNotFound,
             $"Project '{projectId}' has no environment to record the change on."));
-        return await feed.RecordAsync(actor, projectId, root.Name, ActivityTypes.AccessChange, text, cancellationToken);
+        return await feed.RecordOwnAsync(actor, root, ActivityTypes.AccessChange, text, cancellationToken);
     }
 
     public static ProjectEnvironment? RootEnvironment(IEnumerable<ProjectEnvironment> environments)

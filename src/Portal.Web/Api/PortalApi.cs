@@ -25,8 +25,11 @@ internal static class PortalApi
         environment.MapGet("/", async (string projectId, string environment, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
             EnvironmentDto.From(await directory.GetAsync(await me.GetAsync(), projectId, environment, ct)));
         environment.MapGet("/activities", ListActivitiesAsync);
-        environment.MapPost("/activities", async (string projectId, string environment, RecordActivityRequest body, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
-            Results.Created((string?)null, ActivityDto.From(await feed.RecordAsync(await me.GetAsync(), projectId, environment, body.Type, body.Text, ct))));
+        environment.MapPost("/activities", async (string projectId, string environment, ReportActivityRequest body, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
+        {
+            var activity = await feed.ReportAsync(await me.GetAsync(), projectId, environment, body.Type, body.Text, ct);
+            return Results.Created($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ActivityDto.From(activity));
+        });
 
         var snapshots = environment.MapGroup("/snapshots");
         snapshots.MapGet("/", async (string projectId, string environment, CurrentActor me, SnapshotService service, CancellationToken ct) =>
