@@ -13,7 +13,7 @@ public static class DependencyInjection
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddProblemDetails();
+        services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
         services.AddHealthChecks();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddCascadingAuthenticationState();

@@ -13,8 +13,7 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
     {
         if (query.PageSize is < 1 or > ActivityQuery.MaxPageSize)
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput,
-                $"Page size must be between 1 and {ActivityQuery.MaxPageSize}."));
+            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, ActivityQuery.PageSizeRule));
         }
 
         return await RunAfterViewCheck(actor, query.ProjectId, query.EnvironmentName,
@@ -27,7 +26,7 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
         var activity = PortalIds.IsWellFormed(activityId) ? await activities.FindAsync(projectId, activityId, cancellationToken) : null;
         if (activity is null)
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.ActivityNotFound, $"Activity '{activityId}' was not found."));
+            throw new PortalRefusedException(new Refusal(RefusalCode.ActivityNotFound, $"Activity {Refusal.Quote(activityId)} was not found."));
         }
 
         await guard.RequireEnvironmentAsync(actor, projectId, activity.EnvironmentName, cancellationToken);

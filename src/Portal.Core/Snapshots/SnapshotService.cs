@@ -169,6 +169,6 @@ public sealed class SnapshotService(
         return snapshot is not null && snapshot.EnvironmentId == environment.Id
             ? snapshot
             : throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotNotFound,
-                $"Snapshot '{snapshotId}' was not found on environment {environment.Name}."));
+                $"Snapshot {Refusal.Quote(snapshotId)} was not found on environment {environment.Name}."));
     }
 }

@@ -62,8 +62,22 @@ public sealed record ActivityDto(
 
 public sealed record ActivityPageDto(IReadOnlyList<ActivityDto> Items, string? Next);
 
-public sealed record CreateSnapshotRequest(bool Live = false);
+// Request bodies are read by JsonBody<T>: an empty body is the defaults below, an unknown field is refused (a misspelt
+// "target" must not restore over the wrong environment), and required values are checked by the application layer.
 
-public sealed record RestoreSnapshotRequest(bool? SafetySnapshot = null, string? Target = null);
+public sealed record CreateSnapshotRequest
+{
+    public bool Live { get; init; }
+}
 
-public sealed record ReportActivityRequest(string? Type, string? Text);
+public sealed record RestoreSnapshotRequest
+{
+    public bool? SafetySnapshot { get; init; }
+    public string? Target { get; init; }
+}
+
+public sealed record ReportActivityRequest
+{
+    public string? Type { get; init; }
+    public string? Text { get; init; }
+}
