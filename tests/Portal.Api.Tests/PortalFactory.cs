@@ -17,6 +17,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 {
     public const string EnvironmentAdminId = "erin";
     public const string NoRoleId = "dave";
+    public const string NoRoleEmail = "dave@example.org";
 
     private readonly string _dataPath = Directory.CreateTempSubdirectory("portal-access-").FullName;
     private readonly string _environment;
@@ -60,7 +61,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 
         db.Users.AddRange(
             new PortalUser { Id = EnvironmentAdminId, DisplayName = "Erin" },
-            new PortalUser { Id = NoRoleId, DisplayName = "Dave" });
+            new PortalUser { Id = NoRoleId, DisplayName = "Dave", Email = NoRoleEmail });
         db.EnvironmentTypeAccess.Add(new EnvironmentTypeAccess
         {
             ProjectId = DemoSeeder.ProjectId, UserId = EnvironmentAdminId, EnvironmentType = EnvironmentType.Development, Role = EnvironmentRole.Admin,
