@@ -13,7 +13,7 @@ public static class DependencyInjection
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddProblemDetails();
+        services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
         services.AddHealthChecks();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddCascadingAuthenticationState();
@@ -42,7 +42,8 @@ public static class DependencyInjection
         app.MapHealthChecks("/health");
         app.MapPortalAccount();
         app.MapPortalApi();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Portal sends one CSP (UsePortalSecurityHeaders, frame-ancestors 'none'); Blazor would add a second, frame-ancestors 'self'.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }

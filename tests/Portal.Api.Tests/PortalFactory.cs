@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Access;
 using Portal.Core.Environments;
+using Portal.Core.Snapshots;
 using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Persistence;
 
@@ -16,6 +17,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 {
     public const string EnvironmentAdminId = "erin";
     public const string NoRoleId = "dave";
+    public const string NoRoleEmail = "dave@example.org";
 
     private readonly string _dataPath = Directory.CreateTempSubdirectory("portal-access-").FullName;
     private readonly string _environment;
@@ -59,7 +61,7 @@ public class PortalFactory : WebApplicationFactory<Program>
 
         db.Users.AddRange(
             new PortalUser { Id = EnvironmentAdminId, DisplayName = "Erin" },
-            new PortalUser { Id = NoRoleId, DisplayName = "Dave" });
+            new PortalUser { Id = NoRoleId, DisplayName = "Dave", Email = NoRoleEmail });
         db.EnvironmentTypeAccess.Add(new EnvironmentTypeAccess
         {
             ProjectId = DemoSeeder.ProjectId, UserId = EnvironmentAdminId, EnvironmentType = EnvironmentType.Development, Role = EnvironmentRole.Admin,
@@ -68,14 +70,19 @@ public class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A complete, restorable snapshot of an environment, as the worker leaves one.</summary>
-    public async Task<string> AddRestorableSnapshotAsync(string environmentName, CancellationToken cancellationToken)
+    public async Task<string> AddRestorableSnapshotAsync(string environmentName, CancellationToken cancellationToken) =>
+        (await AddSnapshotAsync(environmentName, DateTimeOffset.UtcNow.AddHours(-1), SnapshotStatus.Created, cancellationToken)).Id;
+
+    /// <summary>A snapshot row taken at <paramref name="createdAt"/> (8 days ago: expired) and left in <paramref name="status"/>.</summary>
+    public async Task<Snapshot> AddSnapshotAsync(string environmentName, DateTimeOffset createdAt, SnapshotStatus status, CancellationToken cancellationToken)
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(cancellationToken);
         var environment = await db.Environments.SingleAsync(e => e.ProjectId == DemoSeeder.ProjectId && e.Name == environmentName, cancellationToken);
-        var snapshot = TestSnapshots.Created(environment, DateTimeOffset.UtcNow.AddHours(-1), DemoSeeder.AdminUserId);
+        var snapshot = TestSnapshots.Created(environment, createdAt, DemoSeeder.AdminUserId);
+        snapshot.Status = status;
         db.Snapshots.Add(snapshot);
         await db.SaveChangesAsync(cancellationToken);
-        return snapshot.Id;
+        return snapshot;
     }
 
     /// <summary>A client signed in through the Development local sign-in (one GET), keeping the session cookie.</summary>

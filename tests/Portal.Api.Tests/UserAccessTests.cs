@@ -59,7 +59,53 @@ public sealed class UserAccessTests : IAsyncLifetime
 
         var list = await InScopeAsync(s => s.GetRequiredService<UserAccessService>().ListAsync(Alice, DemoSeeder.ProjectId, ct));
         Assert.Equal(EnvironmentRole.Admin, list.Single(u => u.UserId == Bob.UserId).TypeRoles[EnvironmentType.Development]);
-        Assert.Contains(list, u => u.UserId == PortalFactory.NoRoleId && u.ProjectRole is null && u.TypeRoles.Count == 0);
+    }
+
+    [Fact]
+    public async Task The_list_holds_the_project_members_only_not_every_user_of_the_installation()
+    {
+        var list = await InScopeAsync(s => s.GetRequiredService<UserAccessService>().ListAsync(Alice, DemoSeeder.ProjectId, TestContext.Current.CancellationToken));
+
+        // Erin has only a development role and no project role: a member all the same. Dave signed in once and has no role here.
+        Assert.Equal(["alice", "bob", "carol", PortalFactory.EnvironmentAdminId], list.Select(u => u.UserId).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(PortalFactory.NoRoleId)]
+    [InlineData(PortalFactory.NoRoleEmail)]
+    [InlineData("  DAVE@Example.org ")]
+    public async Task A_project_admin_adds_a_user_by_exact_user_id_or_email_as_project_viewer_and_the_feed_records_it(string userIdOrEmail)
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var activity = await InScopeAsync(s => s.GetRequiredService<UserAccessService>().AddMemberAsync(Alice, DemoSeeder.ProjectId, userIdOrEmail, ct));
+
+        Assert.Equal(ActivityTypes.AccessChange, activity.Type);
+        Assert.Equal("Alice gave Dave the viewer role on the project", activity.Text);
+        var dave = Assert.Single(await InScopeAsync(s => s.GetRequiredService<UserAccessService>().ListAsync(Alice, DemoSeeder.ProjectId, ct)),
+            u => u.UserId == PortalFactory.NoRoleId);
+        Assert.Equal(ProjectRole.Viewer, dave.ProjectRole);
+        Assert.Empty(dave.TypeRoles);
+    }
+
+    [Theory]
+    [InlineData("dav", "No Portal user has the user id or e-mail 'dav'. They must sign in to Portal once before they can be added.")]
+    [InlineData("Dave", "No Portal user has the user id or e-mail 'Dave'. They must sign in to Portal once before they can be added.")]
+    [InlineData("example.org", "No Portal user has the user id or e-mail 'example.org'. They must sign in to Portal once before they can be added.")]
+    [InlineData("%", "No Portal user has the user id or e-mail '%'. They must sign in to Portal once before they can be added.")]
+    [InlineData("da\nve", "No Portal user has the user id or e-mail 'da\nve'. They must sign in to Portal once before they can be added.")]
+    [InlineData(" ", "Enter the user id or e-mail of the person to add.")]
+    [InlineData(DemoSeeder.ContributorUserId, "Bob is already a member of the project; change their roles in the table.")]
+    [InlineData(PortalFactory.EnvironmentAdminId, "Erin is already a member of the project; change their roles in the table.")]
+    public async Task Adding_finds_users_by_exact_id_or_email_only_and_says_why_not(string userIdOrEmail, string message)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var refused = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
+            s.GetRequiredService<UserAccessService>().AddMemberAsync(Alice, DemoSeeder.ProjectId, userIdOrEmail, ct)));
+
+        Assert.Equal((RefusalCode.InvalidInput, message), (refused.Code, refused.Message));
+        Assert.DoesNotContain(await InScopeAsync(s => s.GetRequiredService<UserAccessService>().ListAsync(Alice, DemoSeeder.ProjectId, ct)),
+            u => u.UserId == PortalFactory.NoRoleId);
     }
 
     [Fact]
@@ -93,9 +139,12 @@ public sealed class UserAccessTests : IAsyncLifetime
             s.GetRequiredService<UserAccessService>().ListAsync(actor, DemoSeeder.ProjectId, ct)));
         var change = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
             s.GetRequiredService<UserAccessService>().SetEnvironmentRoleAsync(actor, DemoSeeder.ProjectId, userId, EnvironmentType.Production, EnvironmentRole.Admin, ct)));
+        var add = await Assert.ThrowsAsync<PortalRefusedException>(() => InScopeAsync(s =>
+            s.GetRequiredService<UserAccessService>().AddMemberAsync(actor, DemoSeeder.ProjectId, PortalFactory.NoRoleEmail, ct)));
 
         Assert.Equal(expected, list.Code);
         Assert.Equal(expected, change.Code);
+        Assert.Equal(expected, add.Code);
         if (expected == RefusalCode.MissingRole)
         {
             Assert.StartsWith("You need the Admin role on the project to change user access", change.Message, StringComparison.Ordinal);
@@ -136,7 +185,7 @@ public sealed class UserAccessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_page_lists_users_for_a_project_admin()
+    public async Task The_page_lists_the_members_for_a_project_admin_and_no_other_user_of_the_installation()
     {
         var ct = TestContext.Current.CancellationToken;
         using var alice = await _factory.SignedInClientAsync(DemoSeeder.AdminUserId, ct);
@@ -145,6 +194,10 @@ public sealed class UserAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Development environments", page, StringComparison.Ordinal);
         Assert.Contains("bob@example.com", page, StringComparison.Ordinal);
+        Assert.Contains("User id or e-mail", page, StringComparison.Ordinal);
+        Assert.Contains("Add member", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(PortalFactory.NoRoleEmail, page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Dave", page, StringComparison.Ordinal);
     }
 
     [Fact]

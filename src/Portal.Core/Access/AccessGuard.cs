@@ -6,16 +6,22 @@ using Portal.Core.Environments;
 /// <summary>Resolves what an actor asks for and whether they may see it; shared by every application service.</summary>
 public sealed class AccessGuard(IProjectRepository projects)
 {
+    /// <summary>The longest project id and environment name Portal stores.</summary>
+    public const int MaxProjectIdLength = 64;
+    public const int MaxEnvironmentNameLength = 128;
+
     /// <summary>Users without any role on a project do not see it: it answers as not found.</summary>
     public async Task<EffectiveRoles> RequireProjectAsync(Actor actor, string projectId, CancellationToken cancellationToken)
     {
-        var project = await projects.FindProjectAsync(projectId, cancellationToken);
+        var project = PortalIds.IsPlausibleName(projectId, MaxProjectIdLength)
+            ? await projects.FindProjectAsync(projectId, cancellationToken)
+            : null;
         var roles = project is null
             ? EffectiveRoles.None
             : await projects.GetRolesAsync(actor.UserId, projectId, cancellationToken);
         if (!roles.HasAnyRole)
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.ProjectNotFound, $"Project '{projectId}' was not found."));
+            throw new PortalRefusedException(new Refusal(RefusalCode.ProjectNotFound, $"Project {Refusal.Quote(projectId)} was not found."));
         }
 
         return roles;
@@ -25,11 +31,13 @@ public sealed class AccessGuard(IProjectRepository projects)
         Actor actor, string projectId, string environmentName, CancellationToken cancellationToken)
     {
         var roles = await RequireProjectAsync(actor, projectId, cancellationToken);
-        var environment = await projects.FindEnvironmentAsync(projectId, environmentName, cancellationToken);
+        var environment = PortalIds.IsPlausibleName(environmentName, MaxEnvironmentNameLength)
+            ? await projects.FindEnvironmentAsync(projectId, environmentName, cancellationToken)
+            : null;
         if (environment is null)
         {
             throw new PortalRefusedException(new Refusal(RefusalCode.EnvironmentNotFound,
-                $"Environment '{environmentName}' was not found in project '{projectId}'."));
+                $"Environment {Refusal.Quote(environmentName)} was not found in project '{projectId}'."));
         }
 
         if (roles.RoleOn(environment.Type) is null)

@@ -22,8 +22,11 @@ public interface IUserAccessRepository
 {
     Task<PortalUser?> FindUserAsync(string userId, CancellationToken cancellationToken);
 
-    /// <summary>Every known user (anyone who signed in once) with their roles on the project, if any.</summary>
-    Task<IReadOnlyList<UserAccessEntry>> ListAsync(string projectId, CancellationToken cancellationToken);
+    /// <summary>The project's members (users with a project role or a role on an environment type of it) with their roles.</summary>
+    Task<IReadOnlyList<UserAccessEntry>> ListMembersAsync(string projectId, CancellationToken cancellationToken);
+
+    /// <summary>The users whose id is exactly <paramref name="userIdOrEmail"/> or whose e-mail is it (ignoring case); at most two.</summary>
+    Task<IReadOnlyList<PortalUser>> FindByIdOrEmailAsync(string userIdOrEmail, CancellationToken cancellationToken);
 
     /// <summary>Sets (or with null removes) a user's role on every environment of a type; returns the previous role.</summary>
     Task<EnvironmentRole?> SetEnvironmentRoleAsync(string projectId, string userId, EnvironmentType type, EnvironmentRole? role, CancellationToken cancellationToken);
@@ -45,10 +48,49 @@ public sealed class UserAccessService(
     IProjectRepository projects,
     ActivityFeedService feed)
 {
+    /// <summary>An e-mail address is at most 320 characters (and a user id 200).</summary>
+    private const int MaxUserIdOrEmailLength = 320;
+
+    /// <summary>
+    /// The project's members and their roles. Only members: the installation's other users (their names and e-mails) are
+    /// none of a project admin's business; someone new is added by exact user id or e-mail (<see cref="AddMemberAsync"/>).
+    /// </summary>
     public async Task<IReadOnlyList<UserAccessEntry>> ListAsync(Actor actor, string projectId, CancellationToken cancellationToken)
     {
         await RequireProjectAdminAsync(actor, projectId, "manage user access", cancellationToken);
-        return await access.ListAsync(projectId, cancellationToken);
+        return await access.ListMembersAsync(projectId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes a user who signed in once a member with the project Viewer role (the least a member has; the admin then gives
+    /// the roles they need). Found by their exact user id or e-mail only, so the page never lists or searches other users.
+    /// </summary>
+    public async Task<Activity> AddMemberAsync(Actor actor, string projectId, string? userIdOrEmail, CancellationToken cancellationToken)
+    {
+        await RequireProjectAdminAsync(actor, projectId, "change user access", cancellationToken);
+        var wanted = userIdOrEmail?.Trim() ?? "";
+        if (wanted.Length == 0)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, "Enter the user id or e-mail of the person to add."));
+        }
+
+        var found = PortalIds.IsPlausibleName(wanted, MaxUserIdOrEmailLength) ? await access.FindByIdOrEmailAsync(wanted, cancellationToken) : [];
+        var user = found.FirstOrDefault(u => u.Id == wanted) ?? (found.Count == 1 ? found[0] : null);
+        if (user is null)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, found.Count > 1
+                ? $"Several users have the e-mail '{wanted}'; add the one you mean by their user id."
+                : $"No Portal user has the user id or e-mail '{wanted}'. They must sign in to Portal once before they can be added."));
+        }
+
+        if ((await projects.GetRolesAsync(user.Id, projectId, cancellationToken)).HasAnyRole)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput,
+                $"{user.DisplayName} is already a member of the project; change their roles in the table."));
+        }
+
+        await access.SetProjectRoleAsync(projectId, user.Id, ProjectRole.Viewer, cancellationToken);
+        return await RecordAsync(actor, projectId, Describe(actor, user, "the project", Name<ProjectRole>(null), Name<ProjectRole>(ProjectRole.Viewer)), cancellationToken);
     }
 
     /// <summary>A known user, for the local (Development) sign-in; null when Portal has never seen them.</summary>
@@ -137,7 +179,7 @@ public sealed class UserAccessService(
         var environments = await projects.ListEnvironmentsAsync(projectId, cancellationToken);
         var root = RootEnvironment(environments) ?? throw new PortalRefusedException(new Refusal(RefusalCode.EnvironmentNotFound,
             $"Project '{projectId}' has no environment to record the change on."));
-        return await feed.RecordAsync(actor, projectId, root.Name, ActivityTypes.AccessChange, text, cancellationToken);
+        return await feed.RecordOwnAsync(actor, root, ActivityTypes.AccessChange, text, cancellationToken);
     }
 
     public static ProjectEnvironment? RootEnvironment(IEnumerable<ProjectEnvironment> environments)

@@ -7,12 +7,13 @@ using Portal.Core.Environments;
 /// <summary>The environment messages: filtered, keyset-paged, and the recording of activities that happen elsewhere.</summary>
 public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository activities, TimeProvider time)
 {
+    private const int MaxTextLength = 500;
+
     public async Task<ActivityPage> ListAsync(Actor actor, ActivityQuery query, CancellationToken cancellationToken)
     {
         if (query.PageSize is < 1 or > ActivityQuery.MaxPageSize)
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput,
-                $"Page size must be between 1 and {ActivityQuery.MaxPageSize}."));
+            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, ActivityQuery.PageSizeRule));
         }
 
         return await RunAfterViewCheck(actor, query.ProjectId, query.EnvironmentName,
@@ -25,7 +26,7 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
         var activity = PortalIds.IsWellFormed(activityId) ? await activities.FindAsync(projectId, activityId, cancellationToken) : null;
         if (activity is null)
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.ActivityNotFound, $"Activity '{activityId}' was not found."));
+            throw new PortalRefusedException(new Refusal(RefusalCode.ActivityNotFound, $"Activity {Refusal.Quote(activityId)} was not found."));
         }
 
         await guard.RequireEnvironmentAsync(actor, projectId, activity.EnvironmentName, cancellationToken);
@@ -35,43 +36,86 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
     public Task<IReadOnlyList<string>> ListTypesAsync(Actor actor, string projectId, string? environmentName, CancellationToken cancellationToken) =>
         RunAfterViewCheck(actor, projectId, environmentName, () => activities.ListTypesAsync(projectId, environmentName, cancellationToken), cancellationToken);
 
-    /// <summary>Records something done outside Portal (a push, a cron run…); contributors and admins may tell.</summary>
-    public async Task<Activity> RecordAsync(Actor actor, string projectId, string environmentName, string type, string text, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records something done outside Portal (a push, a cron run…) that a contributor or admin reports through the API.
+    /// Only <see cref="ActivityTypes.Reportable"/> types are accepted: Portal's own types are never taken on someone's word.
+    /// The entry keeps who reported it and through what (<see cref="ActivityReport"/>).
+    /// </summary>
+    public async Task<Activity> ReportAsync(
+        Actor actor, string projectId, string environmentName, string? type, string? text, CancellationToken cancellationToken)
     {
         var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
-        if (roles.RoleOn(environment.Type) is not (EnvironmentRole.Admin or EnvironmentRole.Contributor))
+        if (roles.RoleOn(environment.Type) is not (EnvironmentRole.Admin or EnvironmentRole.Contributor) and var role)
         {
             throw new PortalRefusedException(new Refusal(RefusalCode.MissingRole,
-                $"You need the Contributor or Admin role on {environment.Type.ToApiName()} environments to record activities."));
+                $"You need the Contributor or Admin role on {environment.Type.ToApiName()} environments to report activities; "
+                + $"your role there is {role?.ToString().ToLowerInvariant() ?? "none"}."));
         }
 
-        if (ActivityTypes.FromLabelOrName(type) is not { } known || ActivityTypes.IsExecutable(known))
+        var reportable = ReportableType(type);
+        AccessGuard.Enforce(CheckReportText(text));
+        var report = new ActivityReport { ReportedBy = actor.DisplayName, ReportedVia = ActivityReport.ViaApi };
+        return await AddCompletedAsync(actor, environment, reportable, text!.Trim(), report.ToJson(), cancellationToken);
+    }
+
+    /// <summary>Portal's own record of a change it made (a user access change), after the caller checked the actor may make it.</summary>
+    internal Task<Activity> RecordOwnAsync(Actor actor, ProjectEnvironment environment, string type, string text, CancellationToken cancellationToken) =>
+        AddCompletedAsync(actor, environment, type, text, null, cancellationToken);
+
+    /// <summary>The API name of a type that may be reported, or a refusal that names the <c>type</c> field and the allowed values.</summary>
+    private static string ReportableType(string? type)
+    {
+        var allowed = $"'type' must be one of: {string.Join(", ", ActivityTypes.Reportable.Select(ActivityTypes.Label))}.";
+        if (string.IsNullOrWhiteSpace(type))
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput,
-                $"'{type}' cannot be recorded; snapshots and restores are created through their own actions."));
+            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, $"An activity needs a type: {allowed}"));
         }
 
-        if (string.IsNullOrWhiteSpace(text) || text.Length > 500)
+        var known = ActivityTypes.FromLabelOrName(type.Trim());
+        return known switch
         {
-            throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, "The activity text must have 1 to 500 characters."));
+            null => throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput, $"{Refusal.Quote(type)} is not an activity type; {allowed}")),
+            _ when !ActivityTypes.IsReportable(known) => throw new PortalRefusedException(new Refusal(RefusalCode.InvalidInput,
+                $"'{ActivityTypes.Label(known)}' activities are recorded by Portal itself and cannot be reported; {allowed}")),
+            _ => known,
+        };
+    }
+
+    /// <summary>One line the feed can show as it is: no line breaks, tabs or bidirectional overrides that could disguise it.</summary>
+    private static Refusal? CheckReportText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Trim().Length > MaxTextLength)
+        {
+            return new Refusal(RefusalCode.InvalidInput, $"The activity 'text' must have 1 to {MaxTextLength} characters.");
         }
 
+        return text.Any(c => char.IsControl(c) || IsBidiControl(c))
+            ? new Refusal(RefusalCode.InvalidInput, "The activity 'text' must be one line without control characters (line breaks, tabs, direction overrides).")
+            : null;
+    }
+
+    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+    private async Task<Activity> AddCompletedAsync(
+        Actor actor, ProjectEnvironment environment, string type, string text, string? payload, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         var activity = new Activity
         {
             Id = PortalIds.New(),
-            ProjectId = projectId,
+            ProjectId = environment.ProjectId,
             EnvironmentId = environment.Id,
             EnvironmentName = environment.Name,
-            Type = known,
+            Type = type,
             State = ActivityState.Complete,
             Result = ActivityResult.Success,
             CompletionPercent = 100,
             CreatedAt = now,
             StartedAt = now,
             CompletedAt = now,
-            Text = text.Trim(),
+            Text = text,
             InitiatedBy = actor.UserId,
+            Payload = payload,
         };
         await activities.AddCompletedAsync(activity, cancellationToken);
         return activity;

@@ -31,6 +31,9 @@ public sealed record ActivityQuery
 {
     public const int MaxPageSize = 100;
 
+    /// <summary>What a page size out of range (or not a number, for the API's <c>limit</c>) is refused with.</summary>
+    public static readonly string PageSizeRule = $"'limit' must be a whole number from 1 to {MaxPageSize}.";
+
     public required string ProjectId { get; init; }
 
     /// <summary>Null for the whole project.</summary>

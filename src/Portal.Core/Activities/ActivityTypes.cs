@@ -30,8 +30,17 @@ public static class ActivityTypes
         [AccessChange] = "user access",
     };
 
+    /// <summary>
+    /// What happens outside Portal and may be reported to its feed (through the API), in the order the refusal lists them.
+    /// Everything else is Portal's own: its snapshots, restores, deletions and user access changes are only ever recorded
+    /// by Portal, so a feed entry of those types always means Portal did it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Reportable = [Push, Branch, Merge, Sync, Redeploy, Cron, Variable];
+
     /// <summary>Types that Portal runs itself; the others are recorded as told.</summary>
     public static bool IsExecutable(string type) => type is Snapshot or Restore or SnapshotDelete;
+
+    public static bool IsReportable(string type) => Reportable.Contains(type, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> All => Labels.Keys;
 

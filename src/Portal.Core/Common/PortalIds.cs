@@ -23,4 +23,12 @@ public static class PortalIds
 
     public static bool IsWellFormed(string? id) =>
         id is { Length: >= 1 and <= 64 } && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    /// <summary>
+    /// Whether a name from outside (a project id, an environment name, a user id) could be stored at all: not empty, no
+    /// longer than its column, no control character. Anything else cannot exist, so it is not looked up (PostgreSQL
+    /// refuses a NUL character outright) and answers as not found.
+    /// </summary>
+    public static bool IsPlausibleName(string? value, int maxLength) =>
+        value is { Length: >= 1 } && value.Length <= maxLength && !value.Any(char.IsControl);
 }

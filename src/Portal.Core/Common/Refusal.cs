@@ -21,6 +21,9 @@ public sealed record Refusal(RefusalCode Code, string Message)
 {
     public bool IsNotFound => Code is RefusalCode.ProjectNotFound or RefusalCode.EnvironmentNotFound
         or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound;
+
+    /// <summary>A value someone sent, quoted for a refusal's message and cut short when it is long.</summary>
+    public static string Quote(string value, int maxLength = 60) => value.Length <= maxLength ? $"'{value}'" : $"'{value[..maxLength]}…'";
 }
 
 /// <summary>Thrown by application services when a rule forbids the request. Nothing has been changed.</summary>

@@ -88,9 +88,10 @@ public sealed class SnapshotService(
 
     public async Task<Activity> DeleteAsync(Actor actor, string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken)
     {
+        // Unknown (404) before the missing role (403) before the rules (409), as for create and restore.
         var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
-        AccessGuard.Enforce(SnapshotRules.CheckAdmin(roles, environment.Type, "delete snapshots"));
         var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        AccessGuard.Enforce(SnapshotRules.CheckAdmin(roles, environment.Type, "delete snapshots"));
         if (snapshot.Status is SnapshotStatus.Deleting or SnapshotStatus.Deleted)
         {
             throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was already deleted."));
@@ -168,6 +169,6 @@ public sealed class SnapshotService(
         return snapshot is not null && snapshot.EnvironmentId == environment.Id
             ? snapshot
             : throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotNotFound,
-                $"Snapshot '{snapshotId}' was not found on environment {environment.Name}."));
+                $"Snapshot {Refusal.Quote(snapshotId)} was not found on environment {environment.Name}."));
     }
 }

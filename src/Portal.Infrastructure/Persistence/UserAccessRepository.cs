@@ -12,10 +12,12 @@ internal sealed class UserAccessRepository(IDbContextFactory<PortalDbContext> co
         return await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<UserAccessEntry>> ListAsync(string projectId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UserAccessEntry>> ListMembersAsync(string projectId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var users = await db.Users.AsNoTracking().ToListAsync(cancellationToken);
+        var members = db.ProjectAccess.Where(a => a.ProjectId == projectId).Select(a => a.UserId)
+            .Union(db.EnvironmentTypeAccess.Where(a => a.ProjectId == projectId).Select(a => a.UserId));
+        var users = await db.Users.AsNoTracking().Where(u => members.Contains(u.Id)).ToListAsync(cancellationToken);
         var projectRoles = await db.ProjectAccess.AsNoTracking().Where(a => a.ProjectId == projectId)
             .ToDictionaryAsync(a => a.UserId, a => a.Role, cancellationToken);
         var typeRoles = (await db.EnvironmentTypeAccess.AsNoTracking().Where(a => a.ProjectId == projectId).ToListAsync(cancellationToken))
@@ -24,8 +26,20 @@ internal sealed class UserAccessRepository(IDbContextFactory<PortalDbContext> co
             .Select(u => new UserAccessEntry(u.Id, u.DisplayName, u.Email,
                 projectRoles.TryGetValue(u.Id, out var role) ? role : null,
                 typeRoles[u.Id].ToDictionary(a => a.EnvironmentType, a => a.Role)))
-            .OrderBy(e => e.ProjectRole is null && e.TypeRoles.Count == 0)
-            .ThenBy(e => e.DisplayName, StringComparer.OrdinalIgnoreCase)];
+            .OrderBy(e => e.DisplayName, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    public async Task<IReadOnlyList<PortalUser>> FindByIdOrEmailAsync(string userIdOrEmail, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var email = userIdOrEmail.ToLowerInvariant();
+#pragma warning disable CA1862 // SQLite and PostgreSQL both translate ToLower(); string.Equals with a comparison is not translated.
+        return await db.Users.AsNoTracking()
+            .Where(u => u.Id == userIdOrEmail || (u.Email != null && u.Email.ToLower() == email))
+#pragma warning restore CA1862
+            .OrderBy(u => u.Id)
+            .Take(2)
+            .ToListAsync(cancellationToken);
     }
 
     public async Task<EnvironmentRole?> SetEnvironmentRoleAsync(

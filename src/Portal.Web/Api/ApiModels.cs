@@ -34,14 +34,24 @@ public sealed record SnapshotDto(
         view.Snapshot.CommitId, view.Snapshot.CreatedBy, view.Snapshot.IsSafetySnapshot);
 }
 
+/// <summary>
+/// An activity. <c>reported_via</c> ("api") and <c>reported_by</c> (the reporter's name) are set only on outside activities
+/// someone reported: their <c>text</c> is that person's word, not Portal's.
+/// </summary>
 public sealed record ActivityDto(
     string Id, string Type, string Environment, string State, string? Result, int CompletionPercent,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
-    string Text, string InitiatedBy, string? SnapshotId, string? Reason, int Warnings, string? Log)
+    string Text, string InitiatedBy, string? SnapshotId, string? Reason, int Warnings, string? Log,
+    string? ReportedBy, string? ReportedVia)
 {
-    public static ActivityDto From(Activity a, bool withLog = false) => new(
-        a.Id, a.Type, a.EnvironmentName, ToApi(a.State), a.Result?.ToString().ToLowerInvariant(), a.CompletionPercent,
-        a.CreatedAt, a.StartedAt, a.CompletedAt, a.Text, a.InitiatedBy, a.SnapshotId, a.Reason, a.Warnings, withLog ? a.Log : null);
+    public static ActivityDto From(Activity a, bool withLog = false)
+    {
+        var report = ActivityReport.Of(a);
+        return new(
+            a.Id, a.Type, a.EnvironmentName, ToApi(a.State), a.Result?.ToString().ToLowerInvariant(), a.CompletionPercent,
+            a.CreatedAt, a.StartedAt, a.CompletedAt, a.Text, a.InitiatedBy, a.SnapshotId, a.Reason, a.Warnings, withLog ? a.Log : null,
+            report?.ReportedBy, report?.ReportedVia);
+    }
 
     public static string ToApi(ActivityState state) => state switch
     {
@@ -52,8 +62,22 @@ public sealed record ActivityDto(
 
 public sealed record ActivityPageDto(IReadOnlyList<ActivityDto> Items, string? Next);
 
-public sealed record CreateSnapshotRequest(bool Live = false);
+// Request bodies are read by JsonBody<T>: an empty body is the defaults below, an unknown field is refused (a misspelt
+// "target" must not restore over the wrong environment), and required values are checked by the application layer.
 
-public sealed record RestoreSnapshotRequest(bool? SafetySnapshot = null, string? Target = null);
+public sealed record CreateSnapshotRequest
+{
+    public bool Live { get; init; }
+}
 
-public sealed record RecordActivityRequest(string Type, string Text);
+public sealed record RestoreSnapshotRequest
+{
+    public bool? SafetySnapshot { get; init; }
+    public string? Target { get; init; }
+}
+
+public sealed record ReportActivityRequest
+{
+    public string? Type { get; init; }
+    public string? Text { get; init; }
+}

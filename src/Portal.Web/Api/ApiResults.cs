@@ -13,11 +13,14 @@ internal static class ApiResults
         _ => StatusCodes.Status409Conflict,
     };
 
-    public static IResult Problem(Refusal refusal) => Results.Problem(
-        detail: refusal.Message,
-        statusCode: StatusFor(refusal.Code),
-        title: refusal.Message,
-        extensions: new Dictionary<string, object?> { ["code"] = refusal.Code.ToString() });
+    public static IResult Problem(Refusal refusal) => Problem(StatusFor(refusal.Code), refusal.Message, refusal.Code.ToString());
+
+    /// <summary>A problem response: the status, the specific reason as title and detail, and a stable code for scripts.</summary>
+    public static IResult Problem(int status, string detail, string code) => Results.Problem(
+        detail: detail,
+        statusCode: status,
+        title: detail,
+        extensions: new Dictionary<string, object?> { ["code"] = code });
 
     public static IResult BadRequest(string message) => Problem(new Refusal(RefusalCode.InvalidInput, message));
 }

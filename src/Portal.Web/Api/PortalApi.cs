@@ -1,5 +1,6 @@
 namespace Portal.Web.Api;
 
+using System.Globalization;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
@@ -11,7 +12,9 @@ internal static class PortalApi
 {
     public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter<RefusalEndpointFilter>();
+        var api = app.MapGroup("/api").RequireAuthorization()
+            .AddEndpointFilter<RefusalEndpointFilter>()
+            .AddEndpointFilter<RequestProblemFilter>();
         api.MapGet("/projects", async (CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
             (await directory.ListProjectsAsync(await me.GetAsync(), ct)).Select(p => new { id = p.Id, title = p.Title }));
 
@@ -25,48 +28,87 @@ internal static class PortalApi
         environment.MapGet("/", async (string projectId, string environment, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
             EnvironmentDto.From(await directory.GetAsync(await me.GetAsync(), projectId, environment, ct)));
         environment.MapGet("/activities", ListActivitiesAsync);
-        environment.MapPost("/activities", async (string projectId, string environment, RecordActivityRequest body, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
-            Results.Created((string?)null, ActivityDto.From(await feed.RecordAsync(await me.GetAsync(), projectId, environment, body.Type, body.Text, ct))));
+        environment.MapPost("/activities", async (string projectId, string environment, JsonBody<ReportActivityRequest> body, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
+        {
+            var activity = await feed.ReportAsync(await me.GetAsync(), projectId, environment, body.Value.Type, body.Value.Text, ct);
+            return Results.Created($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ActivityDto.From(activity));
+        });
 
         var snapshots = environment.MapGroup("/snapshots");
         snapshots.MapGet("/", async (string projectId, string environment, CurrentActor me, SnapshotService service, CancellationToken ct) =>
             (await service.ListAsync(await me.GetAsync(), projectId, environment, ct)).Select(SnapshotDto.From));
         snapshots.MapGet("/{snapshotId}", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, CancellationToken ct) =>
             SnapshotDto.From(await service.GetAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)));
-        snapshots.MapPost("/", async (string projectId, string environment, CreateSnapshotRequest? body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            Accepted(await service.CreateAsync(await me.GetAsync(), projectId, environment, body?.Live ?? false, ct)));
-        snapshots.MapPost("/{snapshotId}/restore", async (string projectId, string environment, string snapshotId, RestoreSnapshotRequest? body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
+        snapshots.MapPost("/", async (string projectId, string environment, JsonBody<CreateSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
+            Accepted(await service.CreateAsync(await me.GetAsync(), projectId, environment, body.Value.Live, ct)));
+        snapshots.MapPost("/{snapshotId}/restore", async (string projectId, string environment, string snapshotId, JsonBody<RestoreSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
             Accepted(await service.RestoreAsync(await me.GetAsync(), projectId, environment, snapshotId,
-                new RestoreOptions { TakeSafetySnapshot = body?.SafetySnapshot, TargetEnvironment = body?.Target }, ct)));
+                new RestoreOptions { TakeSafetySnapshot = body.Value.SafetySnapshot, TargetEnvironment = body.Value.Target }, ct)));
         snapshots.MapDelete("/{snapshotId}", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, CancellationToken ct) =>
             Accepted(await service.DeleteAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)));
         return app;
     }
 
+    /// <summary>Gives the framework's own API problems (no such path, a method the path does not take) a detail, as every other API problem has.</summary>
+    public static void DescribeUnmatchedCalls(ProblemDetailsOptions options) => options.CustomizeProblemDetails = context =>
+    {
+        var http = context.HttpContext;
+        if (context.ProblemDetails.Detail is not null || !http.Request.Path.StartsWithSegments("/api"))
+        {
+            return;
+        }
+
+        var call = Refusal.Quote($"{http.Request.Method} {http.Request.Path}", maxLength: 300);
+        context.ProblemDetails.Detail = context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound => $"There is no API call {call}.",
+            StatusCodes.Status405MethodNotAllowed => $"{call} is not allowed: this path answers {http.Response.Headers.Allow}.",
+            _ => null,
+        };
+    };
+
+    /// <summary>The feed, keyset-paged. Query values are read as text and checked here, so a bad one is a 400 that names it.</summary>
     private static async Task<IResult> ListActivitiesAsync(
-        string projectId, string environment, string? type, string? state, string? result, string? after, int? limit,
+        string projectId, string environment, string? type, string? state, string? result, string? after, string? limit,
         CurrentActor me, ActivityFeedService feed, CancellationToken ct)
     {
         var types = new List<string>();
         foreach (var value in Split(type))
         {
-            types.Add(ActivityTypes.FromLabelOrName(value) ?? value);
+            if (ActivityTypes.FromLabelOrName(value) is not { } known)
+            {
+                return ApiResults.BadRequest($"'type' {Refusal.Quote(value)} is not an activity type: the types are "
+                    + $"{string.Join(", ", ActivityTypes.All.Select(ActivityTypes.Label))}.");
+            }
+
+            types.Add(known);
         }
 
-        if (!TryParseAll(Split(state), ParseState, out var states) || !TryParseAll(Split(result), ParseResult, out var results))
+        if (!TryParseAll(Split(state), ParseState, out var states))
         {
-            return ApiResults.BadRequest("state must be pending, in_progress, complete or cancelled; result must be success or failure.");
+            return ApiResults.BadRequest($"'state' must be pending, in_progress, complete or cancelled (several comma-separated); got {Refusal.Quote(state!)}.");
+        }
+
+        if (!TryParseAll(Split(result), ParseResult, out var results))
+        {
+            return ApiResults.BadRequest($"'result' must be success or failure; got {Refusal.Quote(result!)}.");
         }
 
         ActivityCursor? cursor = null;
-        if (after is not null)
+        if (!string.IsNullOrEmpty(after))
         {
             if (!ActivityCursor.TryParse(after, out var parsed))
             {
-                return ApiResults.BadRequest("'after' is not a cursor this API returned.");
+                return ApiResults.BadRequest("'after' is not a cursor this API returned: pass the 'next' of the previous page.");
             }
 
             cursor = parsed;
+        }
+
+        var pageSize = 20;
+        if (!string.IsNullOrEmpty(limit) && !int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize))
+        {
+            return ApiResults.BadRequest(ActivityQuery.PageSizeRule);
         }
 
         var page = await feed.ListAsync(await me.GetAsync(), new ActivityQuery
@@ -77,7 +119,7 @@ internal static class PortalApi
             States = states,
             Results = results,
             After = cursor,
-            PageSize = limit ?? 20,
+            PageSize = pageSize,
         }, ct);
         return Results.Ok(new ActivityPageDto([.. page.Items.Select(a => ActivityDto.From(a))], page.Next?.ToString()));
     }

@@ -130,14 +130,15 @@ public static class PortalIdentityExtensions
         var mode = app.Services.GetRequiredService<PortalIdentityMode>();
         var formAction = mode.ProviderOrigin is { } origin ? $"'self' {origin}" : "'self'";
 
-        // Blazor Server needs its websocket (connect-src ws/wss), MudBlazor inline styles; no inline or remote scripts.
+        // Blazor Server's websocket is same-origin, which 'self' covers (CSP3: ws/wss of this host); MudBlazor needs inline
+        // styles; no inline or remote scripts. Blazor's own frame-ancestors header is switched off (DependencyInjection.cs).
         var policy = string.Join("; ",
             "default-src 'self'",
             "script-src 'self' 'nonce-{0}'",
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self' data:",
-            "connect-src 'self' ws: wss:",
+            "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
             $"form-action {formAction}",

@@ -19,7 +19,7 @@ public sealed class ActivityFeedTests
         for (var i = 0; i < 3; i++)
         {
             await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, "develop-branch", false, ct));
-            await host.InScopeAsync<ActivityFeedService, Activity>(f => f.RecordAsync(PortalTestHost.Bob, Project, "develop-branch", "push", $"Bob pushed commit {i}", ct));
+            await host.InScopeAsync<ActivityFeedService, Activity>(f => f.ReportAsync(PortalTestHost.Bob, Project, "develop-branch", "push", $"Bob pushed commit {i}", ct));
         }
 
         var all = new List<Activity>();
@@ -56,17 +56,17 @@ public sealed class ActivityFeedTests
     }
 
     [Fact]
-    public async Task RecordingIsRefusedToViewersAndForTypesPortalRunsItself()
+    public async Task ReportingIsRefusedToViewersAndForTypesPortalRecordsItself()
     {
         await using var host = await PortalTestHost.StartAsync(mediaFiles: 1);
         var ct = TestContext.Current.CancellationToken;
 
         var viewer = await Assert.ThrowsAsync<PortalRefusedException>(() => host.InScopeAsync<ActivityFeedService, Activity>(f =>
-            f.RecordAsync(PortalTestHost.Carol, Project, "develop-branch", "push", "Carol pushed", ct)));
+            f.ReportAsync(PortalTestHost.Carol, Project, "develop-branch", "push", "Carol pushed", ct)));
         Assert.Equal(RefusalCode.MissingRole, viewer.Code);
 
         var snapshot = await Assert.ThrowsAsync<PortalRefusedException>(() => host.InScopeAsync<ActivityFeedService, Activity>(f =>
-            f.RecordAsync(PortalTestHost.Alice, Project, "develop-branch", "snapshot", "fake snapshot", ct)));
+            f.ReportAsync(PortalTestHost.Alice, Project, "develop-branch", "snapshot", "fake snapshot", ct)));
         Assert.Equal(RefusalCode.InvalidInput, snapshot.Code);
 
         var pageSize = await Assert.ThrowsAsync<PortalRefusedException>(() => host.InScopeAsync<ActivityFeedService, ActivityPage>(f =>

@@ -2,6 +2,7 @@ namespace Portal.Web.Tests.Activities;
 
 using AngleSharp.Dom;
 using Portal.Core.Activities;
+using Portal.Infrastructure.Demo;
 using Portal.Web.Components.Activities;
 using Portal.Web.Tests.Support;
 
@@ -146,7 +147,7 @@ public sealed class ActivityFeedTests : PortalComponentTest
         var feed = Service<ActivityFeedService>();
         for (var i = 0; i < 20; i++)
         {
-            await feed.RecordAsync(await ActorAsync(), ProjectId, "develop-branch", "push", $"Alice pushed commit {i} to develop-branch", Cancel);
+            await feed.ReportAsync(await ActorAsync(), ProjectId, "develop-branch", "push", $"Alice pushed commit {i} to develop-branch", Cancel);
         }
 
         var page = RenderPage("develop-branch");
@@ -157,6 +158,25 @@ public sealed class ActivityFeedTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Equal(28, page.FindAll("li.portal-entry").Count));
         Assert.Contains("branched develop-branch", page.FindAll("li.portal-entry")[^1].TextContent);
         Assert.Empty(page.FindAll("button:contains('Load more')"));
+    }
+
+    [Fact]
+    public async Task A_reported_activity_says_who_reported_it_and_that_it_came_through_the_API()
+    {
+        var bob = new Core.Common.Actor(DemoSeeder.ContributorUserId, "Bob");
+        var reported = await Service<ActivityFeedService>().ReportAsync(bob, ProjectId, "develop-branch", "push", "Bob pushed 2 commits to develop-branch", Cancel);
+
+        var page = RenderPage("develop-branch");
+
+        var entry = page.WaitForElement($"li[data-activity='{reported.Id}']");
+        Assert.Equal("api", entry.GetAttribute("data-reported"));
+        Assert.Equal("Reported by Bob through the API ·", entry.QuerySelector(".portal-reported")!.TextContent.Trim());
+        Assert.Equal("Bob pushed 2 commits to develop-branch", entry.QuerySelector("p")!.TextContent.Trim());
+
+        // The demo's own history (pushes Portal recorded itself) claims no reporter.
+        var others = page.FindAll("li.portal-entry").Where(e => e.GetAttribute("data-activity") != reported.Id).ToList();
+        Assert.NotEmpty(others);
+        Assert.All(others, e => Assert.Null(e.QuerySelector(".portal-reported")));
     }
 
     [Fact]

@@ -33,6 +33,9 @@ public partial class ActivityEntry
 
     private ActivityState State => Live?.State ?? Activity.State;
 
+    /// <summary>Who reported an outside activity, and through what; null for Portal's own entries.</summary>
+    private ActivityReport? Report => ActivityReport.Of(Activity);
+
     private int Percent => Live?.CompletionPercent ?? Activity.CompletionPercent;
 
     private string ProgressText =>

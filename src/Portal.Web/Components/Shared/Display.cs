@@ -23,6 +23,10 @@ public static class Display
             ? $"Needs attention: {reason}."
             : $"{char.ToUpperInvariant(status.ToApiName()[0])}{status.ToApiName()[1..]}: {reason}.";
 
+    /// <summary>"through the API" for an activity someone reported over the REST API (or the CLI, which uses it).</summary>
+    public static string ReportedVia(ActivityReport report) =>
+        report.ReportedVia == ActivityReport.ViaApi ? "through the API" : $"through {report.ReportedVia}";
+
     public static string Warnings(int count) => count == 1 ? "1 warning" : $"{count} warnings";
 
     public static string Utc(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Culture);
