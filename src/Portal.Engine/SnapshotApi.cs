@@ -70,4 +70,7 @@ public interface ISnapshotEngine
     Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
 
     bool HasManifest(string snapshotId);
+
+    /// <summary>Writes and drops a small temp object the way a capture writes one; throws (an IOException) when the store takes no writes.</summary>
+    Task ProbeWritableAsync(CancellationToken cancellationToken);
 }

@@ -186,6 +186,14 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     public bool HasManifest(string snapshotId) => _store.HasManifest(SnapshotIds.Validate(snapshotId));
 
+    public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        // Never committed: disposing the pending object removes its temp file.
+        using var probe = _store.BeginPut();
+        probe.Content.WriteByte(0);
+        probe.Content.Flush();
+    }, cancellationToken);
+
     public void Dispose() => _gate.Dispose();
 
     private void Collect(CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using MudBlazor.Services;
 using Portal.Web.Api;
 using Portal.Web.Components;
 using Portal.Web.Identity;
+using Portal.Web.Operations;
 
 public static class DependencyInjection
 {
@@ -39,7 +40,7 @@ public static class DependencyInjection
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
-        app.MapHealthChecks("/health");
+        app.MapPortalHealth();
         app.MapPortalAccount();
         app.MapPortalApi();
         // Portal sends one CSP (UsePortalSecurityHeaders, frame-ancestors 'none'); Blazor would add a second, frame-ancestors 'self'.
