@@ -14,6 +14,7 @@ using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Snapshots;
+using Portal.Infrastructure.Telemetry;
 
 public static class DependencyInjection
 {
@@ -65,7 +66,10 @@ public static class DependencyInjection
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
+        services.AddHostedService<StoreSizeSampler>();
         services.AddSingleton<Heartbeats>();
+        services.AddMetrics();
+        services.AddSingleton<PortalMetrics>();
         services.AddPortalReadinessChecks();
         return services;
     }

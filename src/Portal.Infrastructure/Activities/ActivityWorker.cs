@@ -10,6 +10,7 @@ using Portal.Core.Snapshots;
 using Portal.Engine;
 using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Telemetry;
 
 /// <summary>
 /// Runs pending activities: first in, first out within an environment, one at a time per environment,
@@ -22,6 +23,7 @@ public sealed class ActivityWorker(
     ActivitySignal signal,
     IActivityEvents events,
     ISnapshotEngine engine,
+    PortalMetrics metrics,
     Heartbeats heartbeats,
     TimeProvider time,
     IOptions<ActivityOptions> options,
@@ -57,6 +59,9 @@ public sealed class ActivityWorker(
         {
             _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
         }
+
+        await using var db = await contexts.CreateDbContextAsync(stoppingToken);
+        metrics.QueueDepth(await db.Activities.CountAsync(a => a.State == ActivityState.Pending, stoppingToken));
     }
 
     protected override async Task<bool> WaitForNextRunAsync(PeriodicTimer timer, CancellationToken stoppingToken)
@@ -190,6 +195,7 @@ public sealed class ActivityWorker(
                     .SetProperty(a => a.StartedAt, now), cancellationToken);
             if (claimed == 1)
             {
+                metrics.Started(next.Type, now - next.CreatedAt);
                 next.State = ActivityState.InProgress;
                 next.StartedAt = now;
                 return next;
@@ -202,6 +208,9 @@ public sealed class ActivityWorker(
     private async Task RunAsync(Activity activity, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        using var span = PortalMetrics.Runs.StartActivity("activity");
+        span?.SetTag("portal.activity.type", activity.Type);
+        span?.SetTag("portal.activity.id", activity.Id);
         var run = new ActivityRun(activity, contexts, events, Time, TimeSpan.FromMilliseconds(options.Value.ProgressFlushMilliseconds));
         ActivityResult result;
         string? reason = null;
@@ -259,6 +268,7 @@ public sealed class ActivityWorker(
         }
 
         await CompleteAsync(activity, run, result, reason);
+        span?.SetStatus(result == ActivityResult.Success ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, reason);
     }
 
     private async Task CompleteAsync(Activity activity, ActivityRun run, ActivityResult result, string? reason)
@@ -276,6 +286,7 @@ public sealed class ActivityWorker(
             .SetProperty(a => a.Warnings, run.Warnings)
             .SetProperty(a => a.CompletedAt, now), CancellationToken.None);
         events.Publish(run.Snapshot(ActivityState.Complete, result, percent));
+        metrics.Completed(activity.Type, result.ToString(), now - (activity.StartedAt ?? now));
         logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} completed: {Result} {Reason}",
             activity.Id, activity.Type, activity.EnvironmentName, result, reason);
     }

@@ -14,4 +14,8 @@ public sealed class BackgroundOptions
     /// <summary>Expired snapshots leave the store within this long of their expiry.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The store is measured for the <c>portal.store.size</c> metric this often.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StoreSizeInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
