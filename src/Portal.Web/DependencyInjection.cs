@@ -16,6 +16,7 @@ public static class DependencyInjection
         services.AddMudServices();
         services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
         services.AddHealthChecks();
+        services.AddPortalTelemetry(configuration);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
@@ -41,6 +42,7 @@ public static class DependencyInjection
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapPortalHealth();
+        app.MapPortalTelemetry();
         app.MapPortalAccount();
         app.MapPortalApi();
         // Portal sends one CSP (UsePortalSecurityHeaders, frame-ancestors 'none'); Blazor would add a second, frame-ancestors 'self'.
