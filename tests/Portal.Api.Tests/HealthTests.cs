@@ -4,8 +4,11 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Hosting;
 
 /// <summary>/health/live answers while the process runs; /health/ready only while the database, the store and the worker can take work.</summary>
 public sealed class HealthTests
@@ -36,12 +39,16 @@ public sealed class HealthTests
         var ct = TestContext.Current.CancellationToken;
         await using var postgres = await PrivatePostgres.CreateAsync(ct);
         await postgres.CreateDatabaseAsync("portal", ct);
+        var logs = new RecordedLogs();
         await using var portal = new PortalFactory(settings: new()
         {
             ["Database:Provider"] = "PostgreSQL",
             ["Database:ConnectionString"] = postgres.ConnectionString("portal"),
             ["Activities:PollMilliseconds"] = "100",
-        });
+        })
+        {
+            TestServices = services => services.AddSingleton<ILoggerProvider>(logs),
+        };
         using var client = portal.CreateClient();
         await WaitUntilReadyAsync(client);
 
@@ -55,9 +62,16 @@ public sealed class HealthTests
         Assert.DoesNotContain("127.0.0.1", body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live", ct)).StatusCode);
 
-        // The worker's polls failed meanwhile; the host kept running and the worker polls again once the database is back.
+        // The worker's polls fail meanwhile and are logged; the host keeps running and the worker polls again once the database is back.
+        await EventuallyAsync(() => logs.Entries.Any(e => e.Category == typeof(ActivityWorker).FullName && e.Level == LogLevel.Error
+            && (e.Exception is NpgsqlException || e.Exception?.InnerException is NpgsqlException)),
+            () => string.Join("\n", logs.Entries.Where(e => e.Level >= LogLevel.Warning).Select(e => $"{e.Category} {e.Level} {e.Message} {e.Exception?.GetType()}")));
+        var beforeRestart = DateTimeOffset.UtcNow;
         await postgres.StartAsync(ct);
         await WaitUntilReadyAsync(client);
+        var heartbeats = portal.Services.GetRequiredService<Heartbeats>();
+        await EventuallyAsync(() => heartbeats.Last(nameof(ActivityWorker))!.At > beforeRestart);
+        Assert.False(portal.Services.GetServices<IHostedService>().OfType<ActivityWorker>().Single().ExecuteTask!.IsCompleted);
     }
 
     [Fact]
@@ -108,6 +122,16 @@ public sealed class HealthTests
 
             Assert.True(DateTime.UtcNow < deadline, $"/health/ready never answered 200; last: {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
             await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition, Func<string>? explain = null)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the worker never got there. " + explain?.Invoke());
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
 

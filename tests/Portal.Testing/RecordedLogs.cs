@@ -1,4 +1,4 @@
-namespace Portal.Infrastructure.Tests.Support;
+namespace Portal.Testing;
 
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
