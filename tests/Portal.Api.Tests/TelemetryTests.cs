@@ -20,7 +20,7 @@ public sealed class TelemetryTests
     private const string Snapshots = $"/api/projects/{DemoSeeder.ProjectId}/environments/{Environment}/snapshots";
 
     [Fact]
-    public async Task ASnapshotThroughTheApiIsTracedFromTheRequestToEachEnginePhaseAndCounted()
+    public async Task ASnapshotAndARestoreThroughTheApiAreTracedToEachEnginePhaseAndCounted()
     {
         var ct = TestContext.Current.CancellationToken;
         var spans = new Recorded<Span>();
@@ -33,7 +33,7 @@ public sealed class TelemetryTests
         };
         using var client = await portal.SignedInClientAsync(DemoSeeder.AdminUserId, ct);
 
-        var activity = await TakeSnapshotAsync(client);
+        var activity = await RunAsync(client, Snapshots, "{}");
         var snapshotId = activity.GetProperty("snapshot_id").GetString()!;
 
         // HTTP: the request that queued it, by route.
@@ -65,6 +65,19 @@ public sealed class TelemetryTests
         Assert.Contains(Points(metrics, "portal.activity.duration"), p => Equals(Tag(p, "portal.activity.type"), "environment.backup") && Equals(Tag(p, "portal.activity.result"), "Success") && p.GetHistogramCount() >= 1);
         Assert.Contains(Points(metrics, "portal.activity.wait.duration"), p => Equals(Tag(p, "portal.activity.type"), "environment.backup"));
         Assert.NotEmpty(Points(metrics, "portal.activity.queue.depth"));
+
+        // A restore of it: its phases per service, and the bytes it wrote back.
+        var restore = await RunAsync(client, $"{Snapshots}/{snapshotId}/restore", "{\"safety_snapshot\": false}");
+        var restoreRun = Assert.Single(spans.Copy, s => s.Source.Name == PortalMetrics.ActivitySourceName && Equals(s.GetTagItem("portal.activity.id"), restore.GetProperty("id").GetString()));
+        var restored = Assert.Single(spans.Copy, s => s.Source.Name == EngineTelemetry.SourceName && s.OperationName == "restore" && s.ParentSpanId == restoreRun.SpanId);
+        foreach (var phase in new[] { "restore.prepare", "restore.commit" })
+        {
+            Assert.Equal(4, spans.Copy.Count(s => s.OperationName == phase && s.ParentSpanId == restored.SpanId));
+        }
+
+        portal.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        Assert.True(Sum(metrics, "portal.snapshot.restored") > 0);
+        Assert.Contains(Points(metrics, "portal.activity.duration"), p => Equals(Tag(p, "portal.activity.type"), "environment.restore"));
     }
 
     [Fact]
@@ -140,10 +153,11 @@ public sealed class TelemetryTests
         Assert.False(receiving.IsFaulted);
     }
 
-    private static async Task<JsonElement> TakeSnapshotAsync(HttpClient client)
+    /// <summary>Queues an activity as a script would and waits until it succeeded.</summary>
+    private static async Task<JsonElement> RunAsync(HttpClient client, string path, string body)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var request = new HttpRequestMessage(HttpMethod.Post, Snapshots) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-Requested-With", "XMLHttpRequest");
         using var queued = await client.SendAsync(request, ct);
         Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
@@ -159,7 +173,7 @@ public sealed class TelemetryTests
                 return activity;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"snapshot activity {id} did not complete: {activity}");
+            Assert.True(DateTime.UtcNow < deadline, $"activity {id} did not complete: {activity}");
             await Task.Delay(100, ct);
         }
     }
