@@ -35,8 +35,8 @@ public sealed record CaptureResult(long SizeOfVolumes, long SizeOfDatabases, lon
 /// </summary>
 public sealed record RestoreRequest(string SnapshotId, IReadOnlyList<ServiceSpec> Targets, IRestoreJournal? Journal = null);
 
-/// <summary>Warnings name what the restore could not put back exactly (an xattr the target filesystem refuses, say).</summary>
-public sealed record RestoreResult(IReadOnlyList<string> Warnings);
+/// <summary>Warnings name what the restore could not put back exactly (an xattr the target filesystem refuses, say); BytesRestored is what it wrote.</summary>
+public sealed record RestoreResult(IReadOnlyList<string> Warnings, long BytesRestored = 0);
 
 /// <summary>Durable record of a restore's commit, written by the caller (the metadata database) so a restart can finish it.</summary>
 public interface IRestoreJournal
@@ -70,4 +70,10 @@ public interface ISnapshotEngine
     Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
 
     bool HasManifest(string snapshotId);
+
+    /// <summary>Writes and drops a small temp object the way a capture writes one; throws (an IOException) when the store takes no writes.</summary>
+    Task ProbeWritableAsync(CancellationToken cancellationToken);
+
+    /// <summary>Bytes the store holds (compressed objects and manifests); walks the store, so call it now and then, not per request.</summary>
+    Task<long> MeasureStoreAsync(CancellationToken cancellationToken);
 }

@@ -38,7 +38,10 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// <summary>Figures of the most recent capture, for tests proving what was (not) read and stored.</summary>
     internal EngineCounters LastCapture { get; private set; } = new();
 
-    public async Task<CaptureResult> CaptureAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    public Task<CaptureResult> CaptureAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken) =>
+        EngineTelemetry.PhaseAsync("capture", request.SnapshotId, null, () => CaptureCoreAsync(request, progress, cancellationToken));
+
+    private async Task<CaptureResult> CaptureCoreAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         SnapshotIds.Validate(request.SnapshotId);
         if (_store.HasManifest(request.SnapshotId))
@@ -59,7 +62,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
         var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live);
-        var previous = FindPrevious(request.EnvironmentKey);
+        var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => Task.FromResult(FindPrevious(request.EnvironmentKey)));
 
         List<ManifestService> services;
         try
@@ -68,12 +71,16 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             {
                 var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
                 var reuse = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
-                return Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token));
+                return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
             }, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
             var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
-            _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+            await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null, () =>
+            {
+                _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+                return Task.CompletedTask;
+            });
         }
         catch (IOException ex) when (DiskFailures.IsDiskFull(ex))
         {
@@ -90,7 +97,10 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         return new CaptureResult(volumes, databases, counters.BytesStored, clock.Elapsed, context.Warnings.ToList());
     }
 
-    public async Task VerifyAsync(string snapshotId, CancellationToken cancellationToken)
+    public Task VerifyAsync(string snapshotId, CancellationToken cancellationToken) =>
+        EngineTelemetry.PhaseAsync("verify", snapshotId, null, () => VerifyCoreAsync(snapshotId, cancellationToken));
+
+    private async Task VerifyCoreAsync(string snapshotId, CancellationToken cancellationToken)
     {
         var manifest = Load(snapshotId);
         using var shared = await _gate.SharedAsync(cancellationToken);
@@ -98,12 +108,15 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
     }
 
-    public async Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken)
+    public Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken) =>
+        EngineTelemetry.PhaseAsync("verify", snapshotId, null, () => VerifyNewObjectsCoreAsync(snapshotId, cancellationToken));
+
+    private async Task VerifyNewObjectsCoreAsync(string snapshotId, CancellationToken cancellationToken)
     {
         if (!_produced.TryRemove(snapshotId, out var produced))
         {
             // Not captured by this process (or already verified once): nothing says which objects are new, so read them all.
-            await VerifyAsync(snapshotId, cancellationToken);
+            await VerifyCoreAsync(snapshotId, cancellationToken);
             return;
         }
 
@@ -119,7 +132,10 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         await VerifyObjectsAsync(objects.Where(o => produced.Contains(o.Chunk.Hash)), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
     }
 
-    public async Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
+    public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken) =>
+        EngineTelemetry.PhaseAsync("restore", request.SnapshotId, null, () => RestoreCoreAsync(request, progress, cancellationToken));
+
+    private async Task<RestoreResult> RestoreCoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         var manifest = Load(request.SnapshotId);
         var plan = request.Targets.Select(target =>
@@ -140,12 +156,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         try
         {
             // Nothing is replaced until every service has prepared: a corrupt object anywhere refuses the whole restore.
-            var ready = await ForEachServiceAsync(plan, async (item, token) =>
+            var ready = await ForEachServiceAsync(plan, (item, token) => EngineTelemetry.PhaseAsync("restore.prepare", request.SnapshotId, item.Target, async () =>
             {
                 var staged = await item.Adapter.PrepareRestoreAsync(item.Entry, item.Target, context.WithCancellation(token));
                 prepared.Enqueue(staged);
                 return staged;
-            }, cancellationToken);
+            }), cancellationToken);
 
             tracker.Phase("Replacing the environment's data");
             if (request.Journal is { } journal)
@@ -153,7 +169,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
                 await journal.CommittingAsync([.. plan.Select(p => p.Target.Name)], cancellationToken);
             }
 
-            await ForEachServiceAsync(ready.Zip(plan).ToList(), async (item, token) =>
+            await ForEachServiceAsync(ready.Zip(plan).ToList(), (item, token) => EngineTelemetry.PhaseAsync("restore.commit", request.SnapshotId, item.Second.Target, async () =>
             {
                 await item.First.CommitAsync(context.WithCancellation(token));
                 if (request.Journal is { } done)
@@ -162,7 +178,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
                 }
 
                 return true;
-            }, cancellationToken);
+            }), cancellationToken);
         }
         finally
         {
@@ -173,18 +189,28 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         }
 
         tracker.Finish("Restore complete");
-        return new RestoreResult(context.Warnings.ToList());
+        return new RestoreResult(context.Warnings.ToList(), tracker.Done);
     }
 
-    public async Task DeleteAsync(string snapshotId, CancellationToken cancellationToken)
+    public Task DeleteAsync(string snapshotId, CancellationToken cancellationToken) => EngineTelemetry.PhaseAsync("delete", snapshotId, null, async () =>
     {
         SnapshotIds.Validate(snapshotId);
         _store.DeleteManifest(snapshotId);
         using var exclusive = await _gate.ExclusiveAsync(cancellationToken);
         await Task.Run(() => Collect(cancellationToken), cancellationToken);
-    }
+    });
 
     public bool HasManifest(string snapshotId) => _store.HasManifest(SnapshotIds.Validate(snapshotId));
+
+    public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(_store.TotalBytes, cancellationToken);
+
+    public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        // Never committed: disposing the pending object removes its temp file.
+        using var probe = _store.BeginPut();
+        probe.Content.WriteByte(0);
+        probe.Content.Flush();
+    }, cancellationToken);
 
     public void Dispose() => _gate.Dispose();
 

@@ -3,6 +3,7 @@ namespace Portal.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
 using Portal.Core.Common;
@@ -10,16 +11,22 @@ using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Environments;
+using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Snapshots;
+using Portal.Infrastructure.Telemetry;
 
 public static class DependencyInjection
 {
+    /// <summary>The health checks that decide whether this node can take work.</summary>
+    public const string ReadyTag = "ready";
+
     /// <summary>Persistence on the configured provider, the durable activity queue, its worker and the demo seed.</summary>
     public static IServiceCollection AddPortalInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ActivityOptions>().Bind(configuration.GetSection(ActivityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BackgroundOptions>().Bind(configuration.GetSection(BackgroundOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
             .Validate(o => o.Provider != DatabaseProvider.PostgreSQL || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "Database:ConnectionString is required when Database:Provider is PostgreSQL.")
@@ -59,7 +66,22 @@ public static class DependencyInjection
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
+        services.AddHostedService<StoreSizeSampler>();
+        services.AddSingleton<Heartbeats>();
+        services.AddMetrics();
+        services.AddSingleton<PortalMetrics>();
+        services.AddPortalReadinessChecks();
         return services;
+    }
+
+    /// <summary>What <c>/health/ready</c> runs (tag <see cref="ReadyTag"/>); each check is bounded so a hung server answers "unhealthy", not never.</summary>
+    private static void AddPortalReadinessChecks(this IServiceCollection services)
+    {
+        var timeout = TimeSpan.FromSeconds(10);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseReadinessCheck>("database", HealthStatus.Unhealthy, [ReadyTag], timeout)
+            .AddCheck<StoreReadinessCheck>("store", HealthStatus.Unhealthy, [ReadyTag], timeout)
+            .AddCheck<WorkerReadinessCheck>("worker", HealthStatus.Unhealthy, [ReadyTag], timeout);
     }
 
     private static void AddPortalDatabase(this IServiceCollection services)

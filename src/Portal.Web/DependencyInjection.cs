@@ -5,6 +5,7 @@ using MudBlazor.Services;
 using Portal.Web.Api;
 using Portal.Web.Components;
 using Portal.Web.Identity;
+using Portal.Web.Operations;
 
 public static class DependencyInjection
 {
@@ -15,6 +16,7 @@ public static class DependencyInjection
         services.AddMudServices();
         services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
         services.AddHealthChecks();
+        services.AddPortalTelemetry(configuration);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
@@ -39,7 +41,8 @@ public static class DependencyInjection
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
-        app.MapHealthChecks("/health");
+        app.MapPortalHealth();
+        app.MapPortalTelemetry();
         app.MapPortalAccount();
         app.MapPortalApi();
         // Portal sends one CSP (UsePortalSecurityHeaders, frame-ancestors 'none'); Blazor would add a second, frame-ancestors 'self'.

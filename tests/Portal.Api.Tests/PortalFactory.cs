@@ -33,6 +33,9 @@ public class PortalFactory : WebApplicationFactory<Program>
 
     public Action<IServiceCollection>? TestServices { get; init; }
 
+    /// <summary>Portal's data folder (<c>Portal:DataPath</c>): portal.db and the snapshot store.</summary>
+    public string DataPath => _dataPath;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(_environment);

@@ -48,6 +48,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
+    public long TotalBytes() =>
+        new[] { _objects, _manifests }.SelectMany(folder => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories)).Sum(file => file.Length);
+
     public void WriteManifest(string snapshotId, byte[] content)
     {
         var final = ManifestPath(snapshotId);

@@ -18,6 +18,9 @@ internal interface IObjectStore
 
     IEnumerable<string> List();
 
+    /// <summary>Bytes the objects and manifests take in the store (compressed), for the store-size metric.</summary>
+    long TotalBytes();
+
     /// <summary>Durable once this returns: written to a temp name, flushed, then renamed.</summary>
     void WriteManifest(string snapshotId, byte[] content);
 

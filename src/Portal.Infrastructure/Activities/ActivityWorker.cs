@@ -1,7 +1,6 @@
 namespace Portal.Infrastructure.Activities;
 
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Core.Activities;
@@ -9,11 +8,14 @@ using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;
 using Portal.Engine;
+using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Telemetry;
 
 /// <summary>
 /// Runs pending activities: first in, first out within an environment, one at a time per environment,
-/// several environments in parallel. See docs/adr/0002-activity-queue.md.
+/// several environments in parallel. See docs/adr/0002-activity-queue.md. Each poll is one run of the periodic base
+/// (a failed claim is logged and retried); the recovery of interrupted work runs once before it.
 /// </summary>
 public sealed class ActivityWorker(
     IDbContextFactory<PortalDbContext> contexts,
@@ -21,50 +23,63 @@ public sealed class ActivityWorker(
     ActivitySignal signal,
     IActivityEvents events,
     ISnapshotEngine engine,
+    PortalMetrics metrics,
+    Heartbeats heartbeats,
     TimeProvider time,
     IOptions<ActivityOptions> options,
-    ILogger<ActivityWorker> logger) : BackgroundService
+    ILogger<ActivityWorker> logger) : PeriodicBackgroundService(heartbeats, time, logger)
 {
     public const string InterruptedReason = "interrupted: Portal stopped while this was running";
 
     private readonly Dictionary<string, IActivityExecutor> _executors = executors.ToDictionary(e => e.Type, StringComparer.Ordinal);
+    private readonly Dictionary<Guid, Task> _running = [];
+    private Task? _wake;
+    private Task? _tick;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+
+    protected override async Task StartingAsync(CancellationToken stoppingToken)
     {
+        _running.Clear();
+        _wake = null;
+        _tick = null;
         var resumed = await RecoverInterruptedAsync(stoppingToken);
         await CleanLeftoversAsync(stoppingToken);
-        var running = new Dictionary<Guid, Task>();
-        var max = options.Value.MaxParallelEnvironments;
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
-        Task? wake = null;
-        Task? tick = null;
 
         // Interrupted work is finished first; its environment takes nothing new until it is (it stays in progress).
         foreach (var activity in resumed)
         {
-            running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
+            _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
         }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            while (running.Count < max && await ClaimNextAsync(running.Keys, stoppingToken) is { } activity)
-            {
-                running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
-            }
-
-            // Wake on new work, on a finished activity (its environment may have more), or on the poll safety net.
-            // The same wait is kept across turns so a wake-up is never consumed by an abandoned one.
-            wake = wake is null || wake.IsCompleted ? signal.WaitAsync(stoppingToken) : wake;
-            tick = tick is null || tick.IsCompleted ? Task.Delay(poll, time, stoppingToken) : tick;
-            await Task.WhenAny([wake, tick, .. running.Values]);
-            foreach (var done in running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
-            {
-                running.Remove(done);
-            }
-        }
-
-        await Task.WhenAll(running.Values);
     }
+
+    protected override async Task RunOnceAsync(CancellationToken stoppingToken)
+    {
+        while (_running.Count < options.Value.MaxParallelEnvironments && await ClaimNextAsync(_running.Keys, stoppingToken) is { } activity)
+        {
+            _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(stoppingToken);
+        metrics.QueueDepth(await db.Activities.CountAsync(a => a.State == ActivityState.Pending, stoppingToken));
+    }
+
+    protected override async Task<bool> WaitForNextRunAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        // Wake on new work, on a finished activity (its environment may have more), or on the poll safety net.
+        // The same wait is kept across turns so a wake-up is never consumed by an abandoned one.
+        _wake = _wake is null || _wake.IsCompleted ? signal.WaitAsync(stoppingToken) : _wake;
+        _tick = _tick is null || _tick.IsCompleted ? Task.Delay(Interval, Time, stoppingToken) : _tick;
+        await Task.WhenAny([_wake, _tick, .. _running.Values]);
+        foreach (var done in _running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
+        {
+            _running.Remove(done);
+        }
+
+        return !stoppingToken.IsCancellationRequested;
+    }
+
+    protected override Task StoppedAsync() => Task.WhenAll(_running.Values);
 
     /// <summary>
     /// Activities a crash or kill left in progress. A restore or a deletion is finished by running it
@@ -80,7 +95,7 @@ public sealed class ActivityWorker(
             return [];
         }
 
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var resumed = new List<Activity>();
         foreach (var activity in interrupted)
         {
@@ -170,7 +185,7 @@ public sealed class ActivityWorker(
                 return null;
             }
 
-            var now = time.GetUtcNow();
+            var now = Time.GetUtcNow();
 
             // Only one claimant can move it out of pending; losing the race means looking again.
             var claimed = await db.Activities
@@ -180,6 +195,7 @@ public sealed class ActivityWorker(
                     .SetProperty(a => a.StartedAt, now), cancellationToken);
             if (claimed == 1)
             {
+                metrics.Started(next.Type, now - next.CreatedAt);
                 next.State = ActivityState.InProgress;
                 next.StartedAt = now;
                 return next;
@@ -192,7 +208,10 @@ public sealed class ActivityWorker(
     private async Task RunAsync(Activity activity, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var run = new ActivityRun(activity, contexts, events, time, TimeSpan.FromMilliseconds(options.Value.ProgressFlushMilliseconds));
+        using var span = PortalMetrics.Runs.StartActivity("activity");
+        span?.SetTag("portal.activity.type", activity.Type);
+        span?.SetTag("portal.activity.id", activity.Id);
+        var run = new ActivityRun(activity, contexts, events, Time, TimeSpan.FromMilliseconds(options.Value.ProgressFlushMilliseconds));
         ActivityResult result;
         string? reason = null;
         await using (run)
@@ -249,13 +268,14 @@ public sealed class ActivityWorker(
         }
 
         await CompleteAsync(activity, run, result, reason);
+        span?.SetStatus(result == ActivityResult.Success ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, reason);
     }
 
     private async Task CompleteAsync(Activity activity, ActivityRun run, ActivityResult result, string? reason)
     {
         // Completion must be written even while Portal stops, or the activity would look interrupted after a clean shutdown.
         await run.FlushAsync(CancellationToken.None);
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var percent = result == ActivityResult.Success ? 100 : run.Percent;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         await db.Activities.Where(a => a.Sequence == activity.Sequence).ExecuteUpdateAsync(set => set
@@ -266,6 +286,7 @@ public sealed class ActivityWorker(
             .SetProperty(a => a.Warnings, run.Warnings)
             .SetProperty(a => a.CompletedAt, now), CancellationToken.None);
         events.Publish(run.Snapshot(ActivityState.Complete, result, percent));
+        metrics.Completed(activity.Type, result.ToString(), now - (activity.StartedAt ?? now));
         logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} completed: {Result} {Reason}",
             activity.Id, activity.Type, activity.EnvironmentName, result, reason);
     }

@@ -1,32 +1,27 @@
 namespace Portal.Infrastructure.Environments;
 
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Environments;
 using Portal.Engine;
+using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Snapshots;
 
-/// <summary>Checks every environment's services at start and then every few minutes; problems are shown on the environment.</summary>
+/// <summary>Checks every environment's services at start and then every few minutes (<c>Background:ServiceCheckInterval</c>); problems are shown on the environment.</summary>
 internal sealed class ServiceHealthMonitor(
     IDbContextFactory<PortalDbContext> contexts,
     ServiceChecker checker,
     ServiceHealth health,
+    IOptions<BackgroundOptions> options,
+    Heartbeats heartbeats,
     TimeProvider time,
-    ILogger<ServiceHealthMonitor> logger) : BackgroundService
+    ILogger<ServiceHealthMonitor> logger) : PeriodicBackgroundService(heartbeats, time, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+    protected override TimeSpan Interval => options.Value.ServiceCheckInterval;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            await CheckAllAsync(stoppingToken);
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) => CheckAllAsync(stoppingToken);
 
     internal async Task CheckAllAsync(CancellationToken cancellationToken)
     {

@@ -9,6 +9,7 @@ using Portal.Core.Snapshots;
 using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Telemetry;
 
 /// <summary>
 /// Runs "environment.restore": verify the snapshot, take a safety snapshot of what will be replaced (unless told not to),
@@ -23,6 +24,7 @@ internal sealed class RestoreSnapshotExecutor(
     EnvironmentPause pause,
     ISnapshotEngine engine,
     RestoreJournals journals,
+    PortalMetrics metrics,
     TimeProvider time) : IActivityExecutor
 {
     /// <summary>Runs of one restore before Portal stops trying to finish it and puts the safety snapshot back instead.</summary>
@@ -32,6 +34,7 @@ internal sealed class RestoreSnapshotExecutor(
     private readonly SnapshotCapture _capture = capture;
     private readonly ISnapshotEngine _engine = engine;
     private readonly RestoreJournals _journals = journals;
+    private readonly PortalMetrics _metrics = metrics;
 
     public string Type => ActivityTypes.Restore;
 
@@ -192,6 +195,7 @@ internal sealed class RestoreSnapshotExecutor(
                 new RestoreRequest(snapshotId, targets, owner._journals.ForEngine(activity.Id)),
                 new EngineProgressAdapter(run.Phase(fromPercent, 99)),
                 cancellationToken));
+            owner._metrics.Restored(result.BytesRestored);
             foreach (var warning in result.Warnings)
             {
                 run.Warn(warning);

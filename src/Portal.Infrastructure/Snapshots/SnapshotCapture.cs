@@ -8,6 +8,7 @@ using Portal.Core.Snapshots;
 using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Telemetry;
 using CoreServiceKind = Portal.Core.Environments.ServiceKind;
 using EngineServiceKind = Portal.Engine.ServiceKind;
 
@@ -19,7 +20,8 @@ internal sealed class SnapshotCapture(
     IDbContextFactory<PortalDbContext> contexts,
     ISnapshotEngine engine,
     TimeProvider time,
-    IOptions<SnapshotOptions> options)
+    IOptions<SnapshotOptions> options,
+    PortalMetrics metrics)
 {
     public async Task<Snapshot> CaptureAsync(
         ProjectEnvironment environment, string snapshotId, Activity activity, bool safe, bool isSafetySnapshot,
@@ -67,6 +69,7 @@ internal sealed class SnapshotCapture(
                 run.Warn(warning);
             }
 
+            metrics.Captured(result.SizeOfDatabases + result.SizeOfVolumes, result.SizeStored);
             run.Log($"captured {Bytes(result.SizeOfDatabases)} of databases and {Bytes(result.SizeOfVolumes)} of files, {Bytes(result.SizeStored)} newly stored, in {result.Elapsed.TotalSeconds:0.0} s");
             run.Report(captureEnd, "verifying");
             await engine.VerifyNewObjectsAsync(snapshotId, cancellationToken);

@@ -1,14 +1,16 @@
 namespace Portal.Infrastructure.Snapshots;
 
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Snapshots;
 using Portal.Engine;
+using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
-/// Frees the store of snapshots past their restore window (rule: restorable for 7 days): at start, then hourly, each
+/// Frees the store of snapshots past their restore window (rule: restorable for 7 days): at start, then hourly
+/// (<c>Background:ExpirySweepInterval</c>), each
 /// expired snapshot's manifest is dropped and the objects no other snapshot shares are collected; the row stays, as
 /// Expired, so the list and the feed still tell what existed.
 /// </summary>
@@ -16,33 +18,20 @@ internal sealed class SnapshotExpiry(
     IDbContextFactory<PortalDbContext> contexts,
     ISnapshotEngine engine,
     RestoreJournals journals,
+    IOptions<BackgroundOptions> options,
+    Heartbeats heartbeats,
     TimeProvider time,
-    ILogger<SnapshotExpiry> logger) : BackgroundService
+    ILogger<SnapshotExpiry> logger) : PeriodicBackgroundService(heartbeats, time, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    protected override TimeSpan Interval => options.Value.ExpirySweepInterval;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is SnapshotEngineException or IOException or DbUpdateException)
-            {
-                // The next sweep tries again; expired snapshots are already refused for restore by the rules.
-                logger.LogWarning(ex, "Collecting expired snapshots failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // A failed sweep is logged by the base and the next one tries again; expired snapshots are already refused for restore by the rules.
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) => SweepAsync(stoppingToken);
 
     /// <summary>Returns how many snapshots were collected.</summary>
     internal async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         List<string> expired;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {

@@ -46,7 +46,7 @@ public sealed class PortalTestHost : IAsyncDisposable
 
     public static async Task<PortalTestHost> StartAsync(
         TestDatabase? database = null, TimeProvider? time = null, string? dataPath = null, int maxParallelEnvironments = 2, int mediaFiles = 40,
-        IReadOnlyDictionary<string, string?>? settings = null, bool initialize = true)
+        IReadOnlyDictionary<string, string?>? settings = null, bool initialize = true, ILoggerProvider? logs = null)
     {
         var ownsDataPath = dataPath is null;
         dataPath ??= Directory.CreateTempSubdirectory("portal-test-").FullName;
@@ -62,7 +62,14 @@ public sealed class PortalTestHost : IAsyncDisposable
         }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
 
         var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddLogging(b =>
+        {
+            b.SetMinimumLevel(LogLevel.Warning);
+            if (logs is not null)
+            {
+                b.AddProvider(logs);
+            }
+        });
         if (time is not null)
         {
             services.AddSingleton(time);
