@@ -21,6 +21,7 @@ public static class DependencyInjection
         services.AddScoped<CurrentActor>();
 
         services.AddPortalIdentity(configuration, environment);
+        IdentitySettings.Validate(services, configuration);
         services.AddAuthorization();
         return services;
     }
