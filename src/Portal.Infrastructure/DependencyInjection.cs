@@ -33,6 +33,7 @@ public static class DependencyInjection
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<OwnerOnlyFiles>();
         services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConfiguredProjects>>(new ConfiguredProjectsValidator(configuration.GetSection(ConfiguredProjects.Section)));
         services.AddSingleton<ConfiguredProjectsSync>();
@@ -83,7 +84,7 @@ public static class DependencyInjection
         }
 
         var dataPath = services.GetRequiredService<IOptions<PortalOptions>>().Value.ResolvedDataPath;
-        Directory.CreateDirectory(dataPath);
-        return $"Data Source={Path.Combine(dataPath, "portal.db")}";
+        OwnerOnly.CreateFolder(dataPath);
+        return $"Data Source={Path.Combine(dataPath, OwnerOnlyFiles.DefaultSqliteFile)}";
     }
 }

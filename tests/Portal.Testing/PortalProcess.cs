@@ -41,6 +41,9 @@ public sealed class PortalProcess : IAsyncDisposable
     /// <summary>Extra environment variables of the process (ASPNETCORE_ENVIRONMENT is Development); a null value removes one.</summary>
     public Dictionary<string, string?> EnvironmentVariables { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The umask Portal starts under, e.g. "0022" (through /bin/sh); null keeps the test process's.</summary>
+    public string? Umask { get; set; }
+
     /// <summary>Where the running Portal answers, e.g. http://127.0.0.1:41234/ (a new port at each start).</summary>
     public Uri BaseUri => _baseUri ?? throw new InvalidOperationException("Portal is not running.");
 
@@ -163,13 +166,20 @@ public sealed class PortalProcess : IAsyncDisposable
         }
 
         var port = Loopback.FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Umask is null ? "dotnet" : "/bin/sh")
         {
             WorkingDirectory = web, // the content root: appsettings and static web assets resolve from the project folder
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (Umask is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"umask {Umask} && exec dotnet \"$@\"");
+            start.ArgumentList.Add("sh");
+        }
+
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
         start.ArgumentList.Add($"--Portal:DataPath={DataPath}");
