@@ -12,7 +12,8 @@ internal sealed class PortalOptionsValidator : IValidateOptions<PortalOptions>
     public ValidateOptionsResult Validate(string? name, PortalOptions options)
     {
         var problems = new SettingProblems();
-        if (LocalFolder.Problem(options.ResolvedDataPath) is { } folder)
+        // The path as written, when there is one: LocalFolder reports a path it cannot even resolve instead of throwing.
+        if (LocalFolder.Problem(string.IsNullOrWhiteSpace(options.DataPath) ? options.ResolvedDataPath : options.DataPath) is { } folder)
         {
             problems.Add($"{PortalOptions.Section}:{nameof(options.DataPath)}", folder);
         }
