@@ -3,6 +3,7 @@ namespace Portal.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
@@ -15,8 +16,8 @@ public static class DependencyInjection
     {
         services.AddOptions<SnapshotOptions>()
             .Bind(configuration.GetSection(SnapshotOptions.Section))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SnapshotOptions>, SnapshotOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IActivityEvents, InProcessActivityEvents>();
         services.TryAddSingleton<ServiceHealth>();

@@ -1,20 +1,18 @@
 namespace Portal.Engine;
 
-using System.ComponentModel.DataAnnotations;
-
 public sealed class EngineOptions
 {
     public const string Section = "Engine";
+    public const long MinChunkSizeBytes = 4096;
+    public const long MaxChunkSizeBytes = 1L << 30;
 
     /// <summary>Folder holding objects/, manifests/ and tmp/; the host fills it in when configuration leaves it empty.</summary>
     public string StorePath { get; set; } = "";
 
     /// <summary>Large files and dumps are split so each piece streams through zstd without being held whole.</summary>
-    [Range(4096, 1L << 30)]
     public long ChunkSizeBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>zstd level: 1, as `zstd -1`, keeps capture I/O-bound on a 2-core node; level 3 saves ~5 % more space at ~1.5x the CPU.</summary>
-    [Range(1, 19)]
     public int CompressionLevel { get; set; } = 1;
 
     /// <summary>How MariaDB/MySQL databases are captured; see <see cref="Engine.MySqlMethod"/>.</summary>

@@ -92,6 +92,13 @@ internal static unsafe partial class Posix
         return LStatNative(path, buffer) == 0;
     }
 
+    /// <summary>Whether this process may create entries in the folder (access(2) with W_OK|X_OK, as the kernel would judge it).</summary>
+    public static bool CanWriteInto(string folder)
+    {
+        const int WriteOk = 2, ExecuteOk = 1;
+        return Access(folder, WriteOk | ExecuteOk) == 0;
+    }
+
     /// <summary>Sets atime and mtime to the given time without following a final symlink.</summary>
     public static void SetMTime(string path, FileTime mtime)
     {
@@ -237,6 +244,9 @@ internal static unsafe partial class Posix
 
     [LibraryImport(Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Access(string path, int mode);
 
     [LibraryImport(Libc, EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

@@ -24,13 +24,14 @@ public static class DependencyInjection
     /// <summary>Persistence on the configured provider, the durable activity queue, its worker and the demo seed.</summary>
     public static IServiceCollection AddPortalInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ActivityOptions>().Bind(configuration.GetSection(ActivityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<BackgroundOptions>().Bind(configuration.GetSection(BackgroundOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
-            .Validate(o => o.Provider != DatabaseProvider.PostgreSQL || !string.IsNullOrWhiteSpace(o.ConnectionString),
-                "Database:ConnectionString is required when Database:Provider is PostgreSQL.")
-            .ValidateOnStart();
+        services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section)).ValidateOnStart();
+        services.AddOptions<ActivityOptions>().Bind(configuration.GetSection(ActivityOptions.Section)).ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
+        services.AddOptions<BackgroundOptions>().Bind(configuration.GetSection(BackgroundOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ActivityOptions>, ActivityOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        services.AddSingleton<IValidateOptions<BackgroundOptions>, BackgroundOptionsValidator>();
 
         services.AddPortalDatabase();
         services.AddSingleton<IProjectRepository, ProjectRepository>();
@@ -40,8 +41,9 @@ public static class DependencyInjection
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();
+        services.AddSingleton<OwnerOnlyFiles>();
         services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConfiguredProjects>, ConfiguredProjectsValidator>();
+        services.AddSingleton<IValidateOptions<ConfiguredProjects>>(new ConfiguredProjectsValidator(configuration.GetSection(ConfiguredProjects.Section)));
         services.AddSingleton<ConfiguredProjectsSync>();
         services.AddSingleton<ServiceChecker>();
 
@@ -105,7 +107,7 @@ public static class DependencyInjection
         }
 
         var dataPath = services.GetRequiredService<IOptions<PortalOptions>>().Value.ResolvedDataPath;
-        Directory.CreateDirectory(dataPath);
-        return $"Data Source={Path.Combine(dataPath, "portal.db")}";
+        OwnerOnly.CreateFolder(dataPath);
+        return $"Data Source={Path.Combine(dataPath, OwnerOnlyFiles.DefaultSqliteFile)}";
     }
 }

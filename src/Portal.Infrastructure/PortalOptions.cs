@@ -1,7 +1,5 @@
 namespace Portal.Infrastructure;
 
-using System.ComponentModel.DataAnnotations;
-
 /// <summary>Where Portal keeps its own files: the SQLite metadata database, the snapshot store, the demo's data.</summary>
 public sealed class PortalOptions
 {
@@ -22,8 +20,9 @@ public sealed class DemoOptions
     /// <summary>Creates the "Demo shop" project with real data on disk when it is missing.</summary>
     public bool Enabled { get; set; }
 
+    public const int MaxMediaFiles = 100_000;
+
     /// <summary>Number of generated media files per environment (a few hundred make a realistic snapshot).</summary>
-    [Range(0, 100_000)]
     public int MediaFiles { get; set; } = 300;
 }
 
@@ -48,14 +47,11 @@ public sealed class ActivityOptions
     public const string Section = "Activities";
 
     /// <summary>How many environments may run an activity at the same time (each runs one at a time).</summary>
-    [Range(1, 64)]
     public int MaxParallelEnvironments { get; set; } = 2;
 
     /// <summary>Progress and log lines are written to the database at most this often.</summary>
-    [Range(50, 60_000)]
     public int ProgressFlushMilliseconds { get; set; } = 500;
 
     /// <summary>A safety net for work enqueued by another process; new work in this process wakes the worker at once.</summary>
-    [Range(100, 600_000)]
     public int PollMilliseconds { get; set; } = 5_000;
 }

@@ -23,6 +23,7 @@ public static class DependencyInjection
         services.AddScoped<CurrentActor>();
 
         services.AddPortalIdentity(configuration, environment);
+        IdentitySettings.Validate(services, configuration);
         services.AddAuthorization();
         return services;
     }

@@ -1,16 +1,7 @@
-using Portal.Core;
-using Portal.Infrastructure;
 using Portal.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Services
-    .AddPortalCore(builder.Configuration)
-    .AddPortalInfrastructure(builder.Configuration)
-    .AddPortalWeb(builder.Configuration, builder.Environment);
-
-var app = builder.Build();
-app.UsePortalWeb();
-app.Run();
+// PortalHost builds the app (each project registers itself) and turns a bad setting into one line on stderr and exit code 1.
+return await PortalHost.RunAsync(args, Console.Error);
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -117,12 +117,15 @@ public sealed class SignInTests
     [Fact]
     public async Task Production_without_an_identity_provider_refuses_to_start_and_names_the_settings_to_add()
     {
-        await using var factory = new PortalFactory("Production");
+        var dataPath = Directory.CreateTempSubdirectory("portal-no-provider-").FullName;
+        using var stderr = new StringWriter();
 
-        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        var exitCode = await Portal.Web.PortalHost.RunAsync(["--environment=Production", $"--Portal:DataPath={dataPath}"], stderr, TestContext.Current.CancellationToken);
 
-        var message = failure.GetBaseException().Message;
-        Assert.Equal(PortalIdentityExtensions.NoProviderMessage, message);
+        Directory.Delete(dataPath, recursive: true);
+        Assert.Equal(1, exitCode);
+        var message = stderr.ToString();
+        Assert.Equal(Portal.Web.PortalHost.RefusalPrefix + PortalIdentityExtensions.NoProviderMessage.TrimEnd('.') + Environment.NewLine, message);
         Assert.Contains("'AzureAd' section", message, StringComparison.Ordinal);
         Assert.Contains("'Oidc' section", message, StringComparison.Ordinal);
     }

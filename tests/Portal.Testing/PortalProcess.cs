@@ -21,6 +21,7 @@ public sealed class PortalProcess : IAsyncDisposable
 
     private readonly bool _ownsDataPath;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _error = new();
     private Process? _process;
     private Uri? _baseUri;
     private int _starts;
@@ -40,6 +41,9 @@ public sealed class PortalProcess : IAsyncDisposable
     /// <summary>Extra environment variables of the process (ASPNETCORE_ENVIRONMENT is Development); a null value removes one.</summary>
     public Dictionary<string, string?> EnvironmentVariables { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The umask Portal starts under, e.g. "0022" (through /bin/sh); null keeps the test process's.</summary>
+    public string? Umask { get; set; }
+
     /// <summary>Where the running Portal answers, e.g. http://127.0.0.1:41234/ (a new port at each start).</summary>
     public Uri BaseUri => _baseUri ?? throw new InvalidOperationException("Portal is not running.");
 
@@ -56,6 +60,18 @@ public sealed class PortalProcess : IAsyncDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The last start's stderr alone (Output has it too, mixed with stdout).</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _error.ToString();
             }
         }
     }
@@ -101,6 +117,41 @@ public sealed class PortalProcess : IAsyncDisposable
     /// <summary>Starts Portal and waits until /health answers; throws with its output if it exits or does not answer in time.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var process = Launch();
+        try
+        {
+            await WaitUntilHealthyAsync(process, cancellationToken);
+        }
+        catch
+        {
+            await KillAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts Portal expecting it to refuse: waits for it to exit on its own and returns its exit code; kills it and throws if it starts serving instead.</summary>
+    public async Task<int> StartExpectingExitAsync(CancellationToken cancellationToken)
+    {
+        var process = Launch();
+        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        while (!process.HasExited)
+        {
+            if (clock.Elapsed > StartTimeout || await AnswersHealthAsync(http, cancellationToken))
+            {
+                await KillAsync();
+                throw new InvalidOperationException($"Portal started instead of refusing to:\n{Output}");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        await process.WaitForExitAsync(cancellationToken);
+        return Exited(process);
+    }
+
+    private Process Launch()
+    {
         if (IsRunning)
         {
             throw new InvalidOperationException("Portal is already running; stop or kill it first.");
@@ -115,13 +166,20 @@ public sealed class PortalProcess : IAsyncDisposable
         }
 
         var port = Loopback.FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Umask is null ? "dotnet" : "/bin/sh")
         {
             WorkingDirectory = web, // the content root: appsettings and static web assets resolve from the project folder
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (Umask is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"umask {Umask} && exec dotnet \"$@\"");
+            start.ArgumentList.Add("sh");
+        }
+
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
         start.ArgumentList.Add($"--Portal:DataPath={DataPath}");
@@ -138,22 +196,19 @@ public sealed class PortalProcess : IAsyncDisposable
 
         Append($"--- Portal start {++_starts} on port {port} ---");
         ExitCode = null;
+        lock (_output)
+        {
+            _error.Clear();
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data, error: true);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
         _baseUri = new Uri($"http://127.0.0.1:{port}/");
-        try
-        {
-            await WaitUntilHealthyAsync(process, cancellationToken);
-        }
-        catch
-        {
-            await KillAsync();
-            throw;
-        }
+        return process;
     }
 
     /// <summary>SIGTERM, as a container stop or systemd sends it: Portal shuts down gracefully. Returns the exit code.</summary>
@@ -248,26 +303,31 @@ public sealed class PortalProcess : IAsyncDisposable
                 throw new InvalidOperationException($"Portal exited with code {process.ExitCode} before answering /health:\n{Output}");
             }
 
-            try
+            if (await AnswersHealthAsync(http, cancellationToken))
             {
-                if ((await http.GetAsync(new Uri("health", UriKind.Relative), cancellationToken)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Still starting (migrations, declared projects, demo seed).
+                return;
             }
 
             await Task.Delay(200, cancellationToken);
         }
 
         throw new TimeoutException($"Portal did not answer /health within {StartTimeout.TotalSeconds:0} s:\n{Output}");
+    }
+
+    private static async Task<bool> AnswersHealthAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await http.GetAsync(new Uri("health", UriKind.Relative), cancellationToken)).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // Not listening yet.
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false; // Still starting (migrations, declared projects, demo seed).
+        }
     }
 
     private Process Running() =>
@@ -283,7 +343,7 @@ public sealed class PortalProcess : IAsyncDisposable
         return ExitCode.Value;
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool error = false)
     {
         if (line is null)
         {
@@ -293,6 +353,10 @@ public sealed class PortalProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            if (error)
+            {
+                _error.AppendLine(line);
+            }
         }
     }
 

@@ -22,14 +22,17 @@ public sealed class RoleMapping
     /// <summary>Admin, Contributor or Viewer on <see cref="EnvironmentType"/> environments.</summary>
     public EnvironmentRole? Role { get; set; }
 
-    /// <summary>Null when the line is usable, else what is wrong with it (shown at start-up).</summary>
-    public string? Problem()
+    /// <summary>Null when the line is usable, else what is wrong with it, naming the setting under <paramref name="at"/> (e.g. Access:RoleMappings:0).</summary>
+    public string? Problem(string at)
     {
-        var typeRole = EnvironmentType is not null && Role is not null;
-        return string.IsNullOrWhiteSpace(Claim) ? "a mapping has an empty Claim"
-            : string.IsNullOrWhiteSpace(Project) ? $"the mapping for '{Claim}' names no Project"
-            : (ProjectRole is not null) != typeRole ? null
-            : $"the mapping for '{Claim}' must set either ProjectRole, or EnvironmentType and Role";
+        var oneKind = ProjectRole is not null ? EnvironmentType is null && Role is null : EnvironmentType is not null && Role is not null;
+        return string.IsNullOrWhiteSpace(Claim) ? $"{at}:Claim is required (an app role value, group id or role name from the token)"
+            : !Common.PortalIds.IsWellFormed(Project) ? $"{at}:Project must be a project id: lowercase letters, digits and '-' (got \"{Project}\")"
+            : ProjectRole is { } project && !Enum.IsDefined(project) ? $"{at}:ProjectRole must be Admin or Viewer (got {project})"
+            : EnvironmentType is { } type && !Enum.IsDefined(type) ? $"{at}:EnvironmentType must be {string.Join(", ", Enum.GetNames<EnvironmentType>())} (got {type})"
+            : Role is { } role && !Enum.IsDefined(role) ? $"{at}:Role must be {string.Join(", ", Enum.GetNames<EnvironmentRole>())} (got {role})"
+            : oneKind ? null
+            : $"{at} must set either ProjectRole, or EnvironmentType and Role";
     }
 
     public RoleGrant ToGrant() => ProjectRole is { } projectRole
@@ -40,6 +43,6 @@ public sealed class RoleMapping
     public static IReadOnlyList<RoleGrant> Resolve(IEnumerable<RoleMapping> mappings, IEnumerable<string> claimValues)
     {
         var values = claimValues.ToHashSet(StringComparer.Ordinal);
-        return [.. mappings.Where(m => m.Problem() is null && values.Contains(m.Claim)).Select(m => m.ToGrant())];
+        return [.. mappings.Where(m => m.Problem(nameof(RoleMapping)) is null && values.Contains(m.Claim)).Select(m => m.ToGrant())];
     }
 }

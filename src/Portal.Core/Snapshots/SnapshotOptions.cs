@@ -1,13 +1,11 @@
 namespace Portal.Core.Snapshots;
 
-using System.ComponentModel.DataAnnotations;
-
 public sealed class SnapshotOptions
 {
     public const string Section = "Snapshots";
+    public const int MaxRetentionDays = 365;
 
     /// <summary>How long a snapshot can be restored (rule 4).</summary>
-    [Range(1, 365)]
     public int RetentionDays { get; set; } = 7;
 
     /// <summary>Rule 5: a restore first takes a snapshot of the state it replaces, unless told not to.</summary>

@@ -36,6 +36,7 @@ internal sealed class SqliteAdapter : IServiceAdapter
         var temp = context.Store.NewTempPath(".sqlite");
         try
         {
+            OwnerOnly.EnsureFile(temp);
             // The backup API gives a consistent copy while the app keeps writing; copying the file (and its -wal) would not.
             using (var source = Open(path, SqliteOpenMode.ReadWrite))
             using (var copy = Open(temp, SqliteOpenMode.ReadWriteCreate))
@@ -69,7 +70,7 @@ internal sealed class SqliteAdapter : IServiceAdapter
         context.Progress.Phase($"Staging SQLite database {target.Name}");
         try
         {
-            using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
+            using var output = OwnerOnly.CreateFile(temp);
             context.CopyChunks(entry.Chunks!, entry.Name, output);
             output.Flush(flushToDisk: true);
             return new PreparedDatabase(temp, target);

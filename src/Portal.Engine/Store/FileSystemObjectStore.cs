@@ -1,6 +1,6 @@
 namespace Portal.Engine.Store;
 
-/// <summary>Objects under objects/ab/cdef…, manifests under manifests/&lt;id&gt;.json, temp files under tmp/.</summary>
+/// <summary>Objects under objects/ab/cdef…, manifests under manifests/&lt;id&gt;.json, temp files under tmp/; all owner-only (<see cref="OwnerOnly"/>).</summary>
 internal sealed class FileSystemObjectStore : IObjectStore
 {
     private readonly string _objects;
@@ -18,9 +18,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         _objects = Path.Combine(full, "objects");
         _manifests = Path.Combine(full, "manifests");
         _temp = Path.Combine(full, "tmp");
-        Directory.CreateDirectory(_objects);
-        Directory.CreateDirectory(_manifests);
-        Directory.CreateDirectory(_temp);
+        OwnerOnly.CreateFolder(_objects);
+        OwnerOnly.CreateFolder(_manifests);
+        OwnerOnly.CreateFolder(_temp);
     }
 
     public IPendingObject BeginPut() => new PendingFile(this, NewTempPath(".obj"));
@@ -56,7 +56,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         var final = ManifestPath(snapshotId);
         Posix.SyncFileSystem(_objects);
         var temp = NewTempPath(".json");
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        using (var stream = OwnerOnly.CreateFile(temp))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
@@ -127,7 +127,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
     {
         private bool _committed;
 
-        public Stream Content { get; } = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        public Stream Content { get; } = OwnerOnly.CreateFile(tempPath, FileShare.None, 1 << 16);
 
         public long Commit(string hash)
         {
@@ -144,7 +144,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
                 return 0;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            OwnerOnly.CreateFolder(Path.GetDirectoryName(final)!);
             // Rename is atomic: a reader sees either no object or the whole object, never a partial one.
             File.Move(tempPath, final, overwrite: true);
             return size;

@@ -1,5 +1,6 @@
 namespace Portal.Infrastructure.Environments;
 
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
 using Portal.Core.Environments;
@@ -48,11 +49,20 @@ public sealed class ServiceDefinition
     public string Location { get; set; } = "";
 }
 
-/// <summary>Refuses to start on a declaration that cannot be right, naming the setting to fix.</summary>
-internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredProjects>
+/// <summary>
+/// Refuses to start on a declaration that cannot be right, naming the setting to fix. Given the section, it first binds each
+/// project, environment and service on its own: the binder drops one it cannot read (an unknown Kind, Type or Plan) without a
+/// word, which would shift every index after it.
+/// </summary>
+internal sealed class ConfiguredProjectsValidator(IConfigurationSection? projects = null) : IValidateOptions<ConfiguredProjects>
 {
     public ValidateOptionsResult Validate(string? name, ConfiguredProjects options)
     {
+        if (projects is not null && Unreadable(projects) is { Failed: true } unreadable)
+        {
+            return unreadable;
+        }
+
         var errors = new List<string>();
         var projectIds = new HashSet<string>(StringComparer.Ordinal);
         for (var p = 0; p < options.Items.Count; p++)
@@ -129,6 +139,15 @@ internal sealed class ConfiguredProjectsValidator : IValidateOptions<ConfiguredP
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static ValidateOptionsResult Unreadable(IConfigurationSection projects)
+    {
+        var problems = new Core.Common.SettingProblems();
+        problems.Items<ProjectDefinition>(projects, (project, _) =>
+            problems.Items<EnvironmentDefinition>(project.GetSection(nameof(ProjectDefinition.Environments)), (environment, _) =>
+                problems.Items<ServiceDefinition>(environment.GetSection(nameof(EnvironmentDefinition.Services)))));
+        return problems.Result;
     }
 
     private static void Limit(List<string> errors, string setting, string? value, int maxLength)

@@ -11,13 +11,14 @@ using Portal.Infrastructure.Environments;
 internal sealed class DatabaseInitializer(
     IDbContextFactory<PortalDbContext> contexts,
     DemoSeeder demo,
+    OwnerOnlyFiles ownerOnly,
     ConfiguredProjectsSync declared,
     IOptions<PortalOptions> options,
     ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(options.Value.ResolvedDataPath);
+        ownerOnly.Apply();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             await db.Database.MigrateAsync(cancellationToken);

@@ -31,12 +31,6 @@ public static class PortalIdentityExtensions
     public static IServiceCollection AddPortalIdentity(this IServiceCollection services, IConfiguration configuration, IWebHostEnvironment environment)
     {
         var access = configuration.GetSection(AccessOptions.Section).Get<AccessOptions>() ?? new AccessOptions();
-        var problems = access.RoleMappings.Select(m => m.Problem()).OfType<string>().ToList();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException($"Access:RoleMappings is invalid: {string.Join("; ", problems)}.");
-        }
-
         services.Configure<AccessOptions>(configuration.GetSection(AccessOptions.Section));
         var azureAd = configuration.GetSection(AzureAdSection);
         var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
@@ -46,7 +40,7 @@ public static class PortalIdentityExtensions
                 ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority))
                 : environment.IsDevelopment()
                     ? new PortalIdentityMode(null, true, null)
-                    : throw new InvalidOperationException(NoProviderMessage);
+                    : new PortalIdentityMode(null, false, null); // IdentitySettings refuses the start with NoProviderMessage
         services.AddSingleton(mode);
 
         var authentication = services.AddAuthentication(o =>

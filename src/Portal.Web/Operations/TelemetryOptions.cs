@@ -2,6 +2,7 @@ namespace Portal.Web.Operations;
 
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
+using Portal.Core.Common;
 
 /// <summary>Where Portal's traces and metrics go: an OTLP collector when one is named, and a Prometheus scrape endpoint.</summary>
 public sealed class TelemetryOptions
@@ -28,22 +29,15 @@ internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOpti
 {
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
     {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ServiceName))
-        {
-            failures.Add("Telemetry:ServiceName must not be empty.");
-        }
-
+        var problems = new SettingProblems();
+        const string At = TelemetryOptions.Section + ":";
+        problems.Required(At + nameof(options.ServiceName), options.ServiceName, "the service.name of every span and metric");
         if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint) && options.OtlpUri is null)
         {
-            failures.Add($"Telemetry:OtlpEndpoint must be an absolute http:// or https:// address of an OTLP collector, not '{options.OtlpEndpoint}'.");
+            problems.Add(At + nameof(options.OtlpEndpoint), $"must be an absolute http:// or https:// address of an OTLP collector (got \"{options.OtlpEndpoint}\")");
         }
 
-        if (!Enum.IsDefined(options.OtlpProtocol))
-        {
-            failures.Add("Telemetry:OtlpProtocol must be Grpc or HttpProtobuf.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        problems.Defined(At + nameof(options.OtlpProtocol), options.OtlpProtocol);
+        return problems.Result;
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class ComposeFileTests
         var environment = Assert.Single(Assert.Single(projects.Items).Environments);
         Assert.Equal([ServiceKind.MySql, ServiceKind.Redis, ServiceKind.Mount], environment.Services.Select(s => s.Kind));
         var mapping = Assert.Single(mappings);
-        Assert.Null(mapping.Problem());
+        Assert.Null(mapping.Problem("Access:RoleMappings:0"));
         Assert.Equal((projects.Items[0].Id, ProjectRole.Admin), (mapping.Project, mapping.ProjectRole));
     }
 

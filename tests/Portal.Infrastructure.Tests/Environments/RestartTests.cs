@@ -108,7 +108,7 @@ public sealed class RestartTests
         var feature = shop.Environment("feature", "master");
         await using var portal = Portal(database, shop).Declare(shop.Project(master, feature));
         await portal.StartAsync(Cancel);
-        var snapshot = await TakeSnapshotAsync(portal, "feature");
+        var snapshot = await DeclaredShop.TakeSnapshotAsync(portal, "feature");
         await StopAsync(portal, Sigterm);
 
         await portal.Declare(shop.Project(master)).StartAsync(Cancel);
@@ -151,25 +151,6 @@ public sealed class RestartTests
         using var client = portal.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("health", UriKind.Relative), Cancel)).StatusCode);
         await MetadataInventory.AssertHoldsAsync(database, shop.DataPath, declared, removed);
-    }
-
-    /// <summary>A safe snapshot through the REST API as the declared admin, waited for until it succeeded; returns its id.</summary>
-    private static async Task<string> TakeSnapshotAsync(PortalProcess portal, string environment)
-    {
-        using var dana = await portal.SignedInClientAsync(DeclaredShop.Admin, Cancel);
-        var created = await dana.PostAsJsonAsync(new Uri($"api/projects/shop/environments/{environment}/snapshots", UriKind.Relative), new { live = false }, Cancel);
-        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
-        var activity = await created.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (activity.GetProperty("state").GetString() != "complete")
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the snapshot did not finish in time:\n{portal.Output}");
-            await Task.Delay(200, Cancel);
-            activity = await dana.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/shop/activities/{activity.GetProperty("id").GetString()}", UriKind.Relative), Cancel);
-        }
-
-        Assert.True(activity.GetProperty("result").GetString() == "success", activity.GetProperty("log").GetString());
-        return activity.GetProperty("snapshot_id").GetString()!;
     }
 
     /// <summary>The feature environment's status and its one snapshot with whether it can be restored, as the REST API shows them.</summary>

@@ -1,5 +1,8 @@
 namespace Portal.Infrastructure.Tests.Support;
 
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 
@@ -42,6 +45,25 @@ public sealed class DeclaredShop : IDisposable
     /// <summary>The declarations as the settings Portal reads, with the demo project off so the database holds only them.</summary>
     public static Dictionary<string, string?> Settings(params ProjectDefinition[] projects) =>
         new(ConfigurationPairs.Projects(projects)) { ["Portal:Demo:Enabled"] = "false" };
+
+    /// <summary>A safe snapshot through the REST API as the declared admin, waited for until it succeeded; returns its id.</summary>
+    public static async Task<string> TakeSnapshotAsync(PortalProcess portal, string environment)
+    {
+        using var dana = await portal.SignedInClientAsync(DeclaredShop.Admin, TestContext.Current.CancellationToken);
+        var created = await dana.PostAsJsonAsync(new Uri($"api/projects/shop/environments/{environment}/snapshots", UriKind.Relative), new { live = false }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var activity = await created.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (activity.GetProperty("state").GetString() != "complete")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the snapshot did not finish in time:\n{portal.Output}");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+            activity = await dana.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/shop/activities/{activity.GetProperty("id").GetString()}", UriKind.Relative), TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(activity.GetProperty("result").GetString() == "success", activity.GetProperty("log").GetString());
+        return activity.GetProperty("snapshot_id").GetString()!;
+    }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

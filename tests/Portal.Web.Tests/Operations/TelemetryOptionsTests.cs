@@ -14,7 +14,7 @@ public sealed class TelemetryOptionsTests
         var result = new TelemetryOptionsValidator().Validate(null, new TelemetryOptions { OtlpEndpoint = endpoint });
 
         Assert.True(result.Failed);
-        Assert.Contains($"Telemetry:OtlpEndpoint must be an absolute http:// or https:// address of an OTLP collector, not '{endpoint}'.", result.Failures!);
+        Assert.Contains($"Telemetry:OtlpEndpoint must be an absolute http:// or https:// address of an OTLP collector (got \"{endpoint}\")", result.Failures!);
     }
 
     [Theory]
@@ -34,6 +34,6 @@ public sealed class TelemetryOptionsTests
     {
         var result = new TelemetryOptionsValidator().Validate(null, new TelemetryOptions { ServiceName = " " });
 
-        Assert.Contains("Telemetry:ServiceName must not be empty.", result.Failures!);
+        Assert.Contains("Telemetry:ServiceName is required (the service.name of every span and metric)", result.Failures!);
     }
 }
