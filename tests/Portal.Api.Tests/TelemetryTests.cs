@@ -14,6 +14,7 @@ using Portal.Infrastructure.Telemetry;
 using Span = System.Diagnostics.Activity;
 
 /// <summary>A snapshot taken through the REST API, as a user takes one, seen from an in-memory exporter and from Prometheus.</summary>
+[Collection(nameof(TelemetryTests))]
 public sealed class TelemetryTests
 {
     private const string Environment = "develop-branch";
@@ -237,3 +238,10 @@ public sealed class TelemetryTests
         }
     }
 }
+
+/// <summary>
+/// Runs alone: every Portal host in the process creates a meter named "Portal", and when another test's host is disposed
+/// the OpenTelemetry SDK retires the shared instrument stream, so this test's later measurements would be dropped.
+/// </summary>
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryTestsCollection;
