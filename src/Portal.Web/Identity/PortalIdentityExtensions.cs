@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Identity.Web;
 using Portal.Infrastructure.Persistence;
@@ -105,7 +106,7 @@ public static class PortalIdentityExtensions
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = SecurePolicy(environment);
             o.SlidingExpiration = true;
-            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            ServerSessions.Attach(o);
             o.LoginPath = AccountEndpoints.LocalLoginPath;
             o.ReturnUrlParameter = "returnUrl";
             if (mode.RemoteScheme is { } remote)
@@ -120,6 +121,7 @@ public static class PortalIdentityExtensions
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = SecurePolicy(environment);
         });
+        services.AddScoped<AuthenticationStateProvider, SessionRevalidatingStateProvider>();
         services.AddDataProtection().SetApplicationName("Portal").PersistKeysToPortalDatabase();
         return services;
     }
