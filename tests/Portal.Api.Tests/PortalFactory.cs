@@ -98,11 +98,17 @@ public partial class PortalFactory : WebApplicationFactory<Program>
     /// <summary>Signs the client's browser out as the user menu does: a POST carrying the antiforgery token of a page it loaded.</summary>
     public static async Task<HttpResponseMessage> SignOutAsync(HttpClient client, string returnUrl, CancellationToken cancellationToken)
     {
+        var (name, token) = await AntiforgeryFieldAsync(client, cancellationToken);
+        return await client.PostAsync("/authentication/logout", new FormUrlEncodedContent([new(name, token), new("returnUrl", returnUrl)]), cancellationToken);
+    }
+
+    /// <summary>The antiforgery field (name, token) the local sign-in page renders for this client's browser.</summary>
+    public static async Task<(string Name, string Token)> AntiforgeryFieldAsync(HttpClient client, CancellationToken cancellationToken)
+    {
         var page = await client.GetStringAsync("/account/local-login", cancellationToken);
         var token = TokenField().Match(page);
         Assert.True(token.Success, "the local sign-in page renders an antiforgery field");
-        return await client.PostAsync("/authentication/logout", new FormUrlEncodedContent(
-            [new(token.Groups["name"].Value, WebUtility.HtmlDecode(token.Groups["value"].Value)), new("returnUrl", returnUrl)]), cancellationToken);
+        return (token.Groups["name"].Value, WebUtility.HtmlDecode(token.Groups["value"].Value));
     }
 
     public override async ValueTask DisposeAsync()
