@@ -18,6 +18,7 @@ internal static class AccountEndpoints
     public const string LoginPath = "/authentication/login";
     public const string LogoutPath = "/authentication/logout";
     public const string LocalLoginPath = "/account/local-login";
+    public const string ErrorPath = "/authentication/error";
     public const string LocalScheme = "Local";
 
     private static readonly LocalSignIn.DemoUser[] DemoUsers =
@@ -29,9 +30,27 @@ internal static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapPortalAccount(this IEndpointRouteBuilder app, PortalIdentityMode mode)
     {
-        app.MapGet(LoginPath, (string? returnUrl) =>
-            Results.Challenge(new AuthenticationProperties { RedirectUri = LocalReturnUrl.Sanitize(returnUrl) }, [mode.ChallengeScheme]))
-            .AllowAnonymous();
+        app.MapGet(LoginPath, async (string? returnUrl, HttpContext context, ILogger<PortalIdentityMode> logger) =>
+        {
+            var target = LocalReturnUrl.Sanitize(returnUrl);
+            try
+            {
+                await context.ChallengeAsync(mode.ChallengeScheme, new AuthenticationProperties { RedirectUri = target });
+                return Results.Empty;
+            }
+            catch (Exception e) when (mode.RemoteScheme is not null && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The challenge first reads the provider's discovery document: an unreachable provider throws here.
+                logger.LogWarning(e, "Could not start a sign-in at the identity provider");
+                return Results.Redirect(SignInFailures.ErrorUrl(SignInFailures.Classify(e), target));
+            }
+        }).AllowAnonymous();
+
+        app.MapGet(ErrorPath, (string? reason, string? returnUrl) => new RazorComponentResult<SignInError>(new Dictionary<string, object?>
+        {
+            [nameof(SignInError.Reason)] = SignInFailures.Describe(Enum.TryParse<SignInFailure>(reason, ignoreCase: true, out var known) && Enum.IsDefined(known) ? known : null),
+            [nameof(SignInError.TryAgainUrl)] = $"{LoginPath}?returnUrl={Uri.EscapeDataString(LocalReturnUrl.Sanitize(returnUrl))}",
+        })).AllowAnonymous();
 
         app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery) =>
         {

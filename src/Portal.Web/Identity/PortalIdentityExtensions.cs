@@ -64,9 +64,15 @@ public static class PortalIdentityExtensions
         if (!string.IsNullOrWhiteSpace(azureAd["ClientId"]))
         {
             authentication.AddMicrosoftIdentityWebApp(azureAd);
-            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, o => SignInRoleSync.Attach(o,
-                ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
-                [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]));
+            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, o =>
+            {
+                // Identity.Web alone keeps the implicit flow (response_type=id_token); Portal redeems a code with PKCE and its secret.
+                EntraCodeFlow.Apply(o, azureAd);
+                SignInRoleSync.Attach(o,
+                    ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
+                    [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
+                SignInFailures.Attach(o);
+            });
         }
         else if (oidc.IsConfigured)
         {
@@ -92,6 +98,7 @@ public static class PortalIdentityExtensions
                 o.TokenValidationParameters.NameClaimType = oidc.NameClaim;
                 o.TokenValidationParameters.RoleClaimType = oidc.RoleClaim;
                 SignInRoleSync.Attach(o, [oidc.UserIdClaim], [.. RoleClaimsOrDefault(access, [oidc.RoleClaim])]);
+                SignInFailures.Attach(o);
             });
         }
         else
@@ -107,12 +114,9 @@ public static class PortalIdentityExtensions
             o.Cookie.SecurePolicy = SecurePolicy(environment);
             o.SlidingExpiration = true;
             ServerSessions.Attach(o);
-            o.LoginPath = AccountEndpoints.LocalLoginPath;
+            // With a provider, challenges go through /authentication/login, which turns an unreachable provider into the error page.
+            o.LoginPath = mode.RemoteScheme is null ? AccountEndpoints.LocalLoginPath : AccountEndpoints.LoginPath;
             o.ReturnUrlParameter = "returnUrl";
-            if (mode.RemoteScheme is { } remote)
-            {
-                o.ForwardChallenge = remote;
-            }
         });
         services.AddAntiforgery(o =>
         {
