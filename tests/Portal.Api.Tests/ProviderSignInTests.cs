@@ -1,6 +1,8 @@
 namespace Portal.Api.Tests;
 
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +43,29 @@ public sealed class ProviderSignInTests
         Assert.Equal(provider.ClientId, authorize["client_id"]);
         Assert.Equal(1, provider.CodesRedeemedWithPkce);
         Assert.Empty(provider.Refusals);
+    }
+
+    [Fact]
+    public async Task Entra_redeems_the_code_with_an_assertion_signed_by_its_certificate_when_it_has_no_secret()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var rsa = RSA.Create(2048);
+        using var certificate = new CertificateRequest("CN=portal-test-client", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var provider = Provider("Entra");
+        provider.ClientCertificate = X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
+        var settings = Settings("Entra");
+        settings.Remove("AzureAd:ClientSecret");
+        settings["AzureAd:ClientCredentials:0:SourceType"] = "Base64Encoded";
+        settings["AzureAd:ClientCredentials:0:Base64EncodedValue"] = Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12));
+        await using var portal = Portal(settings, provider);
+        using var browser = portal.CreateClient();
+
+        using var signIn = await SignInAsync(browser, provider, "/", ct);
+
+        Assert.Equal("/", signIn.Headers.Location!.OriginalString);
+        Assert.Equal(1, provider.CodesRedeemedWithPkce);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/projects", ct)).StatusCode);
     }
 
     [Theory]
@@ -157,7 +182,9 @@ public sealed class ProviderSignInTests
         };
 
     /// <summary>Portal in Production, whose every outgoing HTTP request (discovery, keys, token, user info) reaches the provider.</summary>
-    private PortalFactory Portal(string kind, TestOidcProvider provider) => new("Production", Settings(kind))
+    private PortalFactory Portal(string kind, TestOidcProvider provider) => Portal(Settings(kind), provider);
+
+    private static PortalFactory Portal(Dictionary<string, string?> settings, TestOidcProvider provider) => new("Production", settings)
     {
         TestServices = services =>
         {

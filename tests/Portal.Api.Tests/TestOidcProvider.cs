@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
@@ -60,6 +61,9 @@ public sealed partial class TestOidcProvider : IAsyncDisposable
     public string ClientSecret { get; }
     public IReadOnlyDictionary<string, object> UserClaims { get; }
     public ProviderFault Fault { get; set; }
+
+    /// <summary>When set, the client must authenticate with an assertion signed by this certificate instead of the secret.</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
 
     /// <summary>Codes redeemed after their code_verifier matched the code_challenge (S256).</summary>
     public int CodesRedeemedWithPkce { get; private set; }
@@ -145,9 +149,9 @@ public sealed partial class TestOidcProvider : IAsyncDisposable
             return Refuse("invalid_grant", "unknown or reused authorization code");
         }
 
-        if (form["client_id"] != ClientId || form["client_secret"] != ClientSecret || pending.ClientId != ClientId)
+        if (form["client_id"] != ClientId || pending.ClientId != ClientId || !await ClientAuthenticatedAsync(form))
         {
-            return Refuse("invalid_client", "wrong client id or secret");
+            return Refuse("invalid_client", "wrong client id, secret or assertion");
         }
 
         if (form["redirect_uri"] != pending.RedirectUri)
@@ -170,6 +174,28 @@ public sealed partial class TestOidcProvider : IAsyncDisposable
             ["expires_in"] = 3600,
             ["id_token"] = IdToken(pending.Nonce),
         });
+    }
+
+    /// <summary>The client secret, or with <see cref="ClientCertificate"/> set, an assertion signed by that certificate for this token endpoint.</summary>
+    private async Task<bool> ClientAuthenticatedAsync(IFormCollection form)
+    {
+        if (ClientCertificate is null)
+        {
+            return form["client_secret"] == ClientSecret;
+        }
+
+        if (form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || form.ContainsKey("client_secret"))
+        {
+            return false;
+        }
+
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(form["client_assertion"].ToString(), new TokenValidationParameters
+        {
+            ValidIssuer = ClientId,
+            ValidAudience = $"{Issuer}/token",
+            IssuerSigningKey = new X509SecurityKey(ClientCertificate),
+        });
+        return result.IsValid && result.Claims.TryGetValue("sub", out var sub) && (string)sub == ClientId;
     }
 
     private IResult Refuse(string error, string description)

@@ -52,7 +52,7 @@ internal static class AccountEndpoints
             [nameof(SignInError.TryAgainUrl)] = $"{LoginPath}?returnUrl={Uri.EscapeDataString(LocalReturnUrl.Sanitize(returnUrl))}",
         })).AllowAnonymous();
 
-        app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery) =>
+        app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery, ILogger<PortalIdentityMode> logger) =>
         {
             if (!await antiforgery.IsRequestValidAsync(context))
             {
@@ -61,9 +61,23 @@ internal static class AccountEndpoints
 
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             var properties = new AuthenticationProperties { RedirectUri = LocalReturnUrl.Sanitize(form["returnUrl"]) };
-            return mode.RemoteScheme is { } remote
-                ? Results.SignOut(properties, [CookieAuthenticationDefaults.AuthenticationScheme, remote])
-                : await SignOutLocallyAsync(context, properties.RedirectUri);
+            var signedOut = await SignOutLocallyAsync(context, properties.RedirectUri);
+            if (mode.RemoteScheme is not { } remote)
+            {
+                return signedOut;
+            }
+
+            try
+            {
+                await context.SignOutAsync(remote, properties);
+                return Results.Empty;
+            }
+            catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Portal's session has already ended; only the provider's own sign-out page could not be reached.
+                logger.LogWarning(e, "Signed out of Portal, but not at the identity provider");
+                return signedOut;
+            }
         }).AllowAnonymous();
 
         // Nothing below exists outside Development or when an identity provider is configured: those paths answer 404.

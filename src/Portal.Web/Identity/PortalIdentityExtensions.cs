@@ -64,10 +64,10 @@ public static class PortalIdentityExtensions
         if (!string.IsNullOrWhiteSpace(azureAd["ClientId"]))
         {
             authentication.AddMicrosoftIdentityWebApp(azureAd);
-            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, o =>
+            services.AddOptions<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme).Configure<TimeProvider>((o, time) =>
             {
                 // Identity.Web alone keeps the implicit flow (response_type=id_token); Portal redeems a code with PKCE and its secret.
-                EntraCodeFlow.Apply(o, azureAd);
+                EntraCodeFlow.Apply(o, azureAd, time);
                 SignInRoleSync.Attach(o,
                     ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
                     [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
