@@ -55,7 +55,7 @@ public sealed class UserAccessPageTests : PortalComponentTest
         var page = RenderAccess();
         page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("tbody tr").Count));
 
-        await page.Find("button[aria-label='Sign Bob out everywhere']").ClickAsync(new());
+        await page.Find("button[aria-label='Sign out everywhere: Bob']").ClickAsync(new());
 
         page.WaitForAssertion(() => Assert.False(sessions.IsActiveAsync(session, "bob", Cancel).GetAwaiter().GetResult()));
         Assert.Empty(page.FindAll(".mud-alert"));
