@@ -10,7 +10,8 @@ using Portal.Infrastructure.Demo;
 using Portal.Web.Components.Account;
 
 /// <summary>
-/// <c>/authentication/login</c> and <c>/authentication/logout</c> for every identity provider, and in Development without one,
+/// <c>/authentication/login</c>, <c>/authentication/logout</c> and the sign-in error page <c>/authentication/error</c> for every
+/// identity provider, and in Development without one,
 /// the local sign-in <c>/account/local-login</c>. Return URLs are reduced to local paths (no open redirect).
 /// </summary>
 internal static class AccountEndpoints
@@ -30,7 +31,7 @@ internal static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapPortalAccount(this IEndpointRouteBuilder app, PortalIdentityMode mode)
     {
-        app.MapGet(LoginPath, async (string? returnUrl, HttpContext context, ILogger<PortalIdentityMode> logger) =>
+        app.MapGet(LoginPath, async (string? returnUrl, HttpContext context, ILoggerFactory loggers) =>
         {
             var target = LocalReturnUrl.Sanitize(returnUrl);
             try
@@ -41,7 +42,7 @@ internal static class AccountEndpoints
             catch (Exception e) when (mode.RemoteScheme is not null && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 // The challenge first reads the provider's discovery document: an unreachable provider throws here.
-                logger.LogWarning(e, "Could not start a sign-in at the identity provider");
+                loggers.CreateLogger(typeof(SignInFailures)).LogWarning(e, "Could not start a sign-in at the identity provider");
                 return Results.Redirect(SignInFailures.ErrorUrl(SignInFailures.Classify(e), target));
             }
         }).AllowAnonymous();
@@ -52,7 +53,7 @@ internal static class AccountEndpoints
             [nameof(SignInError.TryAgainUrl)] = $"{LoginPath}?returnUrl={Uri.EscapeDataString(LocalReturnUrl.Sanitize(returnUrl))}",
         })).AllowAnonymous();
 
-        app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery, ILogger<PortalIdentityMode> logger) =>
+        app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery, ILoggerFactory loggers) =>
         {
             if (!await antiforgery.IsRequestValidAsync(context))
             {
@@ -75,7 +76,7 @@ internal static class AccountEndpoints
             catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 // Portal's session has already ended; only the provider's own sign-out page could not be reached.
-                logger.LogWarning(e, "Signed out of Portal, but not at the identity provider");
+                loggers.CreateLogger(typeof(SignInFailures)).LogWarning(e, "Signed out of Portal, but not at the identity provider");
                 return signedOut;
             }
         }).AllowAnonymous();
