@@ -32,6 +32,10 @@ public sealed class AccessibilityTests : PortalPageTest
         await Page.GotoAsync("account/local-login");
         await Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Sign in as Alice — Admin" })).ToBeVisibleAsync();
         await AssertAccessibleAsync("the sign-in page");
+
+        await Page.GotoAsync("authentication/error?reason=refused&returnUrl=%2F");
+        await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "Try again" })).ToBeVisibleAsync();
+        await AssertAccessibleAsync("the sign-in error page");
     }
 
     [Fact]

@@ -38,6 +38,7 @@ public static class DependencyInjection
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
         services.AddSingleton<IActivityRepository, ActivityRepository>();
         services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
+        services.AddSingleton<IUserSessionStore, UserSessionStore>();
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();

@@ -110,6 +110,13 @@ public sealed partial class BadInputTests(MatrixHost host) : IClassFixture<Matri
         { "GET", Env, null, null, "Accept: application/xml", 200, null },
 
 
+        // Ending a member's sessions: unknown or malformed user ids are simply not members; the CSRF header is needed.
+        { "DELETE", $"{Project}/members/{Long}/sessions", null, null, null, 404, $"User {Quoted} is not a member of project 'demo-shop'." },
+        { "DELETE", $"{Project}/members/d%C3%A9%01ve/sessions", null, null, null, 404, "User 'dé\u0001ve' is not a member of project 'demo-shop'." },
+        { "DELETE", $"/api/projects/{Long}/members/bob/sessions", null, null, null, 404, $"Project {Quoted} was not found." },
+        { "DELETE", $"{Project}/members/bob/sessions", null, null, "-X-Requested-With", 401, Csrf },
+        { "POST", $"{Project}/members/bob/sessions", Json, "{}", null, 405, $"'POST {Project}/members/bob/sessions' is not allowed: this path answers DELETE, GET, HEAD." },
+
         // Paths and methods the API does not have.
         { "GET", "/api/nope", null, null, null, 404, "There is no API call 'GET /api/nope'." },
         { "GET", $"{Report}/x/y", null, null, null, 404, $"There is no API call 'GET {Report}/x/y'." },

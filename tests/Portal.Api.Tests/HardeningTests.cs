@@ -64,11 +64,7 @@ public sealed partial class HardeningTests(MatrixHost host) : IClassFixture<Matr
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/projects", ct)).StatusCode);
 
         // The sign-in page carries a token for this browser; sign-out accepts it and ends the session.
-        var page = await client.GetStringAsync("/account/local-login", ct);
-        var token = TokenField().Match(page);
-        Assert.True(token.Success, "the local sign-in page renders an antiforgery field");
-        using var signOut = await client.PostAsync("/authentication/logout", new FormUrlEncodedContent(
-            [new(token.Groups["name"].Value, WebUtility.HtmlDecode(token.Groups["value"].Value)), new("returnUrl", "https://evil.example")]), ct);
+        using var signOut = await PortalFactory.SignOutAsync(client, "https://evil.example", ct);
         Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
         Assert.Equal("/", signOut.Headers.Location!.ToString());
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/projects", ct)).StatusCode);
@@ -106,9 +102,6 @@ public sealed partial class HardeningTests(MatrixHost host) : IClassFixture<Matr
         var nonce = Regex.Match(csp, "'nonce-([^']+)'").Groups[1].Value;
         Assert.Contains($"nonce=\"{nonce}\"", html, StringComparison.Ordinal);
     }
-
-    [GeneratedRegex("name=\"(?<name>__RequestVerificationToken)\" value=\"(?<value>[^\"]+)\"")]
-    private static partial Regex TokenField();
 
     [GeneratedRegex("script-src [^;]*")]
     private static partial Regex ScriptSrc();

@@ -1,6 +1,7 @@
 namespace Portal.Api.Tests;
 
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -13,7 +14,7 @@ using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>Portal in-process on its embedded default (SQLite in a temp folder, demo seeded), in the given environment.</summary>
-public class PortalFactory : WebApplicationFactory<Program>
+public partial class PortalFactory : WebApplicationFactory<Program>
 {
     public const string EnvironmentAdminId = "erin";
     public const string NoRoleId = "dave";
@@ -97,6 +98,22 @@ public class PortalFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>Signs the client's browser out as the user menu does: a POST carrying the antiforgery token of a page it loaded.</summary>
+    public static async Task<HttpResponseMessage> SignOutAsync(HttpClient client, string returnUrl, CancellationToken cancellationToken)
+    {
+        var (name, token) = await AntiforgeryFieldAsync(client, cancellationToken);
+        return await client.PostAsync("/authentication/logout", new FormUrlEncodedContent([new(name, token), new("returnUrl", returnUrl)]), cancellationToken);
+    }
+
+    /// <summary>The antiforgery field (name, token) the local sign-in page renders for this client's browser.</summary>
+    public static async Task<(string Name, string Token)> AntiforgeryFieldAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        var page = await client.GetStringAsync("/account/local-login", cancellationToken);
+        var token = TokenField().Match(page);
+        Assert.True(token.Success, "the local sign-in page renders an antiforgery field");
+        return (token.Groups["name"].Value, WebUtility.HtmlDecode(token.Groups["value"].Value));
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
@@ -110,4 +127,7 @@ public class PortalFactory : WebApplicationFactory<Program>
             // SQLite may still hold the file for a moment; the temp folder is the OS's to clean.
         }
     }
+
+    [GeneratedRegex("name=\"(?<name>__RequestVerificationToken)\" value=\"(?<value>[^\"]+)\"")]
+    private static partial Regex TokenField();
 }

@@ -25,6 +25,7 @@ public sealed class SignInTests
             ["AzureAd:Instance"] = "https://login.microsoftonline.com/",
             ["AzureAd:TenantId"] = TenantId,
             ["AzureAd:ClientId"] = ClientId,
+            ["AzureAd:ClientSecret"] = "test-secret",
             ["AzureAd:CallbackPath"] = "/signin-oidc",
         };
         foreach (var (key, value) in more)
@@ -40,13 +41,15 @@ public sealed class SignInTests
         new(o => o.Authority!.Replace("/v2.0", "/oauth2/v2.0/authorize", StringComparison.Ordinal));
 
     [Fact]
-    public async Task With_AzureAd_an_anonymous_page_request_goes_to_the_tenants_authorize_endpoint_with_the_client_id_and_callback()
+    public async Task With_AzureAd_an_anonymous_page_request_goes_through_login_to_the_tenants_authorize_endpoint_with_code_flow_and_PKCE()
     {
         var metadata = EntraMetadata();
         await using var factory = new PortalFactory("Production", AzureAd()) { TestServices = metadata.Apply };
         using var client = factory.CreateClient();
 
-        using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
+        using var page = await client.GetAsync("/", TestContext.Current.CancellationToken);
+        Assert.Equal("/authentication/login?returnUrl=%2F", page.Headers.Location!.PathAndQuery);
+        using var response = await client.GetAsync(page.Headers.Location, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!;
@@ -54,6 +57,8 @@ public sealed class SignInTests
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(location.Query);
         Assert.Equal(ClientId, query["client_id"]);
         Assert.Equal("https://localhost/signin-oidc", query["redirect_uri"]);
+        Assert.Equal("code", query["response_type"]);
+        Assert.Equal("S256", query["code_challenge_method"]);
         Assert.Equal("/", Assert.Single(metadata.RequestedReturnUrls));
     }
 
@@ -103,7 +108,7 @@ public sealed class SignInTests
         }) { TestServices = metadata.Apply };
         using var client = factory.CreateClient();
 
-        using var response = await client.GetAsync("/", TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync("/authentication/login", TestContext.Current.CancellationToken);
 
         var location = response.Headers.Location!;
         Assert.Equal("https://id.example.org/realms/portal/protocol/openid-connect/auth", location.GetLeftPart(UriPartial.Path));

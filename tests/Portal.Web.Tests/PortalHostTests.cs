@@ -8,7 +8,7 @@ using Portal.Web.Identity;
 /// </summary>
 public sealed class PortalHostTests : IDisposable
 {
-    private const string Entra = "AzureAd:Instance=https://login.microsoftonline.com/|AzureAd:TenantId=contoso.example|AzureAd:ClientId=0c9e5d8a";
+    private const string Entra = "AzureAd:Instance=https://login.microsoftonline.com/|AzureAd:TenantId=contoso.example|AzureAd:ClientId=0c9e5d8a|AzureAd:ClientSecret=s3cret";
     private const string Mapping = "Access:RoleMappings:0:Claim=Portal.Admins|Access:RoleMappings:0:Project=demo-shop";
 
     private readonly string _root = Directory.CreateTempSubdirectory("portal-host-").FullName;
@@ -17,10 +17,11 @@ public sealed class PortalHostTests : IDisposable
 
     public static TheoryData<string, string, string> BadSettings => new()
     {
-        { "Development", "AzureAd:Instance=http://login.microsoftonline.com/|AzureAd:TenantId=t|AzureAd:ClientId=c", "AzureAd:Instance must be an https:// URL (got \"http://login.microsoftonline.com/\")" },
-        { "Development", "AzureAd:Instance=login.microsoftonline.com|AzureAd:TenantId=t|AzureAd:ClientId=c", "AzureAd:Instance must be an https:// URL (got \"login.microsoftonline.com\")" },
-        { "Development", "AzureAd:TenantId=t", "AzureAd:ClientId is required (the app registration's Application (client) ID)" },
-        { "Production", "AzureAd:ClientId=c", "AzureAd:TenantId is required (the Directory (tenant) ID, or organizations)" },
+        { "Development", "AzureAd:Instance=http://login.microsoftonline.com/|AzureAd:TenantId=t|AzureAd:ClientId=c|AzureAd:ClientSecret=s", "AzureAd:Instance must be an https:// URL (got \"http://login.microsoftonline.com/\")" },
+        { "Development", "AzureAd:Instance=login.microsoftonline.com|AzureAd:TenantId=t|AzureAd:ClientId=c|AzureAd:ClientSecret=s", "AzureAd:Instance must be an https:// URL (got \"login.microsoftonline.com\")" },
+        { "Development", "AzureAd:TenantId=t|AzureAd:ClientSecret=s", "AzureAd:ClientId is required (the app registration's Application (client) ID)" },
+        { "Development", "AzureAd:TenantId=t|AzureAd:ClientId=c", "AzureAd:ClientSecret is required, or a certificate in AzureAd:ClientCredentials (the app registration's client secret or certificate)" },
+        { "Production", "AzureAd:ClientId=c|AzureAd:ClientSecret=s", "AzureAd:TenantId is required (the Directory (tenant) ID, or organizations)" },
         { "Production", Entra + "|AzureAd:Authority=http://login.example/t/v2.0", "AzureAd:Authority must be an https:// URL (got \"http://login.example/t/v2.0\")" },
         { "Production", Entra + "|AzureAd:CallbackPath=signin-oidc", "AzureAd:CallbackPath must be a path on Portal starting with / (got \"signin-oidc\")" },
         { "Production", Entra + "|Oidc:Authority=https://id.example.org|Oidc:ClientId=portal", "Oidc:Authority must not be set together with the AzureAd section: Portal signs in through one provider, so remove one of them" },
@@ -79,6 +80,7 @@ public sealed class PortalHostTests : IDisposable
         portal.Settings["AzureAd:Instance"] = "http://login.microsoftonline.com/";
         portal.Settings["AzureAd:TenantId"] = "contoso.example";
         portal.Settings["AzureAd:ClientId"] = "0c9e5d8a";
+        portal.Settings["AzureAd:ClientSecret"] = "s3cret";
 
         var exitCode = await portal.StartExpectingExitAsync(TestContext.Current.CancellationToken);
 

@@ -46,7 +46,8 @@ public sealed class UserAccessService(
     AccessGuard guard,
     IUserAccessRepository access,
     IProjectRepository projects,
-    ActivityFeedService feed)
+    ActivityFeedService feed,
+    IUserSessionStore sessions)
 {
     /// <summary>An e-mail address is at most 320 characters (and a user id 200).</summary>
     private const int MaxUserIdOrEmailLength = 320;
@@ -116,6 +117,7 @@ public sealed class UserAccessService(
             return null;
         }
 
+        await EndSessionsIfNoRoleLeftAsync(projectId, userId, cancellationToken);
         var scope = $"{type.ToApiName()} environments";
         return await RecordAsync(actor, projectId, Describe(actor, user, scope, Name(previous), Name(role)), cancellationToken);
     }
@@ -137,7 +139,36 @@ public sealed class UserAccessService(
             return null;
         }
 
+        await EndSessionsIfNoRoleLeftAsync(projectId, userId, cancellationToken);
         return await RecordAsync(actor, projectId, Describe(actor, user, "the project", Name(previous), Name(role)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends every session of a project member (all their browsers, on every node) at their next request, e.g. for a lost laptop;
+    /// they keep their roles and may sign in again. Project admins only, and only for the project's members.
+    /// </summary>
+    public async Task<Activity> SignOutEverywhereAsync(Actor actor, string projectId, string userId, CancellationToken cancellationToken)
+    {
+        await RequireProjectAdminAsync(actor, projectId, "sign members out", cancellationToken);
+        var user = PortalIds.IsPlausibleName(userId, MaxUserIdOrEmailLength) ? await access.FindUserAsync(userId, cancellationToken) : null;
+        if (user is null || !(await projects.GetRolesAsync(userId, projectId, cancellationToken)).HasAnyRole)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.MemberNotFound,
+                $"User {Refusal.Quote(userId)} is not a member of project {Refusal.Quote(projectId)}."));
+        }
+
+        var ended = await sessions.EndAllAsync(userId, cancellationToken);
+        var count = ended == 1 ? "1 session" : $"{ended} sessions";
+        return await RecordAsync(actor, projectId, $"{actor.DisplayName} signed {user.DisplayName} out everywhere ({count} ended)", cancellationToken);
+    }
+
+    // Someone who is no longer a member must not keep browsing on a session from before.
+    private async Task EndSessionsIfNoRoleLeftAsync(string projectId, string userId, CancellationToken cancellationToken)
+    {
+        if (!(await projects.GetRolesAsync(userId, projectId, cancellationToken)).HasAnyRole)
+        {
+            await sessions.EndAllAsync(userId, cancellationToken);
+        }
     }
 
     /// <summary>Called once per sign-in: creates or updates the user and applies the roles their identity provider grants.</summary>

@@ -7,6 +7,9 @@ public enum RefusalCode
     EnvironmentNotFound,
     SnapshotNotFound,
     ActivityNotFound,
+
+    /// <summary>The user is unknown or not a member of the project (the two are not told apart, as the access page lists members only).</summary>
+    MemberNotFound,
     MissingRole,
     NotAvailableOnPlan,
     EnvironmentInactive,

@@ -21,6 +21,7 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<ProjectAccess> ProjectAccess => Set<ProjectAccess>();
     public DbSet<EnvironmentTypeAccess> EnvironmentTypeAccess => Set<EnvironmentTypeAccess>();
     public DbSet<RestoreJournal> RestoreJournals => Set<RestoreJournal>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
 
     /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -1,6 +1,7 @@
 namespace Portal.Web.Api;
 
 using System.Globalization;
+using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
@@ -23,6 +24,9 @@ internal static class PortalApi
             Flatten(await directory.GetTreeAsync(await me.GetAsync(), projectId, ct)).Select(EnvironmentDto.From));
         project.MapGet("/activities/{activityId}", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
             ActivityDto.From(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), withLog: true));
+
+        project.MapDelete("/members/{userId}/sessions", async (string projectId, string userId, CurrentActor me, UserAccessService access, CancellationToken ct) =>
+            ActivityDto.From(await access.SignOutEverywhereAsync(await me.GetAsync(), projectId, userId, ct)));
 
         var environment = project.MapGroup("/environments/{environment}");
         environment.MapGet("/", async (string projectId, string environment, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>

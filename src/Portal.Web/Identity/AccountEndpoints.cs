@@ -10,7 +10,8 @@ using Portal.Infrastructure.Demo;
 using Portal.Web.Components.Account;
 
 /// <summary>
-/// <c>/authentication/login</c> and <c>/authentication/logout</c> for every identity provider, and in Development without one,
+/// <c>/authentication/login</c>, <c>/authentication/logout</c> and the sign-in error page <c>/authentication/error</c> for every
+/// identity provider, and in Development without one,
 /// the local sign-in <c>/account/local-login</c>. Return URLs are reduced to local paths (no open redirect).
 /// </summary>
 internal static class AccountEndpoints
@@ -18,6 +19,7 @@ internal static class AccountEndpoints
     public const string LoginPath = "/authentication/login";
     public const string LogoutPath = "/authentication/logout";
     public const string LocalLoginPath = "/account/local-login";
+    public const string ErrorPath = "/authentication/error";
     public const string LocalScheme = "Local";
 
     private static readonly LocalSignIn.DemoUser[] DemoUsers =
@@ -29,11 +31,29 @@ internal static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapPortalAccount(this IEndpointRouteBuilder app, PortalIdentityMode mode)
     {
-        app.MapGet(LoginPath, (string? returnUrl) =>
-            Results.Challenge(new AuthenticationProperties { RedirectUri = LocalReturnUrl.Sanitize(returnUrl) }, [mode.ChallengeScheme]))
-            .AllowAnonymous();
+        app.MapGet(LoginPath, async (string? returnUrl, HttpContext context, ILoggerFactory loggers) =>
+        {
+            var target = LocalReturnUrl.Sanitize(returnUrl);
+            try
+            {
+                await context.ChallengeAsync(mode.ChallengeScheme, new AuthenticationProperties { RedirectUri = target });
+                return Results.Empty;
+            }
+            catch (Exception e) when (mode.RemoteScheme is not null && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The challenge first reads the provider's discovery document: an unreachable provider throws here.
+                loggers.CreateLogger(typeof(SignInFailures)).LogWarning(e, "Could not start a sign-in at the identity provider");
+                return Results.Redirect(SignInFailures.ErrorUrl(SignInFailures.Classify(e), target));
+            }
+        }).AllowAnonymous();
 
-        app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery) =>
+        app.MapGet(ErrorPath, (string? reason, string? returnUrl) => new RazorComponentResult<SignInError>(new Dictionary<string, object?>
+        {
+            [nameof(SignInError.Reason)] = SignInFailures.Describe(Enum.TryParse<SignInFailure>(reason, ignoreCase: true, out var known) && Enum.IsDefined(known) ? known : null),
+            [nameof(SignInError.TryAgainUrl)] = $"{LoginPath}?returnUrl={Uri.EscapeDataString(LocalReturnUrl.Sanitize(returnUrl))}",
+        })).AllowAnonymous();
+
+        app.MapPost(LogoutPath, async (HttpContext context, IAntiforgery antiforgery, ILoggerFactory loggers) =>
         {
             if (!await antiforgery.IsRequestValidAsync(context))
             {
@@ -42,9 +62,23 @@ internal static class AccountEndpoints
 
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             var properties = new AuthenticationProperties { RedirectUri = LocalReturnUrl.Sanitize(form["returnUrl"]) };
-            return mode.RemoteScheme is { } remote
-                ? Results.SignOut(properties, [CookieAuthenticationDefaults.AuthenticationScheme, remote])
-                : await SignOutLocallyAsync(context, properties.RedirectUri);
+            var signedOut = await SignOutLocallyAsync(context, properties.RedirectUri);
+            if (mode.RemoteScheme is not { } remote)
+            {
+                return signedOut;
+            }
+
+            try
+            {
+                await context.SignOutAsync(remote, properties);
+                return Results.Empty;
+            }
+            catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Portal's session has already ended; only the provider's own sign-out page could not be reached.
+                loggers.CreateLogger(typeof(SignInFailures)).LogWarning(e, "Signed out of Portal, but not at the identity provider");
+                return signedOut;
+            }
         }).AllowAnonymous();
 
         // Nothing below exists outside Development or when an identity provider is configured: those paths answer 404.

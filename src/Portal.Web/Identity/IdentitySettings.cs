@@ -1,6 +1,7 @@
 namespace Portal.Web.Identity;
 
 using Microsoft.Extensions.Options;
+using Microsoft.Identity.Abstractions;
 using Portal.Core.Common;
 
 /// <summary>
@@ -36,6 +37,8 @@ public sealed class AzureAdSettings
     public string? ClientId { get; set; }
     public string? CallbackPath { get; set; }
     public string? SignedOutCallbackPath { get; set; }
+    public string? ClientSecret { get; set; }
+    public List<CredentialDescription> ClientCredentials { get; set; } = [];
 
     public bool IsPresent => new[] { Instance, Authority, TenantId, ClientId, CallbackPath, SignedOutCallbackPath }.Any(v => !string.IsNullOrWhiteSpace(v));
 }
@@ -74,6 +77,12 @@ internal sealed class IdentitySettingsValidator(IHostEnvironment environment) : 
         if (string.IsNullOrWhiteSpace(azureAd.Authority))
         {
             problems.Required("AzureAd:TenantId", azureAd.TenantId, "the Directory (tenant) ID, or organizations");
+        }
+
+        // The code flow redeems the sign-in code at the token endpoint, which Entra only does for a confidential client.
+        if (string.IsNullOrWhiteSpace(azureAd.ClientSecret) && azureAd.ClientCredentials.Count == 0)
+        {
+            problems.Add("AzureAd:ClientSecret", "is required, or a certificate in AzureAd:ClientCredentials (the app registration's client secret or certificate)");
         }
 
         problems.HttpsUrl("AzureAd:Instance", azureAd.Instance);

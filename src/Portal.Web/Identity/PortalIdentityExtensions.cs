@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Identity.Web;
 using Portal.Infrastructure.Persistence;
@@ -57,9 +58,15 @@ public static class PortalIdentityExtensions
         if (!string.IsNullOrWhiteSpace(azureAd["ClientId"]))
         {
             authentication.AddMicrosoftIdentityWebApp(azureAd);
-            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, o => SignInRoleSync.Attach(o,
-                ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
-                [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]));
+            services.AddOptions<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme).Configure<TimeProvider>((o, time) =>
+            {
+                // Identity.Web alone keeps the implicit flow (response_type=id_token); Portal redeems a code with PKCE and its secret.
+                EntraCodeFlow.Apply(o, azureAd, time);
+                SignInRoleSync.Attach(o,
+                    ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
+                    [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
+                SignInFailures.Attach(o);
+            });
         }
         else if (oidc.IsConfigured)
         {
@@ -85,6 +92,7 @@ public static class PortalIdentityExtensions
                 o.TokenValidationParameters.NameClaimType = oidc.NameClaim;
                 o.TokenValidationParameters.RoleClaimType = oidc.RoleClaim;
                 SignInRoleSync.Attach(o, [oidc.UserIdClaim], [.. RoleClaimsOrDefault(access, [oidc.RoleClaim])]);
+                SignInFailures.Attach(o);
             });
         }
         else
@@ -99,13 +107,10 @@ public static class PortalIdentityExtensions
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = SecurePolicy(environment);
             o.SlidingExpiration = true;
-            o.ExpireTimeSpan = TimeSpan.FromHours(8);
-            o.LoginPath = AccountEndpoints.LocalLoginPath;
+            ServerSessions.Attach(o);
+            // With a provider, challenges go through /authentication/login, which turns an unreachable provider into the error page.
+            o.LoginPath = mode.RemoteScheme is null ? AccountEndpoints.LocalLoginPath : AccountEndpoints.LoginPath;
             o.ReturnUrlParameter = "returnUrl";
-            if (mode.RemoteScheme is { } remote)
-            {
-                o.ForwardChallenge = remote;
-            }
         });
         services.AddAntiforgery(o =>
         {
@@ -114,6 +119,7 @@ public static class PortalIdentityExtensions
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = SecurePolicy(environment);
         });
+        services.AddScoped<AuthenticationStateProvider, SessionRevalidatingStateProvider>();
         services.AddDataProtection().SetApplicationName("Portal").PersistKeysToPortalDatabase();
         return services;
     }

@@ -46,4 +46,19 @@ public sealed class UserAccessPageTests : PortalComponentTest
             page.Find(".mud-alert-message").TextContent.Trim()));
         Assert.Equal(3, page.FindAll("tbody tr").Count);
     }
+
+    [Fact]
+    public async Task Sign_out_everywhere_on_the_page_ends_the_members_sessions()
+    {
+        var sessions = Service<IUserSessionStore>();
+        var session = await sessions.StartAsync("bob", Cancel);
+        var page = RenderAccess();
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("tbody tr").Count));
+
+        await page.Find("button[aria-label='Sign out everywhere: Bob']").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.False(sessions.IsActiveAsync(session, "bob", Cancel).GetAwaiter().GetResult()));
+        Assert.Empty(page.FindAll(".mud-alert"));
+        Assert.Equal(3, page.FindAll("tbody tr").Count);
+    }
 }

@@ -57,6 +57,9 @@ public partial class UserAccess
     private Task<bool> SetTypeRoleAsync(UserAccessEntry user, EnvironmentType type, string value) => ChangeAsync(async actor =>
         await Access.SetEnvironmentRoleAsync(actor, ProjectId, user.UserId, type, Parse<EnvironmentRole>(value), default));
 
+    private Task<bool> SignOutEverywhereAsync(UserAccessEntry user) => ChangeAsync(async actor =>
+        await Access.SignOutEverywhereAsync(actor, ProjectId, user.UserId, default));
+
     /// <summary>Runs one change through the application layer, says what it did (or why not), and lists the members again.</summary>
     private async Task<bool> ChangeAsync(Func<Actor, Task<Activity?>> change)
     {
