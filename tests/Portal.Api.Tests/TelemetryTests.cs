@@ -142,9 +142,13 @@ public sealed class TelemetryTests
         {
             using var client = portal.CreateClient();
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/projects", ct)).StatusCode);
+
+            // A flush sends what the exporters hold now; relying on the flush at stop would race the host disposing its meters.
+            Assert.True(portal.Services.GetRequiredService<TracerProvider>().ForceFlush());
+            // (False whatever the OTLP reader did: the Prometheus reader beside it exports only on a scrape.)
+            portal.Services.GetRequiredService<MeterProvider>().ForceFlush();
         }
 
-        // Stopping Portal flushes what its exporters hold.
         lock (received)
         {
             Assert.Contains(("/v1/traces", "application/x-protobuf"), received);
@@ -245,3 +249,4 @@ public sealed class TelemetryTests
 /// </summary>
 [CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
 public sealed class TelemetryTestsCollection;
+
