@@ -123,7 +123,7 @@ start_mariadb() {
   local port dir="$TMP/mariadb" sock user_opt=()
   port=$(pick_port "${PORTAL_MARIADB_PORT:-53306}")
   sock="$dir/mariadb.sock"
-  mkdir -p "$dir/data"
+  mkdir -p "$dir/data" "$dir/tmp"
   # mariadbd refuses to run as root; as root, let it drop to the mysql user that owns the datadir.
   if ((EUID == 0)); then chown -R mysql:mysql "$dir"; user_opt=(--user=mysql); fi
   # --no-defaults: ignore /etc/mysql/*.cnf so the machine's configuration (ports, paths) cannot leak in.
@@ -132,7 +132,7 @@ start_mariadb() {
     || { tail -n 20 "$dir/install.log" >&2; missing "mariadb-install-db failed"; return 0; }
   "$(command -v mariadbd || echo /usr/sbin/mariadbd)" --no-defaults "${user_opt[@]}" --datadir="$dir/data" --port="$port" \
     --socket="$sock" --pid-file="$dir/mariadb.pid" --bind-address=127.0.0.1 --skip-name-resolve \
-    --log-error="$dir/server.log" --innodb-flush-log-at-trx-commit=0 </dev/null >/dev/null 2>&1 &
+    --log-error="$dir/server.log" --tmpdir="$dir/tmp" --innodb-flush-log-at-trx-commit=0 </dev/null >/dev/null 2>&1 &
   MARIADB_PID=$!
   wait_until MariaDB "$dir/server.log" mariadb-admin --no-defaults --socket="$sock" -uroot ping \
     || { missing "MariaDB did not start on 127.0.0.1:$port"; return 0; }

@@ -70,7 +70,11 @@ public sealed class SmallDiskMariaDb : IAsyncLifetime
         }
 
         Directory.Delete(_root, recursive: true);
+        Directory.Delete(TempDirectory, recursive: true);
     }
+
+    // Off the small disk, and not /tmp: a starting mariadbd deletes every #sql* file in its tmpdir, other servers' temp tables included.
+    private string TempDirectory => _root + "-tmp";
 
     /// <summary>Fills the disk until about freeBytes are left.</summary>
     public void LeaveFree(long freeBytes)
@@ -97,6 +101,8 @@ public sealed class SmallDiskMariaDb : IAsyncLifetime
         var data = Path.Combine(_root, "data");
         Directory.CreateDirectory(data);
         await RunAsync("chown", "-R", "mysql:mysql", _root);
+        Directory.CreateDirectory(TempDirectory);
+        await RunAsync("chown", "mysql:mysql", TempDirectory);
         // Small redo log and buffer pool: the disk is for the test's tables.
         string[] innodb = ["--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M"];
         await RunAsync("mariadb-install-db", ["--no-defaults", "--user=mysql", $"--datadir={data}", "--auth-root-authentication-method=socket", "--skip-test-db", .. innodb]);
@@ -111,7 +117,7 @@ public sealed class SmallDiskMariaDb : IAsyncLifetime
         };
         foreach (var argument in (string[])["--no-defaults", "--user=mysql", $"--datadir={data}", $"--port={port}", $"--socket={socket}",
                      $"--pid-file={Path.Combine(_root, "mariadb.pid")}", "--bind-address=127.0.0.1", "--skip-name-resolve",
-                     $"--log-error={Path.Combine(_root, "server.log")}", .. innodb])
+                     $"--log-error={Path.Combine(_root, "server.log")}", $"--tmpdir={TempDirectory}", .. innodb])
         {
             start.ArgumentList.Add(argument);
         }

@@ -23,7 +23,7 @@ start() {
   fi
   mariadbd --no-defaults --user=mysql --datadir="$dir/mariadb/data" --port="$MARIADB_PORT" --bind-address=127.0.0.1 \
     --socket="$dir/mariadb/mysqld.sock" --pid-file="$dir/mariadb/mysqld.pid" --log-error="$dir/mariadb/error.log" \
-    --skip-name-resolve >/dev/null 2>&1 &
+    --tmpdir="$dir/mariadb" --skip-name-resolve >/dev/null 2>&1 &
   for _ in $(seq 1 60); do
     mariadb --no-defaults -uroot --socket="$dir/mariadb/mysqld.sock" -e "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5
   done
