@@ -59,9 +59,10 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
         Assert.Equal(snapshotted, await _shop.StateAsync());
 
         var kills = 0;
-        for (var round = 1; kills < Kills; round++)
+        // Staging is the shortest part (~0.1 s here), so rounds go on past the 20th kill until each part was hit.
+        for (var round = 1; kills < Kills || Uncovered() is not null; round++)
         {
-            Assert.True(round <= 3 * Kills, $"only {kills} of {round - 1} rounds killed a running restore");
+            Assert.True(round <= 3 * Kills, $"only {kills} of {round - 1} rounds killed a running restore; {Uncovered() ?? "every part hit"}");
             await _shop.ChangeAsync(round);
             var changed = await _shop.StateAsync();
             var restore = await host.InScopeAsync<SnapshotService, Activity>(s =>
@@ -77,8 +78,9 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
             var afterKill = await EnvironmentAsync(host);
             if (afterKill.Status == EnvironmentStatus.Active && interrupted)
             {
-                // Only a kill before the restore paused anything (while verifying) leaves it active, and then nothing changed.
-                Assert.True(changed == await _shop.StateAsync(), $"{point}: the environment is active after the kill but its data changed");
+                // Active after a kill: before the restore paused anything (nothing changed), or after it finished (all restored).
+                var now = await _shop.StateAsync();
+                Assert.True(now == changed || now == snapshotted, $"{point}: the environment is active after the kill but its data is mixed");
             }
 
             await portal.StartAsync(ct);
@@ -94,10 +96,13 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
         }
 
         WritePoints();
-        Assert.Contains(_points, p => p.StartsWith("kill", StringComparison.Ordinal) && p.Contains("while committing", StringComparison.Ordinal));
-        Assert.Contains(_points, p => p.StartsWith("kill", StringComparison.Ordinal) && p.Contains("while taking the safety snapshot", StringComparison.Ordinal));
-        Assert.Contains(_points, p => p.StartsWith("kill", StringComparison.Ordinal) && p.Contains("while staging", StringComparison.Ordinal));
     }
+
+    private static readonly string[] Parts = ["while taking the safety snapshot", "while staging", "while committing"];
+
+    /// <summary>The first part of a restore no kill has hit yet, or null once each was.</summary>
+    private string? Uncovered() =>
+        Parts.FirstOrDefault(part => !_points.Any(p => p.StartsWith("kill", StringComparison.Ordinal) && p.Contains(part, StringComparison.Ordinal)));
 
     private enum KillPoint
     {
@@ -126,7 +131,7 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
                 safetyStart = at;
             }
 
-            if (stagingStart is null && activity.CompletionPercent >= 50)
+            if (stagingStart is null && IsStaging(activity))
             {
                 stagingStart = at;
             }
@@ -156,7 +161,7 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
         var (entered, length) = where switch
         {
             KillPoint.Safety => ((Func<Activity, RestoreJournal?, bool>)((a, _) => a.CompletionPercent >= 10), timing.Safety),
-            KillPoint.Staging => ((a, _) => a.CompletionPercent >= 50, timing.Staging),
+            KillPoint.Staging => ((a, _) => IsStaging(a), timing.Staging),
             KillPoint.Replacing => ((_, j) => j is { Phase: RestorePhase.Committing }, timing.Replacing),
             _ => ((_, _) => true, timing.Total),
         };
@@ -184,6 +189,8 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
         var part = (stood.State, stage) switch
         {
             (ActivityState.Complete, _) => "after the end",
+            // The journal is written before verifying starts and removed once every service holds the snapshot.
+            (_, null) when stood.CompletionPercent >= 10 => "after the commit, before the activity was marked complete",
             (_, null) => "before its journal",
             (_, { Phase: RestorePhase.Committing }) => $"while committing, done: [{string.Join(", ", stage.Committed)}]",
             (_, { Phase: RestorePhase.RollingBack }) => "while rolling back",
@@ -194,6 +201,9 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
         var text = string.Create(CultureInfo.InvariantCulture, $"+{delay.TotalMilliseconds,5:0} ms, {stood.CompletionPercent,2}%, {part}; last log line: {lastLine}");
         return (text, stood.State == ActivityState.InProgress);
     }
+
+    // The executor logs "restoring …" as the engine starts staging; the percent alone lags (the safety snapshot ends at 50 %).
+    private static bool IsStaging(Activity activity) => activity.Log.Contains("] restoring ", StringComparison.Ordinal);
 
     private static async Task<Activity> WaitAsync(PortalTestHost host, PortalProcess portal, string activityId) =>
         (await WaitWatchingStatusAsync(host, portal, activityId)).Activity;
