@@ -153,9 +153,19 @@ internal sealed class RestoreSnapshotExecutor(
             try
             {
                 var restoreFrom = 10.0;
+                if (payload.TakeSafetySnapshot && journal.SafetySnapshotId is null && payload.SafetySnapshotId is { } taken && await IsCreatedAsync(taken))
+                {
+                    // A run killed after it finished (its journal gone, the activity not yet complete) took it already: keep that one.
+                    await owner._journals.SetSafetySnapshotAsync(activity.Id, taken, cancellationToken);
+                    journal.SafetySnapshotId = taken;
+                    run.Log($"safety snapshot {taken} was taken by the interrupted run; keeping it");
+                }
+
                 if (payload.TakeSafetySnapshot && !await HasSafetySnapshotAsync(journal))
                 {
-                    var id = journal.SafetySnapshotId is null ? payload.SafetySnapshotId ?? PortalIds.New() : PortalIds.New();
+                    var id = journal.SafetySnapshotId is null && payload.SafetySnapshotId is { } planned && await owner.LoadSnapshotAsync(planned, CancellationToken.None) is null
+                        ? planned
+                        : PortalIds.New();
                     await owner._journals.SetSafetySnapshotAsync(activity.Id, id, cancellationToken);
                     var safety = await owner._capture.CaptureAsync(target, id, activity, safe: true, isSafetySnapshot: true, run, 10, 50, cancellationToken);
                     run.Log($"safety snapshot {safety.Id} taken: restore it to undo this restore");

@@ -1,8 +1,10 @@
 namespace Portal.Infrastructure.Tests.Snapshots;
 
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Portal.Core.Activities;
 using Portal.Core.Snapshots;
+using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tests.Support;
 using Activity = Portal.Core.Activities.Activity;
 
@@ -79,6 +81,48 @@ public sealed class KilledRestoreTests
 
         Assert.Equal(changed, State(root));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "pub"), ".media.portal-*"));
+    }
+
+    [Fact]
+    public async Task ARestoreKilledAfterItFinishedButBeforeItsActivityWasCompleteRunsAgainKeepingTheSafetySnapshotItTook()
+    {
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 2);
+        var ct = TestContext.Current.CancellationToken;
+        var root = host.DemoRoot(Environment);
+        WriteBulk(Path.Combine(root, "pub", "media", "bulk"), files: 3, seed: 1);
+        var snapshotted = State(root);
+        await host.StartWorkerAsync();
+        var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
+        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(snapshot.Id, TimeSpan.FromMinutes(2))).Result);
+        Change(root);
+        var changed = State(root);
+        var restore = await host.InScopeAsync<SnapshotService, Activity>(s =>
+            s.RestoreAsync(PortalTestHost.Alice, Project, Environment, snapshot.SnapshotId!, new RestoreOptions(), ct));
+        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(restore.Id, TimeSpan.FromMinutes(2))).Result);
+        await host.StopWorkerAsync();
+
+        // What a kill between the journal's removal and the activity's completion leaves: all restored, the activity in progress.
+        await using (var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct))
+        {
+            await db.Activities.Where(a => a.Id == restore.Id).ExecuteUpdateAsync(set => set
+                .SetProperty(a => a.State, ActivityState.InProgress)
+                .SetProperty(a => a.Result, (ActivityResult?)null)
+                .SetProperty(a => a.CompletedAt, (DateTimeOffset?)null), ct);
+        }
+
+        await host.StartWorkerAsync();
+        var finished = await host.WaitForCompletionAsync(restore.Id, TimeSpan.FromMinutes(2));
+        Assert.True(finished.Result == ActivityResult.Success, finished.Log);
+        Assert.Contains("was taken by the interrupted run; keeping it", finished.Log, StringComparison.Ordinal);
+        Assert.Equal(snapshotted, State(root));
+
+        // The safety snapshot is still the one taken before the first run, so it undoes the restore.
+        var snapshots = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, Environment, ct));
+        var safety = Assert.Single(snapshots, s => s.Snapshot.IsSafetySnapshot);
+        var undo = await host.InScopeAsync<SnapshotService, Activity>(s =>
+            s.RestoreAsync(PortalTestHost.Alice, Project, Environment, safety.Snapshot.Id, new RestoreOptions { TakeSafetySnapshot = false }, ct));
+        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(undo.Id, TimeSpan.FromMinutes(2))).Result);
+        Assert.Equal(changed, State(root));
     }
 
     private static void WriteBulk(string folder, int files, int seed)
