@@ -72,12 +72,7 @@ public sealed class KilledRestoreTests
         Assert.True(finished.Result == ActivityResult.Success, finished.Log);
         Assert.Contains("Portal restarted during this restore", finished.Log, StringComparison.Ordinal);
         Assert.Equal(snapshotted, State(root));
-        var snapshots = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, Environment, ct));
-        var safety = Assert.Single(snapshots, s => s.Snapshot.IsSafetySnapshot);
-        Assert.True(safety.Restorable);
-        var undo = await host.InScopeAsync<SnapshotService, Activity>(s =>
-            s.RestoreAsync(PortalTestHost.Alice, Project, Environment, safety.Snapshot.Id, new RestoreOptions { TakeSafetySnapshot = false }, ct));
-        Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(undo.Id, TimeSpan.FromMinutes(2))).Result);
+        await UndoWithTheSafetySnapshotAsync(host);
 
         Assert.Equal(changed, State(root));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, "pub"), ".media.portal-*"));
@@ -117,12 +112,20 @@ public sealed class KilledRestoreTests
         Assert.Equal(snapshotted, State(root));
 
         // The safety snapshot is still the one taken before the first run, so it undoes the restore.
+        await UndoWithTheSafetySnapshotAsync(host);
+        Assert.Equal(changed, State(root));
+    }
+
+    /// <summary>Restores the environment's one safety snapshot, which must be restorable and succeed.</summary>
+    private static async Task UndoWithTheSafetySnapshotAsync(PortalTestHost host)
+    {
+        var ct = TestContext.Current.CancellationToken;
         var snapshots = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, Environment, ct));
         var safety = Assert.Single(snapshots, s => s.Snapshot.IsSafetySnapshot);
+        Assert.True(safety.Restorable);
         var undo = await host.InScopeAsync<SnapshotService, Activity>(s =>
             s.RestoreAsync(PortalTestHost.Alice, Project, Environment, safety.Snapshot.Id, new RestoreOptions { TakeSafetySnapshot = false }, ct));
         Assert.Equal(ActivityResult.Success, (await host.WaitForCompletionAsync(undo.Id, TimeSpan.FromMinutes(2))).Result);
-        Assert.Equal(changed, State(root));
     }
 
     private static void WriteBulk(string folder, int files, int seed)
