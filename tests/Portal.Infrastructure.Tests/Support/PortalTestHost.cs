@@ -25,11 +25,13 @@ public sealed class PortalTestHost : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly bool _ownsDataPath;
     private readonly TestDatabase? _database;
+    private readonly RecordedLogs _warnings;
     private ActivityWorker? _worker;
 
-    private PortalTestHost(ServiceProvider services, string dataPath, bool ownsDataPath, TestDatabase? database)
+    private PortalTestHost(ServiceProvider services, string dataPath, bool ownsDataPath, TestDatabase? database, RecordedLogs warnings)
     {
         _services = services;
+        _warnings = warnings;
         DataPath = dataPath;
         _ownsDataPath = ownsDataPath;
         _database = database;
@@ -62,9 +64,11 @@ public sealed class PortalTestHost : IAsyncDisposable
         }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
 
         var services = new ServiceCollection();
+        var warnings = new RecordedLogs();
         services.AddLogging(b =>
         {
             b.SetMinimumLevel(LogLevel.Warning);
+            b.AddProvider(warnings);
             if (logs is not null)
             {
                 b.AddProvider(logs);
@@ -77,7 +81,7 @@ public sealed class PortalTestHost : IAsyncDisposable
 
         services.AddPortalCore(configuration).AddPortalInfrastructure(configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var host = new PortalTestHost(provider, dataPath, ownsDataPath, database);
+        var host = new PortalTestHost(provider, dataPath, ownsDataPath, database, warnings);
 
         // The same start-up step Portal runs: migrations, declared projects, then the demo seed (unless a test runs them itself).
         var initializers = initialize ? provider.GetServices<IHostedService>().OfType<DatabaseInitializer>() : [];
@@ -173,11 +177,19 @@ public sealed class PortalTestHost : IAsyncDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                Assert.Fail($"Activity {activityId} did not complete in time; it is {activity.State} at {activity.CompletionPercent}%.\n{activity.Log}");
+                Assert.Fail($"Activity {activityId} did not complete in time; it is {activity.State} at {activity.CompletionPercent}%.\n{activity.Log}{WhyStuck()}");
             }
 
             await changed.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>What the worker logged as warnings and errors, and whether it stopped, for a failure message.</summary>
+    private string WhyStuck()
+    {
+        var worker = _worker?.ExecuteTask is { IsCompleted: true } ended ? $"\nThe worker stopped: {ended.Status} {ended.Exception}" : "";
+        var logged = _warnings.Entries.Select(e => $"\n{e.Level} {e.Category}: {e.Message} {e.Exception}");
+        return worker + string.Concat(logged);
     }
 
     public async ValueTask DisposeAsync()
