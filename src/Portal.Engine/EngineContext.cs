@@ -1,10 +1,13 @@
 namespace Portal.Engine;
 
+using Portal.Engine.Adapters;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
 /// <summary>What an adapter needs during one capture or restore: the store, options, counters, progress and cancellation.</summary>
-internal sealed class EngineContext(IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken, bool live = false, EngineWarnings? warnings = null)
+internal sealed class EngineContext(
+    IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken,
+    bool live = false, EngineWarnings? warnings = null, OldTreeRemovals? removals = null)
 {
     public IObjectStore Store { get; } = store;
 
@@ -22,6 +25,9 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
     /// <summary>What this capture or restore could not keep exactly; shared by every service of the run.</summary>
     public EngineWarnings Warnings { get; } = warnings ?? new EngineWarnings();
 
+    /// <summary>Where swapped-out mount trees go to be deleted off the critical path; without it they are deleted at once.</summary>
+    public OldTreeRemovals? Removals { get; } = removals;
+
     /// <summary>Records something the user must hear about (a skipped socket, a file that changed while read) and logs it as a phase.</summary>
     public void Warn(string message)
     {
@@ -32,7 +38,7 @@ internal sealed class EngineContext(IObjectStore store, EngineOptions options, E
     public ObjectSink NewSink() => new(this);
 
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
-    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings);
+    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals);
 
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
 
@@ -78,7 +84,6 @@ internal sealed class EngineCounters
     private long _bytesHashed;
     private long _objectsWritten;
     private long _bytesStored;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _produced = new(StringComparer.Ordinal);
 
     public long BytesHashed => Interlocked.Read(ref _bytesHashed);
 
@@ -86,11 +91,6 @@ internal sealed class EngineCounters
     public long ObjectsWritten => Interlocked.Read(ref _objectsWritten);
 
     public long BytesStored => Interlocked.Read(ref _bytesStored);
-
-    /// <summary>Every object this capture hashed from live data, whether new to the store or identical to one already there.</summary>
-    public IReadOnlySet<string> Produced => _produced.Keys.ToHashSet(StringComparer.Ordinal);
-
-    public void AddProduced(string hash) => _produced.TryAdd(hash, 0);
 
     public void AddBytesHashed(long bytes) => Interlocked.Add(ref _bytesHashed, bytes);
 

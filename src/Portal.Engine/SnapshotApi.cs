@@ -33,7 +33,8 @@ public sealed record CaptureResult(long SizeOfVolumes, long SizeOfDatabases, lon
 /// The journal, when given, is told before the first destructive step and after each service's commit, so a restore
 /// interrupted by a crash can be finished by the next start.
 /// </summary>
-public sealed record RestoreRequest(string SnapshotId, IReadOnlyList<ServiceSpec> Targets, IRestoreJournal? Journal = null);
+/// <summary>EnvironmentKey names the environment restored into (as its captures do), so its next capture can reuse what was restored.</summary>
+public sealed record RestoreRequest(string SnapshotId, IReadOnlyList<ServiceSpec> Targets, IRestoreJournal? Journal = null, string? EnvironmentKey = null);
 
 /// <summary>Warnings name what the restore could not put back exactly (an xattr the target filesystem refuses, say); BytesRestored is what it wrote.</summary>
 public sealed record RestoreResult(IReadOnlyList<string> Warnings, long BytesRestored = 0);
@@ -58,12 +59,9 @@ public interface ISnapshotEngine
     Task VerifyAsync(string snapshotId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// After a capture: rehashes the objects no other snapshot references (the others were verified when their snapshot
-    /// was made) and checks that the shared ones still exist, so an incremental snapshot is not re-read whole.
+    /// Builds every service's new state beside the old (verifying each object once, as it is decompressed into place) before the
+    /// first destructive step: corruption or a missing object throws while the environment is still as it was.
     /// </summary>
-    Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken);
-
-    /// <summary>Verifies every object first: corruption or a missing object throws before the first destructive step.</summary>
     Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
 
     /// <summary>Drops the manifest, then collects objects that no remaining manifest references.</summary>

@@ -12,12 +12,11 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly EngineOptions _options;
     private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
     private readonly StoreGate _gate = new();
+    private readonly OldTreeRemovals _removals;
+    private readonly RestoredIndexes _restored;
 
     /// <summary>The header (version, ids, environment, start time) sits in the first few hundred bytes of a manifest.</summary>
     private const int ManifestHeaderBytes = 4096;
-
-    /// <summary>Objects each recent capture produced (written or found identical), which its verification rehashes.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlySet<string>> _produced = new(StringComparer.Ordinal);
 
     /// <summary>Services captured or restored at once; each adapter already uses every core for its own CPU-bound part.</summary>
     private const int ServiceConcurrency = 4;
@@ -31,6 +30,9 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
         _options = options;
         _store = store;
+        // Started first: removals a stop interrupted go on while the engine serves.
+        _removals = new OldTreeRemovals(options.StorePath);
+        _restored = new RestoredIndexes(options.StorePath);
         IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter(options)];
         _adapters = adapters.ToDictionary(a => a.Kind);
     }
@@ -61,7 +63,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var counters = new EngineCounters();
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
-        var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live);
+        var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live, removals: _removals);
         var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => Task.FromResult(FindPrevious(request.EnvironmentKey)));
 
         List<ManifestService> services;
@@ -69,8 +71,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         {
             services = await ForEachServiceAsync(request.Services, (spec, token) =>
             {
-                var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
-                var reuse = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
+                var reuse = Reusable(request.EnvironmentKey, spec, previous);
                 return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
             }, cancellationToken);
 
@@ -89,7 +90,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             throw DiskFailures.StoreFull(_options.StorePath, total - done, ex);
         }
 
-        _produced[request.SnapshotId] = counters.Produced;
+        foreach (var mount in request.Services.Where(s => s.Kind == ServiceKind.Mount))
+        {
+            // The new manifest is the newer record of these files now.
+            _restored.Delete(request.EnvironmentKey, mount.Name);
+        }
+
         tracker.Finish("Snapshot complete");
 
         var volumes = services.Where(s => s.Kind == ServiceKind.Mount).Sum(s => s.Size);
@@ -108,30 +114,6 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
     }
 
-    public Task VerifyNewObjectsAsync(string snapshotId, CancellationToken cancellationToken) =>
-        EngineTelemetry.PhaseAsync("verify", snapshotId, null, () => VerifyNewObjectsCoreAsync(snapshotId, cancellationToken));
-
-    private async Task VerifyNewObjectsCoreAsync(string snapshotId, CancellationToken cancellationToken)
-    {
-        if (!_produced.TryRemove(snapshotId, out var produced))
-        {
-            // Not captured by this process (or already verified once): nothing says which objects are new, so read them all.
-            await VerifyCoreAsync(snapshotId, cancellationToken);
-            return;
-        }
-
-        var manifest = Load(snapshotId);
-        using var shared = await _gate.SharedAsync(cancellationToken);
-        var objects = manifest.Objects().ToList();
-        // The rest were reused unread from the previous manifest, whose own verification rehashed them.
-        if (objects.FirstOrDefault(o => !produced.Contains(o.Chunk.Hash) && !_store.Exists(o.Chunk.Hash)) is { Chunk: not null } gone)
-        {
-            throw new SnapshotCorruptException(gone.Chunk.Hash, gone.Owner, "missing from the store", null);
-        }
-
-        await VerifyObjectsAsync(objects.Where(o => produced.Contains(o.Chunk.Hash)), new ProgressTracker(new Progress<EngineProgress>()), cancellationToken);
-    }
-
     public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken) =>
         EngineTelemetry.PhaseAsync("restore", request.SnapshotId, null, () => RestoreCoreAsync(request, progress, cancellationToken));
 
@@ -148,10 +130,11 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         }).ToList();
 
         using var shared = await _gate.SharedAsync(cancellationToken);
+        var startedAt = DateTimeOffset.UtcNow;
         var tracker = new ProgressTracker(progress);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
         tracker.Phase("Verifying snapshot and preparing the restore");
-        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken);
+        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken, removals: _removals);
         var prepared = new System.Collections.Concurrent.ConcurrentQueue<IPreparedRestore>();
         try
         {
@@ -172,6 +155,10 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             await ForEachServiceAsync(ready.Zip(plan).ToList(), (item, token) => EngineTelemetry.PhaseAsync("restore.commit", request.SnapshotId, item.Second.Target, async () =>
             {
                 await item.First.CommitAsync(context.WithCancellation(token));
+                if (request.EnvironmentKey is { } environment && item.First.Restored is { } written)
+                {
+                    _restored.Write(environment, request.SnapshotId, startedAt, written);
+                }
                 if (request.Journal is { } done)
                 {
                     await done.CommittedAsync(item.Second.Target.Name, CancellationToken.None);
@@ -212,7 +199,14 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         probe.Content.Flush();
     }, cancellationToken);
 
-    public void Dispose() => _gate.Dispose();
+    /// <summary>Completes once every swapped-out tree scheduled so far is deleted; for tests and benchmarks.</summary>
+    internal Task WhenOldTreesRemovedAsync() => _removals.WhenIdleAsync();
+
+    public void Dispose()
+    {
+        _removals.Dispose();
+        _gate.Dispose();
+    }
 
     private void Collect(CancellationToken cancellationToken)
     {
@@ -332,6 +326,20 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What a capture of the service may reuse unread: the environment's newest snapshot of it, or what a restore wrote into
+    /// the mount since (whose files have new inodes the snapshot does not know).
+    /// </summary>
+    private PreviousCapture? Reusable(string environmentKey, ServiceSpec spec, Manifest? previous)
+    {
+        var before = previous?.Services.FirstOrDefault(s => s.Name == spec.Name && s.Kind == spec.Kind);
+        var captured = before is null ? null : new PreviousCapture(before, previous!.CreatedAt);
+        return spec.Kind == ServiceKind.Mount && _restored.Read(environmentKey, spec.Name) is { } restored
+            && (captured is null || restored.StartedAt > captured.StartedAt)
+            ? restored
+            : captured;
     }
 
     private IServiceAdapter Adapter(ServiceKind kind) =>

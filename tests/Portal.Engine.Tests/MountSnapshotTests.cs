@@ -48,6 +48,7 @@ public sealed class MountSnapshotTests : IDisposable
         Assert.NotEqual(before, Tree.Describe(_media));
 
         await _ws.RestoreAsync("s1", Media);
+        await _ws.Engine.WhenOldTreesRemovedAsync();
 
         Assert.Equal(before, Tree.Describe(_media));
         Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(_media)!, ".media.portal-*"));
@@ -120,6 +121,45 @@ public sealed class MountSnapshotTests : IDisposable
     }
 
     [Fact]
+    public async Task TheFirstCaptureAfterARestoreReusesTheRestoredFilesUnreadAndRereadsOnlyWhatChangedSince()
+    {
+        Tree.SetOldMTime(_media);
+        await _ws.CaptureAsync("s1", Media);
+        File.WriteAllText(Path.Combine(_media, "new.txt"), "written after the snapshot");
+        await _ws.RestoreAsync("s1", Media);
+        var restored = Tree.Describe(_media);
+
+        await _ws.CaptureAsync("s2", Media);
+
+        Assert.Equal(0, _ws.Engine.LastCapture.BytesHashed);
+        File.WriteAllText(Path.Combine(_media, "changed.txt"), "six b");
+        await _ws.CaptureAsync("s3", Media);
+        Assert.Equal(5, _ws.Engine.LastCapture.BytesHashed);
+        File.Delete(Path.Combine(_media, "changed.txt"));
+        await _ws.RestoreAsync("s2", Media);
+        Assert.Equal(restored, Tree.Describe(_media));
+    }
+
+    [Fact]
+    public async Task ARestoredFileChangedInPlaceWithItsSizeAndMTimeKeptIsReadAgain()
+    {
+        Tree.SetOldMTime(_media);
+        await _ws.CaptureAsync("s1", Media);
+        await _ws.RestoreAsync("s1", Media);
+        var big = Path.Combine(_media, "big.bin");
+        var mtime = File.GetLastWriteTimeUtc(big);
+        // A new inode under the same name (what an editor's save does), its size and mtime set back as they were.
+        File.Move(big, big + ".old");
+        File.WriteAllBytes(big, RandomBytes(300 * 1024, seed: 9));
+        File.SetLastWriteTimeUtc(big, mtime);
+        File.Delete(big + ".old");
+
+        await _ws.CaptureAsync("s2", Media);
+
+        Assert.Equal(300 * 1024, _ws.Engine.LastCapture.BytesHashed);
+    }
+
+    [Fact]
     public async Task ReuseRequiresTheSameEnvironmentKey()
     {
         await _ws.CaptureAsync("s1", Media);
@@ -146,7 +186,7 @@ public sealed class MountSnapshotTests : IDisposable
         await _ws.CaptureAsync("s3", Media);
 
         Assert.Equal(0, _ws.Engine.LastCapture.BytesHashed);
-        await _ws.Engine.VerifyNewObjectsAsync("s3", Workspace.Token);
+        await _ws.Engine.VerifyAsync("s3", Workspace.Token);
     }
 
     [Fact]
@@ -184,6 +224,7 @@ public sealed class MountSnapshotTests : IDisposable
         Directory.CreateDirectory(Path.Combine(parent, ".media.portal-old-dead2"));
 
         await _ws.CaptureAsync("s1", Media);
+        await _ws.Engine.WhenOldTreesRemovedAsync();
 
         Assert.Empty(Directory.GetDirectories(parent, ".media.portal-*"));
     }
@@ -199,6 +240,7 @@ public sealed class MountSnapshotTests : IDisposable
         Directory.CreateDirectory(Path.Combine(parent, ".media.portal-restore-dead"));
 
         await _ws.CaptureAsync("s2", Media);
+        await _ws.Engine.WhenOldTreesRemovedAsync();
 
         Assert.Equal(before, Tree.Describe(_media));
         Assert.Empty(Directory.GetDirectories(parent, ".media.portal-*"));

@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using System.Data.Common;
+using System.Security.Cryptography;
 using Npgsql;
 
 public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
@@ -116,6 +117,31 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
 
         Assert.Contains("dblink", ex.Message, StringComparison.Ordinal);
         Assert.Equal(state, await StateAsync(other));
+    }
+
+    /// <summary>The dump is loaded into an open transaction while the other services prepare; it commits only once they all did.</summary>
+    [Fact]
+    public async Task ACorruptObjectOfAnotherServiceLeavesTheDatabaseAsItWasAfterItsLoadRan()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedAsync(db);
+        var media = _ws.PathOf("media");
+        Directory.CreateDirectory(media);
+        // Big enough that the mount is still being built when the database's load has finished.
+        File.WriteAllBytes(Path.Combine(media, "big.bin"), RandomNumberGenerator.GetBytes(8 << 20));
+        ServiceSpec[] services = [Spec(db), new("media", ServiceKind.Mount, media)];
+        await _ws.CaptureAsync("s1", services);
+        var last = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_ws.ManifestFile("s1")))!["services"]![1]!["mount"]!["entries"]![0]!["chunks"]!.AsArray()[^1]!["hash"]!.GetValue<string>();
+        var bytes = File.ReadAllBytes(_ws.ObjectFile(last));
+        bytes[^1] ^= 0x01;
+        File.WriteAllBytes(_ws.ObjectFile(last), bytes);
+        await ExecuteAsync(db, "DELETE FROM shop.orders WHERE id > 100; CREATE TABLE public.added_later (id int);");
+        var changed = await StateAsync(db);
+
+        var ex = await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.RestoreAsync("s1", services));
+
+        Assert.Equal(last, ex.ObjectHash);
+        Assert.Equal(changed, await StateAsync(db));
     }
 
     [Fact]

@@ -136,33 +136,38 @@ public sealed class RestoreSafetyTests : IDisposable
     }
 
     [Fact]
-    public async Task VerifyingANewSnapshotRehashesItsOwnObjectsAndFindsMissingSharedOnes()
+    public async Task ACaptureStoresAgainASharedObjectThatWentMissingInsteadOfReferencingIt()
     {
-        // Old mtimes let later captures reuse unchanged files unread, so their objects are only checked for existence.
+        // Old mtimes let the next capture reuse unchanged files unread; a missing object must not be reused.
         Tree.SetOldMTime(_media);
         await _ws.CaptureAsync("s1", Services);
-        File.WriteAllText(Path.Combine(_media, "two.txt"), "two, second version");
-        await _ws.CaptureAsync("s2", Services);
         var shared = FileHash("cache/one.txt");
         File.Delete(_ws.ObjectFile(shared));
 
-        var missing = await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.Engine.VerifyNewObjectsAsync("s2", Workspace.Token));
+        await _ws.CaptureAsync("s2", Services);
 
-        Assert.Equal(shared, missing.ObjectHash);
-        Assert.Contains("var:cache/one.txt", missing.Message, StringComparison.Ordinal);
-        Assert.Contains("missing", missing.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(_ws.ObjectFile(shared)));
+        await _ws.Engine.VerifyAsync("s2", Workspace.Token);
+    }
 
-        File.WriteAllText(Path.Combine(_media, "two.txt"), "two, third version");
-        await _ws.CaptureAsync("s3", Services);
-        var newTwo = Manifest("s3")["services"]![0]!["mount"]!["entries"]!.AsArray()
-            .Single(e => e!["path"]!.GetValue<string>() == "two.txt")!["chunks"]![0]!["hash"]!.GetValue<string>();
-        var bytes = File.ReadAllBytes(_ws.ObjectFile(newTwo));
+    [Fact]
+    public async Task AnObjectThatRotsAfterBeingReusedUnreadStopsTheRestoreOfTheNewSnapshotBeforeAnythingIsReplaced()
+    {
+        Tree.SetOldMTime(_media);
+        await _ws.CaptureAsync("s1", Services);
+        await _ws.CaptureAsync("s2", Services);
+        var shared = FileHash("cache/one.txt");
+        var bytes = File.ReadAllBytes(_ws.ObjectFile(shared));
         bytes[^1] ^= 0x01;
-        File.WriteAllBytes(_ws.ObjectFile(newTwo), bytes);
+        File.WriteAllBytes(_ws.ObjectFile(shared), bytes);
+        var state = Mutate();
 
-        var corrupt = await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.Engine.VerifyNewObjectsAsync("s3", Workspace.Token));
+        var corrupt = await Assert.ThrowsAsync<SnapshotCorruptException>(() => _ws.RestoreAsync("s2", Services));
 
-        Assert.Equal(newTwo, corrupt.ObjectHash);
+        Assert.Equal(shared, corrupt.ObjectHash);
+        Assert.Contains("var:cache/one.txt", corrupt.Message, StringComparison.Ordinal);
+        Assert.Equal(state, CurrentState());
+        AssertNoStagedFolderLeft();
     }
 
     [Fact]

@@ -36,7 +36,7 @@ internal sealed class Workspace : IDisposable
         Engine.CaptureAsync(new CaptureRequest(id, "env-1", services), NoProgress, Token);
 
     public Task<RestoreResult> RestoreAsync(string id, params ServiceSpec[] targets) =>
-        Engine.RestoreAsync(new RestoreRequest(id, targets), NoProgress, Token);
+        Engine.RestoreAsync(new RestoreRequest(id, targets, EnvironmentKey: "env-1"), NoProgress, Token);
 
     public IEnumerable<string> ObjectFiles() =>
         Directory.EnumerateFiles(Path.Combine(StorePath, "objects"), "*", SearchOption.AllDirectories);

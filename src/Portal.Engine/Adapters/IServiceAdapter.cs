@@ -31,6 +31,9 @@ internal interface IPreparedRestore : IAsyncDisposable
 {
     /// <summary>The destructive half; runs only once every service of the restore has prepared successfully.</summary>
     Task CommitAsync(EngineContext context);
+
+    /// <summary>A mount as written, with its new files' inodes, so the next capture can reuse them unread; null for the others.</summary>
+    ManifestService? Restored => null;
 }
 
 /// <summary>For adapters that cannot stage: the objects are verified on prepare, the load runs on commit.</summary>

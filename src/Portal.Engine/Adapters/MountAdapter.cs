@@ -35,7 +35,7 @@ internal sealed class MountAdapter : IServiceAdapter
     private static ManifestService Capture(ServiceSpec spec, PreviousCapture? previous, EngineContext context)
     {
         var root = Root(spec);
-        MountSwap.Recover(root);
+        MountSwap.Recover(root, context.Removals);
         if (!Directory.Exists(root))
         {
             throw new SnapshotEngineException($"Mount '{spec.Name}': folder {root} does not exist.");

@@ -34,7 +34,7 @@ internal sealed class MountRestore
 
     public static IPreparedRestore Prepare(ManifestService entry, string root, EngineContext context)
     {
-        MountSwap.Recover(root);
+        MountSwap.Recover(root, context.Removals);
         var parentPath = MountSwap.Split(root).Parent;
         Directory.CreateDirectory(parentPath);
         var built = MountSwap.NewRestoreFolder(root, Guid.NewGuid().ToString("N")[..12]);
@@ -44,8 +44,8 @@ internal sealed class MountRestore
         restore.CheckFreeSpace(parent, entry.Mount!);
         try
         {
-            restore.Build(parent, Encoding.UTF8.GetBytes(Path.GetFileName(built)), entry.Mount!);
-            return new PreparedMount(built, root);
+            var written = restore.Build(parent, Encoding.UTF8.GetBytes(Path.GetFileName(built)), entry.Mount!);
+            return new PreparedMount(built, root, entry with { Mount = written });
         }
         catch
         {
@@ -81,7 +81,8 @@ internal sealed class MountRestore
         }
     }
 
-    private void Build(SafeFileHandle parent, byte[] builtName, MountTree tree)
+    /// <summary>Builds the tree; returns it with each file's new device, inode and change time (renames keep them).</summary>
+    private MountTree Build(SafeFileHandle parent, byte[] builtName, MountTree tree)
     {
         Guard("", () => Posix.MakeDirectoryAt(parent, builtName, Private));
         using var folder = Posix.OpenAt(parent, builtName, Posix.ReadOnly | Posix.DirectoryOnly);
@@ -97,9 +98,13 @@ internal sealed class MountRestore
         }
 
         // Largest first, so the last file to finish is a small one.
-        var leaves = tree.Entries.Where(e => e.Type is EntryType.File or EntryType.Symlink or EntryType.Fifo).OrderByDescending(e => e.DataSize());
-        OnEveryCore.ForEach(leaves, item => AtEntry(folder, item, (at, name) =>
+        var entries = tree.Entries;
+        var written = entries.ToArray();
+        var leaves = Enumerable.Range(0, entries.Count).Where(i => entries[i].Type is EntryType.File or EntryType.Symlink or EntryType.Fifo)
+            .OrderByDescending(i => entries[i].DataSize());
+        OnEveryCore.ForEach(leaves, i => AtEntry(folder, entries[i], (at, name) =>
         {
+            var item = entries[i];
             switch (item.Type)
             {
                 case EntryType.File: WriteFile(at, name, item); break;
@@ -108,6 +113,11 @@ internal sealed class MountRestore
             }
 
             ApplyMetadata(at, name, item);
+            if (item.Type == EntryType.File)
+            {
+                var stat = Posix.StatAt(at, name);
+                written[i] = item with { Device = stat.Device, Inode = stat.Inode, CTimeNs = stat.CTime.TotalNanoseconds() };
+            }
         }), _context.CancellationToken);
 
         // The file each link names is complete (content and metadata, which belong to the shared inode) by now.
@@ -135,6 +145,8 @@ internal sealed class MountRestore
             _context.Warn($"Mount '{_service}': extended attribute {attribute} could not be restored on {count:N0} {(count == 1 ? "entry" : "entries")} (first: {first}): "
                 + $"{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}. The rest of the mount was restored.");
         }
+
+        return tree with { Entries = written };
     }
 
     private void WriteFile(SafeFileHandle folder, byte[] name, MountEntry item)
@@ -238,14 +250,16 @@ internal sealed class MountRestore
     }
 
     /// <summary>A fully built and synced sibling folder; committing swaps it in, disposing an uncommitted one deletes it.</summary>
-    private sealed class PreparedMount(string built, string root) : IPreparedRestore
+    private sealed class PreparedMount(string built, string root, ManifestService written) : IPreparedRestore
     {
         private bool _committed;
+
+        public ManifestService? Restored => _committed ? written : null;
 
         public Task CommitAsync(EngineContext context)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            MountSwap.SwapIn(built, root, Path.GetFileName(built)[^12..]);
+            MountSwap.SwapIn(built, root, Path.GetFileName(built)[^12..], context.Removals);
             _committed = true;
             return Task.CompletedTask;
         }

@@ -21,8 +21,11 @@ internal static class MountSwap
         return Path.Combine(parent, $".{name}.portal-restore-{id}");
     }
 
-    /// <summary>Puts the old tree back if a run died between the two fallback renames, then removes leftovers.</summary>
-    public static void Recover(string root)
+    /// <summary>
+    /// Puts the old tree back if a run died between the two fallback renames, then has the leftovers removed: in the background
+    /// when <paramref name="removals"/> is given, else at once.
+    /// </summary>
+    public static void Recover(string root, OldTreeRemovals? removals = null)
     {
         var (parent, name) = Split(root);
         if (!Directory.Exists(parent))
@@ -30,7 +33,8 @@ internal static class MountSwap
             return;
         }
 
-        var olds = Directory.GetDirectories(parent, $".{name}.portal-old-*");
+        // One being removed was swapped out by a finished restore: it is never the tree to put back.
+        var olds = Directory.GetDirectories(parent, $".{name}.portal-old-*").Where(old => removals?.IsScheduled(old) != true).ToArray();
         if (!Posix.Exists(root) && olds.Length > 0)
         {
             Directory.Move(olds[0], root);
@@ -39,11 +43,12 @@ internal static class MountSwap
         foreach (var leftover in Directory.GetDirectories(parent, $".{name}.portal-old-*")
                      .Concat(Directory.GetDirectories(parent, $".{name}.portal-restore-*")))
         {
-            RemoveTree(leftover);
+            Remove(leftover, removals);
         }
     }
 
-    public static void SwapIn(string built, string root, string id)
+    /// <summary>Swaps the built tree in; the tree it replaced is removed in the background when <paramref name="removals"/> is given.</summary>
+    public static void SwapIn(string built, string root, string id, OldTreeRemovals? removals = null)
     {
         var (parent, name) = Split(root);
         var old = Path.Combine(parent, $".{name}.portal-old-{id}");
@@ -63,14 +68,26 @@ internal static class MountSwap
         }
 
         Posix.FsyncDirectory(parent);
-        RemoveTree(old);
+        Remove(old, removals);
+    }
+
+    private static void Remove(string path, OldTreeRemovals? removals)
+    {
+        if (removals is null)
+        {
+            RemoveTree(path);
+        }
+        else if (Posix.Exists(path))
+        {
+            removals.Schedule(path);
+        }
     }
 
     /// <summary>
     /// Deletes a folder and everything in it by descriptor and byte name, so names that are not UTF-8 and paths longer
     /// than PATH_MAX go too (Directory.Delete fails on both); a missing folder is nothing to do.
     /// </summary>
-    public static void RemoveTree(string path)
+    public static void RemoveTree(string path, CancellationToken cancellationToken = default)
     {
         var (parent, name) = Split(path);
         if (!Posix.Exists(path))
@@ -79,12 +96,13 @@ internal static class MountSwap
         }
 
         using var folder = Posix.OpenDirectory(parent);
-        RemoveEntry(folder, Encoding.UTF8.GetBytes(name));
+        RemoveEntry(folder, Encoding.UTF8.GetBytes(name), cancellationToken);
     }
 
     /// <summary>Deletes one entry of a folder, and everything in it when it is a folder itself.</summary>
-    public static void RemoveEntry(SafeFileHandle parent, byte[] name)
+    public static void RemoveEntry(SafeFileHandle parent, byte[] name, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             // Most entries are files: try that first and learn from EISDIR that it is a folder.
@@ -116,7 +134,7 @@ internal static class MountSwap
         {
             foreach (var child in Posix.ReadDirectory(folder))
             {
-                RemoveEntry(folder, child);
+                RemoveEntry(folder, child, cancellationToken);
             }
         }
 

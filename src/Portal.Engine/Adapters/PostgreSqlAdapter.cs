@@ -37,7 +37,7 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
 
         """;
 
-    // Sent only after the whole verified dump: without it the server rolls the transaction back when psql goes.
+    // Sent only once every service is ready: without it the server rolls the transaction back when psql goes.
     internal const string Commit = "\nCOMMIT;\n";
 
     public ServiceKind Kind => ServiceKind.PostgreSql;
@@ -67,29 +67,15 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
         _ = Parse(target);
     }
 
-    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
-        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
-
-    private async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    /// <summary>Loads the dump inside a transaction left open until commit (see <see cref="PostgreSqlStagedLoad"/>).</summary>
+    public async Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         var server = Parse(target);
         var psql = ExternalTool.Locate(options, target.Name, "postgresql-client", "psql");
         await (await ConnectAsync(target, server, context.CancellationToken)).DisposeAsync();
         context.Progress.Phase($"Loading PostgreSQL database {target.Name}");
         string[] arguments = [.. ClientArguments(server), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"];
-        await psql.RunAsync(
-            arguments,
-            Environment(server),
-            (stdin, token) => Task.Run(
-                () =>
-                {
-                    stdin.Write(Encoding.UTF8.GetBytes(ResetSchemas));
-                    context.CopyChunks(entry.Chunks!, entry.Name, stdin);
-                    stdin.Write(Encoding.UTF8.GetBytes(Commit));
-                },
-                token),
-            output: null,
-            context.CancellationToken);
+        return await PostgreSqlStagedLoad.PrepareAsync(psql, arguments, Environment(server), entry, context);
     }
 
     private static NpgsqlConnectionStringBuilder Parse(ServiceSpec spec)

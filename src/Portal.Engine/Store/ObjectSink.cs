@@ -211,7 +211,6 @@ internal sealed class ObjectSink : WriteOnlyStream
         _compressor = null;
         _hash = null;
         _context.Counters.AddObjectWritten(stored);
-        _context.Counters.AddProduced(hash);
         _chunks.Add(new ChunkRef(hash, _chunkLength));
     }
 }

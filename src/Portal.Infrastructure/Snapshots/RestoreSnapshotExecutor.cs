@@ -12,8 +12,8 @@ using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Telemetry;
 
 /// <summary>
-/// Runs "environment.restore": verify the snapshot, take a safety snapshot of what will be replaced (unless told not to),
-/// then let the engine put services and mounts back. Code is never touched. A restore is one unit: its journal says which
+/// Runs "environment.restore": take a safety snapshot of what will be replaced (unless told not to), then let the engine
+/// build every service beside the old one, checking each object as it is put in place, and switch them all in. Code is never touched. A restore is one unit: its journal says which
 /// services were replaced, so a run that Portal's restart interrupted is finished by the next one, and a restore that
 /// cannot be finished puts the safety snapshot back; an environment is never handed back mixed.
 /// </summary>
@@ -56,7 +56,7 @@ internal sealed class RestoreSnapshotExecutor(
         }
         else
         {
-            await CheckAndVerifyAsync(activity, run, snapshot, source, target, cancellationToken);
+            await CheckRulesAsync(activity, snapshot, source, target);
         }
 
         var hold = await pause.PauseAsync(target, run, cancellationToken, resuming);
@@ -67,23 +67,16 @@ internal sealed class RestoreSnapshotExecutor(
         }
     }
 
-    private async Task CheckAndVerifyAsync(
-        Activity activity, ActivityRun run, Snapshot snapshot, ProjectEnvironment source, ProjectEnvironment target, CancellationToken cancellationToken)
+    private async Task CheckRulesAsync(Activity activity, Snapshot snapshot, ProjectEnvironment source, ProjectEnvironment target)
     {
-        try
-        {
-            // Checked again at run time: the snapshot may have expired while the restore waited in the queue.
-            AccessGuard.Enforce(SnapshotRules.CheckRestorable(snapshot, source, time.GetUtcNow())
-                ?? (target == source ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target)));
-            run.Log($"verifying snapshot {snapshot.Id}");
-            await Engine(() => _engine.VerifyAsync(snapshot.Id, cancellationToken));
-            run.Report(10, "snapshot verified");
-        }
-        catch
+        // Checked again at run time: the snapshot may have expired while the restore waited in the queue.
+        var refusal = SnapshotRules.CheckRestorable(snapshot, source, time.GetUtcNow())
+            ?? (target == source ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target));
+        if (refusal is not null)
         {
             // Refused before anything was touched: there is nothing to finish.
             await _journals.FinishAsync(activity.Id);
-            throw;
+            AccessGuard.Enforce(refusal);
         }
     }
 
@@ -202,7 +195,7 @@ internal sealed class RestoreSnapshotExecutor(
 
             run.Log($"restoring {string.Join(", ", targets.Select(s => s.Name))} of {target.Name} from snapshot {snapshotId}");
             var result = await Engine(() => owner._engine.RestoreAsync(
-                new RestoreRequest(snapshotId, targets, owner._journals.ForEngine(activity.Id)),
+                new RestoreRequest(snapshotId, targets, owner._journals.ForEngine(activity.Id), target.Id.ToString("N")),
                 new EngineProgressAdapter(run.Phase(fromPercent, 99)),
                 cancellationToken));
             owner._metrics.Restored(result.BytesRestored);

@@ -67,7 +67,7 @@ public sealed class ActivityQueueTests
 
         Assert.Equal(100, done.CompletionPercent);
         Assert.NotNull(done.StartedAt);
-        Assert.Contains("verified", done.Log, StringComparison.Ordinal);
+        Assert.Contains("newly stored, in ", done.Log, StringComparison.Ordinal);
         Assert.Contains("develop-branch paused", done.Log, StringComparison.Ordinal);
         Assert.Contains("develop-branch active again", done.Log, StringComparison.Ordinal);
         Assert.Contains("] Capturing mount pub/media\n", done.Log, StringComparison.Ordinal); // engine phases are logged, stamped

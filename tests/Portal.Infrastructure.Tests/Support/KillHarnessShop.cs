@@ -197,7 +197,7 @@ public sealed class KillHarnessShop : IAsyncDisposable
     /// <summary>What a restore may leave behind if its clean-up went wrong: staging folders, staging or holding databases and tables.</summary>
     public async Task<IReadOnlyList<string>> LeftoversAsync()
     {
-        var found = Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(Media)!, ".media.portal-*").ToList();
+        var found = await RestoreLeftovers.AfterBackgroundRemovalAsync(Path.GetDirectoryName(Media)!, ".media.portal-*");
         found.AddRange((await PortalDatabasesAsync()).Except(_portalDatabasesBefore));
         await using var connection = new MySqlConnection(MariaDbShop);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
