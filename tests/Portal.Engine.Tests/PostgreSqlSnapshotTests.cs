@@ -119,6 +119,28 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         Assert.Equal(state, await StateAsync(other));
     }
 
+    /// <summary>A dump small enough to fit in the pipe is sent whole before psql fails on it: the failure must still end the restore.</summary>
+    [Fact]
+    public async Task ASmallDumpThatFailsToLoadSaysWhyAndChangesNothing()
+    {
+        var db = await NewDatabaseAsync();
+        // dblink is untrusted: only a superuser may create it, so loading this dump as the database's owner fails.
+        await ExecuteAsync(db, "CREATE EXTENSION dblink WITH SCHEMA public");
+        await _ws.CaptureAsync("s1", Spec(db));
+        var owner = TestServers.UniqueName("portal_owner_");
+        await ExecuteAsync(Admin, $"CREATE ROLE {owner} LOGIN");
+        _roles.Add(owner);
+        var other = await NewDatabaseAsync(owner);
+        var state = await StateAsync(other);
+        var asOwner = new NpgsqlConnectionStringBuilder(_server) { Database = other, Username = owner };
+
+        var restore = _ws.RestoreAsync("s1", new ServiceSpec("db", ServiceKind.PostgreSql, asOwner.ConnectionString));
+        var ex = await Assert.ThrowsAsync<SnapshotEngineException>(() => restore.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken));
+
+        Assert.Contains("dblink", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(state, await StateAsync(other));
+    }
+
     /// <summary>The dump is loaded into an open transaction while the other services prepare; it commits only once they all did.</summary>
     [Fact]
     public async Task ACorruptObjectOfAnotherServiceLeavesTheDatabaseAsItWasAfterItsLoadRan()

@@ -37,13 +37,17 @@ internal sealed class ExternalTool(string path, string service)
             $"Service '{service}' needs the client tool {string.Join(" or ", names)}, which is not installed here (Debian package {package}, or set Engine:ToolDirectory).");
     }
 
-    /// <summary>Runs the tool; stdin is fed by <paramref name="feed"/>, stdout goes to <paramref name="output"/>; a non-zero exit throws with its stderr.</summary>
+    /// <summary>
+    /// Runs the tool; stdin is fed by <paramref name="feed"/>, stdout goes to <paramref name="output"/>; a non-zero exit throws with
+    /// its stderr. <paramref name="exited"/> completes as soon as the tool ends, for a feed that waits for something else meanwhile.
+    /// </summary>
     public async Task RunAsync(
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment,
         Func<Stream, CancellationToken, Task>? feed,
         Stream? output,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TaskCompletionSource? exited = null)
     {
         var info = new ProcessStartInfo(Path)
         {
@@ -63,7 +67,12 @@ internal sealed class ExternalTool(string path, string service)
         }
 
         var name = System.IO.Path.GetFileName(Path);
-        using var process = new Process { StartInfo = info };
+        using var process = new Process { StartInfo = info, EnableRaisingEvents = exited is not null };
+        if (exited is not null)
+        {
+            process.Exited += (_, _) => exited.TrySetResult();
+        }
+
         try
         {
             process.Start();

@@ -12,6 +12,7 @@ using Portal.Engine.Store;
 internal sealed class PostgreSqlStagedLoad : IPreparedRestore
 {
     private readonly TaskCompletionSource<bool> _decision = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MarkerWatch _loaded;
     private readonly Task _run;
     private bool _decided;
@@ -35,14 +36,17 @@ internal sealed class PostgreSqlStagedLoad : IPreparedRestore
                         stdin.Flush();
                     },
                     token);
-                if (await _decision.Task)
+                // psql may fail (or be killed) before the decision: then its exit code and error are what the run reports.
+                await Task.WhenAny(_decision.Task, _exited.Task);
+                if (_decision.Task.IsCompletedSuccessfully && _decision.Task.Result && !_exited.Task.IsCompleted)
                 {
                     // Not the prepare's token: its source is gone once every service has prepared; a stop kills psql through the run's.
                     await stdin.WriteAsync(Encoding.UTF8.GetBytes(PostgreSqlAdapter.Commit), CancellationToken.None);
                 }
             },
             _loaded,
-            context.CancellationToken);
+            context.CancellationToken,
+            _exited);
     }
 
     /// <summary>Returns once the whole dump ran inside the open transaction; a bad object or a failing statement throws, nothing changed.</summary>
