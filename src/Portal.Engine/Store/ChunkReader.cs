@@ -10,6 +10,12 @@ using ZstdNet;
 /// </summary>
 internal sealed class ChunkReader : ReadOnlyStream
 {
+    /// <summary>Objects up to this size (stored and restored) are read in one call and decompressed with a reused context.</summary>
+    private const int WholeLimit = 4 << 20;
+
+    [ThreadStatic]
+    private static Decompressor? _decompressor;
+
     private readonly IObjectStore _store;
     private readonly IReadOnlyList<ChunkRef> _chunks;
     private readonly string _owner;
@@ -18,6 +24,9 @@ internal sealed class ChunkReader : ReadOnlyStream
     private DecompressionStream? _current;
     private IncrementalHash? _hash;
     private long _read;
+    private byte[]? _whole;
+    private int _wholeLength;
+    private int _wholeServed;
 
     public ChunkReader(IObjectStore store, IReadOnlyList<ChunkRef> chunks, string owner)
     {
@@ -65,9 +74,28 @@ internal sealed class ChunkReader : ReadOnlyStream
 
         while (true)
         {
-            if (_current is null && !OpenNext())
+            if (_current is null && _whole is null && !OpenNext())
             {
                 return 0;
+            }
+
+            if (_whole is not null)
+            {
+                // Already decompressed and checked whole: served from memory.
+                var served = Math.Min(buffer.Length, _wholeLength - _wholeServed);
+                _whole.AsSpan(_wholeServed, served).CopyTo(buffer);
+                _wholeServed += served;
+                if (_wholeServed == _wholeLength)
+                {
+                    ReturnWhole();
+                }
+
+                if (served > 0)
+                {
+                    return served;
+                }
+
+                continue;
             }
 
             int n;
@@ -129,10 +157,64 @@ internal sealed class ChunkReader : ReadOnlyStream
             throw Corrupt("missing from the store", ex);
         }
 
+        _read = 0;
+        if (_raw.Length <= WholeLimit && _chunks[_index].Size <= WholeLimit)
+        {
+            ReadWhole();
+            return true;
+        }
+
         _current = new DecompressionStream(_raw);
         _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        _read = 0;
         return true;
+    }
+
+    /// <summary>Most objects are small files: one read, one decompression, one hash, no per-object context or stream.</summary>
+    private void ReadWhole()
+    {
+        var chunk = _chunks[_index];
+        var stored = System.Buffers.ArrayPool<byte>.Shared.Rent((int)_raw!.Length);
+        try
+        {
+            var length = _raw.ReadAtLeast(stored, (int)_raw.Length, throwOnEndOfStream: false);
+            _raw.Dispose();
+            _raw = null;
+            // One byte more than recorded, so content longer than the manifest says is seen rather than cut.
+            _whole = System.Buffers.ArrayPool<byte>.Shared.Rent((int)chunk.Size + 1);
+            try
+            {
+                _wholeLength = (_decompressor ??= new Decompressor()).Unwrap(stored.AsSpan(0, length), _whole.AsSpan(0, (int)chunk.Size + 1), bufferSizePrecheck: false);
+            }
+            catch (ZstdException ex)
+            {
+                throw Corrupt("not a valid zstd object", ex);
+            }
+
+            _wholeServed = 0;
+            var actual = Convert.ToHexStringLower(SHA256.HashData(_whole.AsSpan(0, _wholeLength)));
+            if (_wholeLength != chunk.Size || actual != chunk.Hash)
+            {
+                throw Corrupt($"corrupt (content hashes to {actual}, {_wholeLength} bytes)");
+            }
+
+            if (_wholeLength == 0)
+            {
+                ReturnWhole();
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(stored);
+        }
+    }
+
+    private void ReturnWhole()
+    {
+        if (_whole is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_whole);
+            _whole = null;
+        }
     }
 
     private void FinishCurrent()
@@ -148,6 +230,7 @@ internal sealed class ChunkReader : ReadOnlyStream
 
     private void CloseCurrent()
     {
+        ReturnWhole();
         _current?.Dispose();
         _raw?.Dispose();
         _hash?.Dispose();

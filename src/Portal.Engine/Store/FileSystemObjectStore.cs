@@ -26,7 +26,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
     public IPendingObject BeginPut() => new PendingFile(this, NewTempPath(".obj"));
 
     public Stream OpenRead(string hash) =>
-        new FileStream(ObjectPath(hash), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        // Unbuffered: readers take large blocks (or the whole object) themselves, so a buffer per object would only be copied through.
+        new FileStream(ObjectPath(hash), FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
 
     public bool Exists(string hash) => File.Exists(ObjectPath(hash));
 
@@ -127,7 +128,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
     {
         private bool _committed;
 
-        public Stream Content { get; } = OwnerOnly.CreateFile(tempPath, FileShare.None, 1 << 16);
+        // Unbuffered: the compressor and the raw framer write whole blocks, and most objects are written in one call.
+        public Stream Content { get; } = OwnerOnly.CreateFile(tempPath, FileShare.None, 0);
 
         public long Commit(string hash)
         {
