@@ -28,28 +28,23 @@ internal static class BenchArguments
 
     public static Exception Unknown(string option) => new ArgumentException($"Unknown option '{option}'.");
 
-    /// <summary>The MariaDB and Redis the benchmark uses, and the tools it compares with; null (having said what is missing) when one is not there.</summary>
-    public static async Task<(string MariaDb, string Redis)?> ServersAndToolsAsync(string mode, string[] tools, string packages, CancellationToken cancellationToken)
-    {
-        var mariadb = Env("PORTAL_BENCH_MARIADB") ?? Env("PORTAL_TEST_MARIADB");
-        var redis = Env("PORTAL_BENCH_REDIS") ?? Env("PORTAL_TEST_REDIS");
-        if (mariadb is null || redis is null)
-        {
-            Console.Error.WriteLine($"The {mode} benchmark needs PORTAL_BENCH_MARIADB/PORTAL_TEST_MARIADB and PORTAL_BENCH_REDIS/PORTAL_TEST_REDIS (e.g. from `./build.sh servers`).");
-            return null;
-        }
+    /// <summary>A server's address or connection string: PORTAL_BENCH_{name}, else the test servers' PORTAL_TEST_{name}.</summary>
+    public static string? Server(string name) =>
+        Environment.GetEnvironmentVariable("PORTAL_BENCH_" + name) is { Length: > 0 } bench ? bench
+        : Environment.GetEnvironmentVariable("PORTAL_TEST_" + name) is { Length: > 0 } test ? test : null;
 
+    /// <summary>Whether every tool is on PATH; says which is missing and what to install otherwise.</summary>
+    public static async Task<bool> ToolsAsync(string[] tools, string packages, CancellationToken cancellationToken)
+    {
         foreach (var tool in tools)
         {
             if (await Shell.RunAsync($"command -v {tool}", null, cancellationToken, throwOnError: false) != 0)
             {
                 Console.Error.WriteLine($"'{tool}' is not on PATH (Debian: apt-get install -y {packages}).");
-                return null;
+                return false;
             }
         }
 
-        return (mariadb, redis);
+        return true;
     }
-
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -31,12 +31,19 @@ internal static class EngineBenchmark
     private const string RestoreDatabase = "portal_bench_engine_restore";
     private const string Begin = "<!-- bench:engine:begin (written by bench/Portal.Bench engine; notes outside these markers are kept) -->";
     private const string End = "<!-- bench:engine:end -->";
-    private const string Heading = "## Snapshot engine against tar/zstd, restic, mariadb-dump and Redis tools";
+    internal const string Heading = "## Snapshot engine against tar/zstd, restic, mariadb-dump and Redis tools";
 
     public static async Task<int> RunAsync(EngineBenchOptions options, CancellationToken cancellationToken)
     {
-        if (await BenchArguments.ServersAndToolsAsync("engine", ["tar", "zstd", "restic", "mariadb-dump", "mariadb", "sync"],
-            "tar zstd restic mariadb-client coreutils", cancellationToken) is not ({ } mariadb, { } redisAddress))
+        var mariadb = BenchArguments.Server("MARIADB");
+        var redisAddress = BenchArguments.Server("REDIS");
+        if (mariadb is null || redisAddress is null)
+        {
+            Console.Error.WriteLine("The engine benchmark needs PORTAL_BENCH_MARIADB/PORTAL_TEST_MARIADB and PORTAL_BENCH_REDIS/PORTAL_TEST_REDIS (e.g. from `./build.sh servers`).");
+            return 2;
+        }
+
+        if (!await BenchArguments.ToolsAsync(["tar", "zstd", "restic", "mariadb-dump", "mariadb", "sync"], "tar zstd restic mariadb-client coreutils", cancellationToken))
         {
             return 2;
         }

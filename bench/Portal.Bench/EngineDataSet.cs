@@ -249,12 +249,16 @@ internal sealed class EngineDataSet(DataShape shape)
     }
 }
 
-/// <summary>How much of each kind a data set holds, and the seed that makes it; each mode has its own seed.</summary>
+/// <summary>How much of each kind a data set holds, and the seed that makes it; the engine and product modes use different seeds.</summary>
 internal sealed record DataShape(int Seed, int MediaFiles, int VarFiles, int Tables, int RowsPerTable, int RedisKeys)
 {
     /// <summary>The engine mode's environment: ~1.8 GB in ~15,000 files, 8 x 1,000,000 rows, 200,000 keys at scale 1.</summary>
     public static DataShape Engine(EngineBenchOptions options) => new(
         options.Seed, Scaled(5_000, options.Scale, 10), Scaled(10_000, options.Scale, 10), 8, Scaled(1_000_000, options.Scale, 1_000), Scaled(200_000, options.Scale, 1_000));
+
+    /// <summary>The shop: ~1 GB in 12,500 files, 4 x 500,000 rows, 100,000 keys at scale 1.</summary>
+    public static DataShape Product(ProductBenchOptions options) => new(
+        options.Seed, Scaled(3_000, options.Scale, 10), Scaled(9_500, options.Scale, 10), 4, Scaled(500_000, options.Scale, 1_000), Scaled(100_000, options.Scale, 1_000));
 
     private static int Scaled(int full, double scale, int least) => Math.Max(least, (int)(full * scale));
 }

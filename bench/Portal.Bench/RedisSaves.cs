@@ -38,6 +38,14 @@ internal static class RedisSaves
         }
     }
 
+    /// <summary>The RDB file a BGSAVE writes (CONFIG GET dir and dbfilename).</summary>
+    public static async Task<string> RdbPathAsync(IServer server)
+    {
+        var dir = (await server.ConfigGetAsync("dir")).Single().Value;
+        var file = (await server.ConfigGetAsync("dbfilename")).Single().Value;
+        return Path.Combine(dir, file);
+    }
+
     private static async Task<Dictionary<string, string>> PersistenceAsync(IServer server) =>
         (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
 }

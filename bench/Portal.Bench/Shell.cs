@@ -1,6 +1,7 @@
 namespace Portal.Bench;
 
 using System.Diagnostics;
+using System.Globalization;
 
 /// <summary>The tools the benchmarks compare with, run through bash with pipefail.</summary>
 internal static class Shell
@@ -30,6 +31,26 @@ internal static class Shell
         return (process.ExitCode, await stdout);
     }
 
+    /// <summary>
+    /// Runs a tool's script and returns its wall time and the CPU-seconds (user + system) of everything it started, from
+    /// bash's own <c>times</c> (the children's rusage), so no guess at which processes belonged to it.
+    /// </summary>
+    public static async Task<(double Seconds, double CpuSeconds)> TimeAsync(string script, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var (_, output) = await RunForOutputAsync($"{{ {script}; }} >/dev/null; times", environment, cancellationToken);
+        var seconds = clock.Elapsed.TotalSeconds;
+        // `times` prints the shell's user/system time, then its children's: "0m1.234s 0m0.567s".
+        var children = output.TrimEnd().Split('\n')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (seconds, children.Sum(Duration));
+    }
+
     public static string Q(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
+    private static double Duration(string text)
+    {
+        var minutes = text.IndexOf('m', StringComparison.Ordinal);
+        return (int.Parse(text[..minutes], CultureInfo.InvariantCulture) * 60)
+            + double.Parse(text[(minutes + 1)..].TrimEnd('s'), CultureInfo.InvariantCulture);
+    }
 }
