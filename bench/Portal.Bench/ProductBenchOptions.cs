@@ -24,7 +24,7 @@ internal sealed record ProductBenchOptions
           --docs         (write the "Product path" section of docs/benchmarks.md; a run that is not --scale 1 --runs 3 is labelled so)
           --docs-path P  (write it into P instead)
         Needs PORTAL_BENCH_MARIADB or PORTAL_TEST_MARIADB (e.g. from `./build.sh servers`) on this machine (Portal and mariadb-backup
-        read its files); starts its own redis-server (tests flush every database of the shared one) unless PORTAL_BENCH_REDIS names one;
+        read its files); with PORTAL_BENCH_POSTGRES or PORTAL_TEST_POSTGRES also a PostgreSQL environment; starts its own redis-server (tests flush every database of the shared one) unless PORTAL_BENCH_REDIS names one;
         tar, zstd, restic, mariadb-backup and redis-server on PATH; and root to drop the page cache before each timed run (otherwise
         the output says "WARM CACHE").
         """;

@@ -35,7 +35,7 @@ internal static class ProductBenchmark
         await using var privateRedis = Environment.GetEnvironmentVariable("PORTAL_BENCH_REDIS") is { Length: > 0 } ? null : await PrivateRedis.StartAsync(Path.Combine(work, "redis"), cancellationToken);
         var redisAddress = privateRedis?.Address ?? BenchArguments.Server("REDIS")!;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",allowAdmin=true,syncTimeout=60000,asyncTimeout=60000");
-        var shop = new ProductDataSet(options, work, mariadb, redisAddress);
+        var shop = new ProductDataSet(options, work, mariadb, redisAddress, BenchArguments.Server("POSTGRES"));
         try
         {
             var result = await new ProductRunner(options, work, shop, redis, cancellationToken).RunAsync();
@@ -76,6 +76,8 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
     public const string MariaDbCapture = "MariaDB capture (table files)";
     public const string MariaDbRestore = "MariaDB restore (table files)";
     public const string RedisCapture = "Redis capture";
+    public const string PostgresCapture = "PostgreSQL capture";
+    public const string PostgresRestore = "PostgreSQL restore";
     public const string ShopSnapshot = "whole environment snapshot";
     public const string ShopRestore = "whole environment restore";
 
@@ -178,6 +180,11 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
         await PortalAsync(RedisCapture, () => api.SnapshotAsync(RedisCapture, "redis", cancellationToken));
 
+        if (shop.PostgresConnectionString is not null)
+        {
+            await PostgresAsync(api, round);
+        }
+
         var whole = await PortalAsync(ShopSnapshot, () => api.SnapshotAsync(ShopSnapshot, "shop", cancellationToken));
         _environmentBytes = (await api.SnapshotSizeAsync("shop", whole.SnapshotId!, cancellationToken)).Size;
         await PortalAsync(ShopRestore, () => api.RestoreAsync(ShopRestore, "shop", whole.SnapshotId!, cancellationToken));
@@ -189,6 +196,25 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         }
 
         Console.WriteLine($"  Portal used {ProcessCpu.Seconds(portal.ProcessId):F1} CPU-seconds this round.");
+    }
+
+    private async Task PostgresAsync(PortalApiClient api, int round)
+    {
+        var pg = new Npgsql.NpgsqlConnectionStringBuilder(shop.PostgresConnectionString);
+        var client = $"--host={Q(pg.Host!)} --port={pg.Port} --username={Q(pg.Username!)}";
+        Dictionary<string, string> password = new() { ["PGPASSWORD"] = pg.Password ?? "" };
+        var dump = Path.Combine(work, $"postgresql-{round}.sql.zst");
+        var tool = ProductDataSet.Database + "_tool";
+        var expected = await shop.PostgresFingerprintAsync(ProductDataSet.Database, cancellationToken);
+        await ToolAsync(PostgresCapture, $"pg_dump {client} --format=plain --no-owner --no-privileges {ProductDataSet.Database} | zstd -1 -T0 -q -o {Q(dump)} && sync -f {Q(dump)}", password);
+        var capture = await PortalAsync(PostgresCapture, () => api.SnapshotAsync(PostgresCapture, "postgresql", cancellationToken));
+        await shop.PostgresAsync($"DROP DATABASE IF EXISTS {tool}; CREATE DATABASE {tool}", null, cancellationToken);
+        await ToolAsync(PostgresRestore, $"zstd -dc -q {Q(dump)} | psql {client} --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --single-transaction --dbname={tool}", password);
+        await PortalAsync(PostgresRestore, () => api.RestoreAsync(PostgresRestore, "postgresql", capture.SnapshotId!, cancellationToken));
+        if (await shop.PostgresFingerprintAsync(ProductDataSet.Database, cancellationToken) != expected || await shop.PostgresFingerprintAsync(tool, cancellationToken) != expected)
+        {
+            throw new InvalidOperationException("A PostgreSQL database restored by Portal or psql differs from the one captured.");
+        }
     }
 
     private async Task CheckDatabaseAsync()

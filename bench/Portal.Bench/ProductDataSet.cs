@@ -1,6 +1,7 @@
 namespace Portal.Bench;
 
 using MySqlConnector;
+using Npgsql;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 using StackExchange.Redis;
@@ -8,9 +9,10 @@ using StackExchange.Redis;
 /// <summary>
 /// The shop the product mode measures, generated from its own seed: one mount folder, a sysbench-shaped MariaDB database
 /// and Redis sessions, declared to Portal as one project whose environments each hold one service (files, mariadb, redis)
-/// or all of them (shop), so each service is timed alone through the API and the whole environment together.
+/// or all of them (shop), so each service is timed alone through the API and the whole environment together. A PostgreSQL
+/// database (pgbench's accounts table) has an environment of its own: the shop stays the issue's, so its figures compare.
 /// </summary>
-internal sealed class ProductDataSet(ProductBenchOptions options, string work, string mariadb, string redisAddress)
+internal sealed class ProductDataSet(ProductBenchOptions options, string work, string mariadb, string redisAddress, string? postgres)
 {
     public const string ProjectId = "bench";
     public const string Admin = "bench-admin";
@@ -29,6 +31,11 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
 
     public string RedisLocation => $"{redisAddress},defaultDatabase={RedisDatabase}";
 
+    /// <summary>The shop's PostgreSQL database, when a PostgreSQL server is configured.</summary>
+    public string? PostgresConnectionString => postgres is null ? null : PostgresDatabase(Database);
+
+    public int PostgresRows => Math.Max(1_000, (int)(500_000 * options.Scale));
+
     public int FileCount { get; private set; }
 
     public long FileBytes { get; private set; }
@@ -45,12 +52,45 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
         await Data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
         await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
         await Data.FillRedisAsync(redis.GetDatabase(RedisDatabase), cancellationToken);
+        if (postgres is not null)
+        {
+            await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; CREATE DATABASE {Database}", null, cancellationToken);
+            // pgbench's accounts shape; hashtext of the seed and row number makes the balances, so the same seed gives the same table.
+            await PostgresAsync(
+                "CREATE TABLE accounts (aid integer PRIMARY KEY, bid integer NOT NULL, abalance integer NOT NULL, filler character(84)); "
+                + $"INSERT INTO accounts SELECT g, g / 100000 + 1, hashtext('{options.Seed}:' || g) % 100000, md5(g::text) FROM generate_series(1, {PostgresRows}) g; "
+                + "ANALYZE accounts",
+                Database, cancellationToken);
+        }
     }
+
+    /// <summary>Row count and a checksum of every row of the accounts table.</summary>
+    public async Task<string> PostgresFingerprintAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(PostgresDatabase(database));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT count(*) || ':' || coalesce(sum(hashtext(a::text)::bigint), 0) FROM accounts a", connection) { CommandTimeout = 600 };
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task PostgresAsync(string sql, string? database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(PostgresDatabase(database ?? "postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private string PostgresDatabase(string database) => new NpgsqlConnectionStringBuilder(postgres) { Database = database, Pooling = false }.ConnectionString;
 
     public async Task RemoveAsync(IConnectionMultiplexer redis)
     {
         await Data.DropDatabaseAsync(mariadb, Database);
         await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
+        if (postgres is not null)
+        {
+            await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; DROP DATABASE IF EXISTS {Database}_tool", null, CancellationToken.None);
+        }
     }
 
     /// <summary>The project as Portal reads it from configuration (Projects:0:…), the same declaration the tests hand a Portal process.</summary>
@@ -73,6 +113,7 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
                 Environment("mariadb", database),
                 Environment("redis", sessions),
                 Environment("warm-up", new ServiceDefinition { Name = "files", Kind = ServiceKind.Mount, Location = WarmUpFiles }),
+                .. PostgresConnectionString is { } pg ? [Environment("postgresql", new ServiceDefinition { Name = "postgresql", Kind = ServiceKind.PostgreSql, Location = pg })] : Array.Empty<EnvironmentDefinition>(),
             ],
         };
     }

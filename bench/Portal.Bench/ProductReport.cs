@@ -34,6 +34,10 @@ internal static class ProductReport
                 minRatio is { } least ? rate / SeedMegabytesPerSecond >= least : null);
         }
 
+        IEnumerable<ProductRow> Postgres() => r.Portal.ContainsKey(PostgresCapture)
+            ? [Versus(PostgresCapture, "`pg_dump | zstd -1 -T0` + sync", 1.0, "(information)"), Versus(PostgresRestore, "`zstd -dc | psql --single-transaction`", 1.0, "(information)")]
+            : [];
+
         ProductRow Cpu(string op, string tool)
         {
             var (portal, other) = (CpuPerGb(r.Portal, op), CpuPerGb(r.Tool, op));
@@ -50,6 +54,7 @@ internal static class ProductReport
             Versus(MariaDbCapture, "mariadb-backup --backup + sync", 1.0, "(information)"),
             Versus(MariaDbRestore, "mariadb-backup --prepare + --copy-back + sync", 1.0, "<= 1.0x"),
             Versus(RedisCapture, "BGSAVE + sync", 1.0, "<= 1.0x"),
+            .. Postgres(),
             Rate(ShopSnapshot, null),
             Rate(ShopRestore, 20),
             Cpu(FilesSnapshot, "`tar -c | zstd -1 -T0`"),
@@ -139,9 +144,10 @@ internal static class ProductReport
         + $"Shop (seed {r.Options.Seed}, not the engine mode's): {r.Shop.FileCount:N0} files, {r.Shop.FileBytes / 1e6:N0} MB in one mount "
         + $"({r.Shop.Data.MediaFiles:N0} media files, 70 % of them random bytes; {r.Shop.Data.VarFiles:N0} var/ text files; tar.zst {r.ArchiveBytes / 1e6:N0} MB, "
         + $"Portal's store {r.StoredBytes / 1e6:N0} MB); MariaDB {r.Shop.Data.Tables} x {r.Shop.Data.RowsPerTable:N0} sysbench rows; Redis {r.Shop.Data.RedisKeys:N0} keys; "
+        + (r.Shop.PostgresConnectionString is null ? "" : $"PostgreSQL (an environment of its own, not in `shop`, so the shop stays the issue's) {r.Shop.PostgresRows:N0} pgbench accounts rows; ")
         + $"1 % changed = {r.ChangedBytes / 1e6:N1} MB rewritten in the last round. Each round starts a fresh Portal (Release build of src/Portal.Web, "
         + "`dotnet Portal.Web.dll`, Development for its local sign-in, SQLite, its own data folder and store) declaring one project with the environments "
-        + "`files`, `mariadb`, `redis` (one service each) and `shop` (all three), signs in as the declared admin and drives it only through the REST API; "
+        + "`files`, `mariadb`, `redis`, `postgresql` (one service each) and `shop` (files, MariaDB and Redis), signs in as the declared admin and drives it only through the REST API; "
         + "restores are in place without a safety snapshot. After each start one snapshot of a 20-file `warm-up` environment, untimed, pays Portal's "
         + "first-use costs. Tool and Portal runs alternate within each round. The tools write to their own folders: mariadb-backup's "
         + "`--copy-back` goes into an empty data directory (no server restart is counted), tar and restic into new folders and repositories; "
