@@ -1,7 +1,5 @@
 namespace Portal.Bench;
 
-using System.Globalization;
-
 /// <summary>Options of the `engine` benchmark: the data set's scale, repetitions per measurement, and where the report goes.</summary>
 internal sealed record EngineBenchOptions
 {
@@ -32,37 +30,20 @@ internal sealed record EngineBenchOptions
         and tar, zstd, restic, mariadb-dump and mariadb on PATH.
         """;
 
-    public static EngineBenchOptions Parse(string[] args)
+    public static EngineBenchOptions Parse(string[] args) => BenchArguments.Parse(args, new EngineBenchOptions(), (options, option, value) => option switch
     {
-        var options = new EngineBenchOptions();
-        for (var i = 1; i < args.Length; i++)
+        "--scale" => options with { Scale = BenchArguments.Scale(value()) },
+        "--repeat" => options with { Repeat = BenchArguments.Positive(value(), option) },
+        "--seed" => options with { Seed = BenchArguments.Seed(value()) },
+        "--work" => options with { WorkPath = value() },
+        "--docs" => options with { DocsPath = value() },
+        "--no-docs" => options with { WriteDocs = false },
+        "--only" => options with
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            options = args[i] switch
-            {
-                "--scale" => options with
-                {
-                    Scale = double.Parse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture) is var s and > 0 and <= 10
-                        ? s : throw new ArgumentException("--scale must be in (0, 10]."),
-                },
-                "--repeat" => options with
-                {
-                    Repeat = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) is var n and > 0 ? n : throw new ArgumentException("--repeat must be positive."),
-                },
-                "--seed" => options with { Seed = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
-                "--work" => options with { WorkPath = Value() },
-                "--docs" => options with { DocsPath = Value() },
-                "--no-docs" => options with { WriteDocs = false },
-                "--only" => options with
-                {
-                    Only = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is var areas && areas.All(a => Areas.Contains(a))
-                        ? areas.ToHashSet() : throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", Areas)}."),
-                    WriteDocs = false,
-                },
-                var unknown => throw new ArgumentException($"Unknown option '{unknown}'."),
-            };
-        }
-
-        return options;
-    }
+            Only = value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is var areas && areas.All(a => Areas.Contains(a))
+                ? areas.ToHashSet() : throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", Areas)}."),
+            WriteDocs = false,
+        },
+        _ => throw BenchArguments.Unknown(option),
+    });
 }

@@ -31,30 +31,26 @@ internal static class EngineBenchmark
     private const string RestoreDatabase = "portal_bench_engine_restore";
     private const string Begin = "<!-- bench:engine:begin (written by bench/Portal.Bench engine; notes outside these markers are kept) -->";
     private const string End = "<!-- bench:engine:end -->";
-    private const string Heading = "## Snapshot engine against tar/zstd, restic, mariadb-dump and Redis tools";
+    internal const string Heading = "## Snapshot engine against tar/zstd, restic, mariadb-dump and Redis tools";
 
     public static async Task<int> RunAsync(EngineBenchOptions options, CancellationToken cancellationToken)
     {
-        var mariadb = Env("PORTAL_BENCH_MARIADB") ?? Env("PORTAL_TEST_MARIADB");
-        var redisAddress = Env("PORTAL_BENCH_REDIS") ?? Env("PORTAL_TEST_REDIS");
+        var mariadb = BenchArguments.Server("MARIADB");
+        var redisAddress = BenchArguments.Server("REDIS");
         if (mariadb is null || redisAddress is null)
         {
             Console.Error.WriteLine("The engine benchmark needs PORTAL_BENCH_MARIADB/PORTAL_TEST_MARIADB and PORTAL_BENCH_REDIS/PORTAL_TEST_REDIS (e.g. from `./build.sh servers`).");
             return 2;
         }
 
-        foreach (var tool in new[] { "tar", "zstd", "restic", "mariadb-dump", "mariadb", "sync" })
+        if (!await BenchArguments.ToolsAsync(["tar", "zstd", "restic", "mariadb-dump", "mariadb", "sync"], "tar zstd restic mariadb-client coreutils", cancellationToken))
         {
-            if (await ShellAsync($"command -v {tool}", null, cancellationToken, throwOnError: false) != 0)
-            {
-                Console.Error.WriteLine($"'{tool}' is not on PATH (Debian: apt-get install -y tar zstd restic mariadb-client coreutils).");
-                return 2;
-            }
+            return 2;
         }
 
         var work = Path.Combine(options.WorkPath ?? Path.GetTempPath(), "portal-bench-engine-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
-        var data = new EngineDataSet(options);
+        var data = new EngineDataSet(DataShape.Engine(options));
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",allowAdmin=true,syncTimeout=60000,asyncTimeout=60000");
         var bench = new Runner(options, work, mariadb, redisAddress, redis, data, cancellationToken);
         try
@@ -134,8 +130,6 @@ internal static class EngineBenchmark
 
     private static string Verdict(EngineRow row, string notMet) => row.Target.StartsWith('(') ? "-" : row.Met ? "met" : notMet;
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
-
     private static string RepositoryRoot()
     {
         for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
@@ -148,29 +142,6 @@ internal static class EngineBenchmark
 
         throw new InvalidOperationException("Run from inside the repository, or pass --docs PATH.");
     }
-
-    /// <summary>Runs a bash script with pipefail; returns the exit code or throws with its stderr.</summary>
-    private static async Task<int> ShellAsync(string script, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken, bool throwOnError = true)
-    {
-        var start = new ProcessStartInfo("bash", ["-c", "set -euo pipefail; " + script]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0 && throwOnError)
-        {
-            throw new InvalidOperationException($"`{script}` failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-
-        return process.ExitCode;
-    }
-
-    private static string Q(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private sealed class Runner(EngineBenchOptions options, string work, string mariadb, string redisAddress, ConnectionMultiplexer redis, EngineDataSet data, CancellationToken cancellationToken)
     {
@@ -188,7 +159,7 @@ internal static class EngineBenchmark
 
         private Dictionary<string, string> MySqlPassword => new() { ["MYSQL_PWD"] = _db.Password ?? "" };
 
-        private string MySqlArguments => $"--no-defaults --protocol=TCP --host={_db.Server} --port={_db.Port} --user={Q(_db.UserID)}";
+        private string MySqlArguments => $"--no-defaults --protocol=TCP --host={_db.Server} --port={_db.Port} --user={Shell.Q(_db.UserID)}";
 
         private string RedisSource => $"{redisAddress},defaultDatabase={SourceRedisDb}";
 
@@ -202,7 +173,7 @@ internal static class EngineBenchmark
 
         public string Describe() =>
             $"Environment: {_files:N0} files, {_fileBytes / 1e6:N0} MB ({data.MediaFiles:N0} media files, 70 % of them random bytes; {data.VarFiles:N0} small var/ text files); "
-            + $"MariaDB {EngineDataSet.Tables} x {data.RowsPerTable:N0} sysbench rows ({_dumpBytes / 1e6:N0} MB of table files); Redis {data.RedisKeys:N0} session keys with TTLs ({_redisBytes / 1e6:N1} MB of DUMP records).";
+            + $"MariaDB {data.Tables} x {data.RowsPerTable:N0} sysbench rows ({_dumpBytes / 1e6:N0} MB of table files); Redis {data.RedisKeys:N0} session keys with TTLs ({_redisBytes / 1e6:N1} MB of DUMP records).";
 
         public async Task<List<EngineRow>> RunAsync()
         {
@@ -218,7 +189,7 @@ internal static class EngineBenchmark
             if (options.Runs("mariadb") || options.Runs("environment"))
             {
                 await data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
-                Console.WriteLine($"  MariaDB: {EngineDataSet.Tables} x {data.RowsPerTable:N0} rows ({clock.Elapsed.TotalSeconds:F0} s)");
+                Console.WriteLine($"  MariaDB: {data.Tables} x {data.RowsPerTable:N0} rows ({clock.Elapsed.TotalSeconds:F0} s)");
             }
 
             if (options.Runs("redis") || options.Runs("environment"))
@@ -257,7 +228,7 @@ internal static class EngineBenchmark
             var tar = await MedianAsync(async _ =>
             {
                 File.Delete(archive);
-                return await TimeAsync(() => ShellAsync($"tar -C {Q(Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}", null, cancellationToken));
+                return await TimeAsync(() => Shell.RunAsync($"tar -C {Shell.Q(Files)} -cf - . | zstd -1 -T0 -q -o {Shell.Q(archive)} && sync -f {Shell.Q(archive)}", null, cancellationToken));
             });
             var store = "";
             var full = await MedianAsync(async _ =>
@@ -272,7 +243,7 @@ internal static class EngineBenchmark
             {
                 var target = Path.Combine(work, $"untar-{r}");
                 Directory.CreateDirectory(target);
-                var seconds = await TimeAsync(() => ShellAsync($"zstd -dc -q {Q(archive)} | tar -C {Q(target)} -xf - && sync -f {Q(target)}", null, cancellationToken));
+                var seconds = await TimeAsync(() => Shell.RunAsync($"zstd -dc -q {Shell.Q(archive)} | tar -C {Shell.Q(target)} -xf - && sync -f {Shell.Q(target)}", null, cancellationToken));
                 return seconds;
             });
             var restore = await MedianAsync(async r =>
@@ -281,7 +252,7 @@ internal static class EngineBenchmark
                 var seconds = await TimeAsync(() => RestoreAsync(store, "full", [new ServiceSpec("files", ServiceKind.Mount, target)]));
                 if (r == 0)
                 {
-                    CheckSameTree(Files, target);
+                    EngineDataSet.CheckSameTree(Files, target);
                 }
 
                 return seconds;
@@ -293,14 +264,14 @@ internal static class EngineBenchmark
             var resticFull = await MedianAsync(async r =>
             {
                 repository = Path.Combine(work, $"restic-{r}");
-                await ShellAsync($"restic init --quiet --repo {Q(repository)}", Restic, cancellationToken);
-                return await TimeAsync(() => ShellAsync($"restic backup --quiet --repo {Q(repository)} {Q(Files)}", Restic, cancellationToken));
+                await Shell.RunAsync($"restic init --quiet --repo {Shell.Q(repository)}", Restic, cancellationToken);
+                return await TimeAsync(() => Shell.RunAsync($"restic backup --quiet --repo {Shell.Q(repository)} {Shell.Q(Files)}", Restic, cancellationToken));
             });
             _rows.Add(new EngineRow("files", "full snapshot", full, "restic backup (first)", resticFull, 1.0, "(information)", true));
             var resticRestore = await MedianAsync(async r =>
             {
                 var target = Path.Combine(work, $"unrestic-{r}");
-                var seconds = await TimeAsync(() => ShellAsync($"restic restore latest --quiet --repo {Q(repository)} --target {Q(target)} && sync -f {Q(target)}", Restic, cancellationToken));
+                var seconds = await TimeAsync(() => Shell.RunAsync($"restic restore latest --quiet --repo {Shell.Q(repository)} --target {Shell.Q(target)} && sync -f {Shell.Q(target)}", Restic, cancellationToken));
                 return seconds;
             });
             _rows.Add(new EngineRow("files", "restore", restore, "restic restore", resticRestore, 1.0, "(information)", true));
@@ -312,7 +283,7 @@ internal static class EngineBenchmark
             {
                 changed = data.ChangeOnePercent(Files, r);
                 var seconds = await TimeAsync(() => CaptureAsync(store, $"incremental-{r}", [new ServiceSpec("files", ServiceKind.Mount, Files)]));
-                resticTimes.Add(await TimeAsync(() => ShellAsync($"restic backup --quiet --repo {Q(repository)} {Q(Files)}", Restic, cancellationToken)));
+                resticTimes.Add(await TimeAsync(() => Shell.RunAsync($"restic backup --quiet --repo {Shell.Q(repository)} {Shell.Q(Files)}", Restic, cancellationToken)));
                 return seconds;
             });
             var resticIncremental = Median(resticTimes);
@@ -330,8 +301,8 @@ internal static class EngineBenchmark
             var tool = await MedianAsync(async _ =>
             {
                 File.Delete(dump);
-                return await TimeAsync(() => ShellAsync(
-                    $"mariadb-dump {MySqlArguments} --single-transaction --quick --routines --triggers --events --hex-blob {Database} | zstd -1 -T0 -q -o {Q(dump)} && sync -f {Q(dump)}",
+                return await TimeAsync(() => Shell.RunAsync(
+                    $"mariadb-dump {MySqlArguments} --single-transaction --quick --routines --triggers --events --hex-blob {Database} | zstd -1 -T0 -q -o {Shell.Q(dump)} && sync -f {Shell.Q(dump)}",
                     MySqlPassword, cancellationToken));
             });
             var store = "";
@@ -342,15 +313,15 @@ internal static class EngineBenchmark
             });
             _rows.Add(new EngineRow("MariaDB", "capture", capture, "mariadb-dump --single-transaction | zstd -1", tool, 1.1, "<= 1.1x"));
 
-            var load = await MedianAsync(async _ => await TimeAsync(() => ShellAsync(
+            var load = await MedianAsync(async _ => await TimeAsync(() => Shell.RunAsync(
                 $"mariadb {MySqlArguments} -e 'DROP DATABASE IF EXISTS {RestoreDatabase}; CREATE DATABASE {RestoreDatabase} CHARACTER SET utf8mb4' "
-                + $"&& zstd -dc -q {Q(dump)} | mariadb {MySqlArguments} --batch {RestoreDatabase}",
+                + $"&& zstd -dc -q {Shell.Q(dump)} | mariadb {MySqlArguments} --batch {RestoreDatabase}",
                 MySqlPassword, cancellationToken)));
-            var expected = await EngineDataSet.DatabaseFingerprintAsync(mariadb, Database, cancellationToken);
+            var expected = await data.DatabaseFingerprintAsync(mariadb, Database, cancellationToken);
             var restore = await MedianAsync(async r =>
             {
                 var seconds = await TimeAsync(() => RestoreAsync(store, "db", [MySql(RestoreDatabase) with { Name = "db" }]));
-                if (r == 0 && await EngineDataSet.DatabaseFingerprintAsync(mariadb, RestoreDatabase, cancellationToken) != expected)
+                if (r == 0 && await data.DatabaseFingerprintAsync(mariadb, RestoreDatabase, cancellationToken) != expected)
                 {
                     throw new InvalidOperationException("The restored MariaDB database differs from the source.");
                 }
@@ -364,7 +335,7 @@ internal static class EngineBenchmark
             var logicalCapture = await TimeAsync(() => CaptureAsync(logicalStore, "db", [MySql(Database)], MySqlMethod.Logical));
             _rows.Add(new EngineRow("MariaDB", "capture, logical (live)", logicalCapture, "mariadb-dump --single-transaction | zstd -1", tool, 1.0, "(information)", true));
             var logicalRestore = await TimeAsync(() => RestoreAsync(logicalStore, "db", [MySql(RestoreDatabase) with { Name = "db" }]));
-            if (await EngineDataSet.DatabaseFingerprintAsync(mariadb, RestoreDatabase, cancellationToken) != expected)
+            if (await data.DatabaseFingerprintAsync(mariadb, RestoreDatabase, cancellationToken) != expected)
             {
                 throw new InvalidOperationException("The MariaDB database restored from the logical capture differs from the source.");
             }
@@ -390,9 +361,9 @@ internal static class EngineBenchmark
             var store = "";
             for (var r = 0; r < options.Repeat; r++)
             {
-                await NoSaveRunningAsync(server);
-                bgsaves.Add(await TimeAsync(() => BackgroundSaveAsync(server)));
-                await NoSaveRunningAsync(server);
+                await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
+                bgsaves.Add(await TimeAsync(() => RedisSaves.BackgroundSaveAsync(server, cancellationToken)));
+                await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
                 store = NewStore();
                 captures.Add(await TimeAsync(async () => _redisBytes = (await CaptureAsync(store, "redis", [new ServiceSpec("redis", ServiceKind.Redis, RedisSource)])).SizeOfDatabases));
             }
@@ -546,41 +517,6 @@ internal static class EngineBenchmark
             }
         }
 
-        private static async Task<Dictionary<string, string>> PersistenceAsync(IServer server) =>
-            (await server.InfoAsync("persistence")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-
-        /// <summary>Portal's capture ends once it has read the file, which can be before the save's own fsync and rename.</summary>
-        private async Task NoSaveRunningAsync(IServer server)
-        {
-            while ((await PersistenceAsync(server))["rdb_bgsave_in_progress"] != "0")
-            {
-                await Task.Delay(5, cancellationToken);
-            }
-        }
-
-        /// <summary>BGSAVE, then INFO persistence until the save counter moved and no save is running (a benchmark may poll; tests may not).</summary>
-        private async Task BackgroundSaveAsync(IServer server)
-        {
-            // LASTSAVE has one-second resolution, so two saves within a second look alike; rdb_saves counts every save.
-            var before = long.Parse((await PersistenceAsync(server))["rdb_saves"], CultureInfo.InvariantCulture);
-            await server.SaveAsync(SaveType.BackgroundSave);
-            while (true)
-            {
-                var info = await PersistenceAsync(server);
-                if (info["rdb_bgsave_in_progress"] == "0" && long.Parse(info["rdb_saves"], CultureInfo.InvariantCulture) > before)
-                {
-                    if (info["rdb_last_bgsave_status"] != "ok")
-                    {
-                        throw new InvalidOperationException("BGSAVE failed: " + string.Join(", ", info));
-                    }
-
-                    return;
-                }
-
-                await Task.Delay(5, cancellationToken);
-            }
-        }
-
         private async Task<double> MedianAsync(Func<int, Task<double>> run)
         {
             var times = new List<double>();
@@ -612,16 +548,5 @@ internal static class EngineBenchmark
 
         private static long DirectorySize(string folder) =>
             Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
-
-        /// <summary>Same relative paths and sizes: a restore that dropped or truncated files fails the benchmark.</summary>
-        private static void CheckSameTree(string expected, string actual)
-        {
-            static List<string> List(string root) => [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(root, f) + ":" + new FileInfo(f).Length).Order(StringComparer.Ordinal)];
-            if (!List(expected).SequenceEqual(List(actual)))
-            {
-                throw new InvalidOperationException($"The restored tree {actual} differs from {expected}.");
-            }
-        }
     }
 }

@@ -9,9 +9,8 @@ using StackExchange.Redis;
 /// The benchmark's environment, generated from a seed: a shop-like folder tree (media, 70 % of its bytes incompressible,
 /// plus many small var/ files), a sysbench-shaped MariaDB database and Redis sessions with TTLs.
 /// </summary>
-internal sealed class EngineDataSet(EngineBenchOptions options)
+internal sealed class EngineDataSet(DataShape shape)
 {
-    public const int Tables = 8;
 
     // Generated files get a fixed, old mtime: reruns are identical, and no file sits inside the engine's racy-mtime window.
     private static readonly DateTime FileTime = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -23,20 +22,22 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
         "category", "attribute", "option", "value", "label", "template", "module", "report", "sales", "tax", "rule", "stock",
     ];
 
-    public int MediaFiles => Math.Max(10, (int)(5_000 * options.Scale));
+    public int MediaFiles => shape.MediaFiles;
 
-    public int VarFiles => Math.Max(10, (int)(10_000 * options.Scale));
+    public int VarFiles => shape.VarFiles;
 
-    public int RowsPerTable => Math.Max(1_000, (int)(1_000_000 * options.Scale));
+    public int Tables => shape.Tables;
 
-    public int RedisKeys => Math.Max(1_000, (int)(200_000 * options.Scale));
+    public int RowsPerTable => shape.RowsPerTable;
+
+    public int RedisKeys => shape.RedisKeys;
 
     /// <summary>Writes the folder tree; returns (files, bytes).</summary>
     public (int Files, long Bytes) WriteFiles(string root)
     {
         long bytes = 0;
         var files = 0;
-        var random = new Random(options.Seed);
+        var random = new Random(shape.Seed);
         // Media: 50-550 KB each (~300 KB mean, ~1.5 GB at scale 1); 70 % of the files are random bytes like JPEG/MP4.
         for (var i = 0; i < MediaFiles; i++)
         {
@@ -65,7 +66,7 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
     public long ChangeOnePercent(string root, int round)
     {
         var all = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        var random = new Random(options.Seed + 1_000 + round);
+        var random = new Random(shape.Seed + 1_000 + round);
         long bytes = 0;
         foreach (var path in all.OrderBy(_ => random.Next()).Take(Math.Max(1, all.Count / 100)).ToList())
         {
@@ -75,6 +76,17 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
         }
 
         return bytes;
+    }
+
+    /// <summary>Same relative paths and sizes: a restore that dropped or truncated files fails the benchmark.</summary>
+    public static void CheckSameTree(string expected, string actual)
+    {
+        static List<string> List(string root) => [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f) + ":" + new FileInfo(f).Length).Order(StringComparer.Ordinal)];
+        if (!List(expected).SequenceEqual(List(actual)))
+        {
+            throw new InvalidOperationException($"The restored tree {actual} differs from {expected}.");
+        }
     }
 
     /// <summary>sbtest1..8 as sysbench's oltp tables: rows loaded from generated TSV over LOAD DATA LOCAL, index on k added after.</summary>
@@ -94,7 +106,7 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
             await connection.OpenAsync(token);
             var name = $"sbtest{table}";
             await ExecuteAsync(connection, $"CREATE TABLE `{name}` (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id)) ENGINE=InnoDB", token);
-            using var tsv = SysbenchRows(new Random(options.Seed + table), RowsPerTable);
+            using var tsv = SysbenchRows(new Random(shape.Seed + table), RowsPerTable);
             var loader = new MySqlBulkLoader(connection)
             {
                 TableName = name,
@@ -117,7 +129,7 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
     }
 
     /// <summary>Row count and a content checksum of every table, to prove a restore brought back the same rows.</summary>
-    public static async Task<string> DatabaseFingerprintAsync(string connectionString, string database, CancellationToken cancellationToken)
+    public async Task<string> DatabaseFingerprintAsync(string connectionString, string database, CancellationToken cancellationToken)
     {
         var builder = new MySqlConnectionStringBuilder(connectionString) { Database = database, Pooling = false };
         await using var connection = new MySqlConnection(builder.ConnectionString);
@@ -139,7 +151,7 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
     /// <summary>Session keys with 300-2,000-byte values and TTLs of 1-24 h, written with a pipelined batch.</summary>
     public async Task FillRedisAsync(IDatabase db, CancellationToken cancellationToken)
     {
-        var random = new Random(options.Seed + 99);
+        var random = new Random(shape.Seed + 99);
         for (var start = 0; start < RedisKeys; start += 5_000)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -235,4 +247,18 @@ internal sealed class EngineDataSet(EngineBenchOptions options)
         command.CommandTimeout = 0;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+}
+
+/// <summary>How much of each kind a data set holds, and the seed that makes it; the engine and product modes use different seeds.</summary>
+internal sealed record DataShape(int Seed, int MediaFiles, int VarFiles, int Tables, int RowsPerTable, int RedisKeys)
+{
+    /// <summary>The engine mode's environment: ~1.8 GB in ~15,000 files, 8 x 1,000,000 rows, 200,000 keys at scale 1.</summary>
+    public static DataShape Engine(EngineBenchOptions options) => new(
+        options.Seed, Scaled(5_000, options.Scale, 10), Scaled(10_000, options.Scale, 10), 8, Scaled(1_000_000, options.Scale, 1_000), Scaled(200_000, options.Scale, 1_000));
+
+    /// <summary>The shop: ~1 GB in 12,500 files, 4 x 500,000 rows, 100,000 keys at scale 1.</summary>
+    public static DataShape Product(ProductBenchOptions options) => new(
+        options.Seed, Scaled(3_000, options.Scale, 10), Scaled(9_500, options.Scale, 10), 4, Scaled(500_000, options.Scale, 1_000), Scaled(100_000, options.Scale, 1_000));
+
+    private static int Scaled(int full, double scale, int least) => Math.Max(least, (int)(full * scale));
 }

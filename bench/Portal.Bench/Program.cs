@@ -17,6 +17,13 @@ if (args is ["engine", ..])
         : 2;
 }
 
+if (args is ["product", ..])
+{
+    return Parse(() => ProductBenchOptions.Parse(args), ProductBenchOptions.Usage) is { } productOptions
+        ? await ProductBenchmark.RunAsync(productOptions, cancel.Token)
+        : 2;
+}
+
 if (Parse(() => BenchOptions.Parse(args), BenchOptions.Usage) is not { } options)
 {
     return 2;

@@ -111,16 +111,22 @@ internal static class Report
     /// <summary>Replaces the generated block in the file, or appends the section (a new file gets a title).</summary>
     public static void WriteDocs(string path, string generated) => WriteDocs(path, generated, Begin, End, Heading);
 
-    /// <summary>Replaces the text between begin and end, or appends heading and block when the markers are not there yet.</summary>
-    public static void WriteDocs(string path, string generated, string begin, string end, string heading)
+    /// <summary>
+    /// Replaces the text between begin and end; when the markers are not there yet, inserts heading and block above the
+    /// section headed <paramref name="before"/> if there is one, else appends them.
+    /// </summary>
+    public static void WriteDocs(string path, string generated, string begin, string end, string heading, string? before = null)
     {
         var block = begin + "\n" + generated + end + "\n";
         var text = File.Exists(path) ? File.ReadAllText(path).ReplaceLineEndings("\n") : "# Benchmarks\n";
         var start = text.IndexOf(begin, StringComparison.Ordinal);
         var endAt = text.IndexOf(end, StringComparison.Ordinal);
+        var above = before is null ? -1 : text.IndexOf("\n" + before + "\n", StringComparison.Ordinal);
         text = start >= 0 && endAt > start
             ? text[..start] + block + text[(endAt + end.Length)..].TrimStart('\n').Insert(0, "\n").TrimEnd('\n') + "\n"
-            : text.TrimEnd('\n') + "\n\n" + heading + "\n\n" + block;
+            : above >= 0
+                ? text[..(above + 1)] + heading + "\n\n" + block + "\n" + text[(above + 1)..]
+                : text.TrimEnd('\n') + "\n\n" + heading + "\n\n" + block;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal));
     }

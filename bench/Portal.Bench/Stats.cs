@@ -9,6 +9,9 @@ internal sealed record Stats(string Query, int Count, double Median, double P95,
         return new Stats(query, sorted.Length, Rank(sorted, 0.50), Rank(sorted, 0.95), Rank(sorted, 0.99), sorted[^1], sorted.Average());
     }
 
+    /// <summary>The middle value (of an even count, the lower middle).</summary>
+    public static double MedianOf(IEnumerable<double> samples) => Rank([.. samples.Order()], 0.50);
+
     private static double Rank(double[] sorted, double quantile) =>
         sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -49,6 +49,9 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running Portal's process id (the dotnet host itself when no umask is set), e.g. to read its CPU time.</summary>
+    public int ProcessId => Running().Id;
+
     /// <summary>The exit code of the last run once it stopped (0 after a graceful stop, 137 after SIGKILL).</summary>
     public int? ExitCode { get; private set; }
 

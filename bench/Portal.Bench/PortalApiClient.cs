@@ -1,0 +1,86 @@
+namespace Portal.Bench;
+
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Portal.Testing;
+
+/// <summary>One activity as the product path measured it: POST to completion as the API reported it, and what the activity says of itself.</summary>
+internal sealed record ActivityRun(
+    string Operation, double Seconds, double CpuSeconds, DateTimeOffset CreatedAt, DateTimeOffset StartedAt, DateTimeOffset CompletedAt,
+    string? SnapshotId, string Log)
+{
+    /// <summary>From the activity's creation to its start: the time it waited in the queue for the worker.</summary>
+    public double QueuedSeconds => (StartedAt - CreatedAt).TotalSeconds;
+
+    /// <summary>From the activity's start to its completion, by its own clock.</summary>
+    public double RunSeconds => (CompletedAt - StartedAt).TotalSeconds;
+}
+
+/// <summary>
+/// A script's view of Portal: the REST API with the session cookie and X-Requested-With, as docs/access.md describes.
+/// Snapshots and restores are started with a POST and followed by polling the activity until the API says complete.
+/// </summary>
+internal sealed class PortalApiClient(PortalProcess portal, HttpClient http, string projectId) : IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(30);
+
+    public static async Task<PortalApiClient> SignInAsync(PortalProcess portal, string userId, string projectId, CancellationToken cancellationToken) =>
+        new(portal, await portal.SignedInClientAsync(userId, cancellationToken), projectId);
+
+    /// <summary>A safe (not live) snapshot of the environment; returns once the activity completed with success.</summary>
+    public Task<ActivityRun> SnapshotAsync(string operation, string environment, CancellationToken cancellationToken) =>
+        RunAsync(operation, $"api/projects/{projectId}/environments/{environment}/snapshots", new { live = false }, cancellationToken);
+
+    /// <summary>A restore in place without a safety snapshot first, so only the restore is timed.</summary>
+    public Task<ActivityRun> RestoreAsync(string operation, string environment, string snapshotId, CancellationToken cancellationToken) =>
+        RunAsync(operation, $"api/projects/{projectId}/environments/{environment}/snapshots/{snapshotId}/restore", new { safety_snapshot = false }, cancellationToken);
+
+    /// <summary>The snapshot's uncompressed size (volumes + databases) and its size in the store, in bytes.</summary>
+    public async Task<(long Size, long Stored)> SnapshotSizeAsync(string environment, string snapshotId, CancellationToken cancellationToken)
+    {
+        var snapshot = await http.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/{projectId}/environments/{environment}/snapshots/{snapshotId}", UriKind.Relative), cancellationToken);
+        return (snapshot.GetProperty("size_of_volumes").GetInt64() + snapshot.GetProperty("size_of_databases").GetInt64(), snapshot.GetProperty("size_stored").GetInt64());
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private async Task<ActivityRun> RunAsync(string operation, string path, object body, CancellationToken cancellationToken)
+    {
+        var pid = portal.ProcessId;
+        var cpu = ProcessCpu.Seconds(pid);
+        var clock = Stopwatch.StartNew();
+        using var response = await http.PostAsJsonAsync(new Uri(path, UriKind.Relative), body, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        var activity = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        var id = activity.GetProperty("id").GetString()!;
+        while (activity.GetProperty("state").GetString() != "complete")
+        {
+            if (clock.Elapsed > ActivityTimeout)
+            {
+                throw new TimeoutException($"{operation}: activity {id} did not complete within {ActivityTimeout.TotalMinutes:F0} minutes:\n{activity}");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+            activity = await http.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/{projectId}/activities/{id}", UriKind.Relative), cancellationToken);
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = ProcessCpu.Seconds(pid) - cpu;
+        var log = activity.GetProperty("log").GetString() ?? "";
+        if (activity.GetProperty("result").GetString() != "success")
+        {
+            throw new InvalidOperationException($"{operation}: activity {id} ended with {activity.GetProperty("result")}:\n{log}");
+        }
+
+        return new ActivityRun(
+            operation, seconds, cpuSeconds, activity.GetProperty("created_at").GetDateTimeOffset(), activity.GetProperty("started_at").GetDateTimeOffset(),
+            activity.GetProperty("completed_at").GetDateTimeOffset(), activity.GetProperty("snapshot_id").GetString(), log);
+    }
+}

@@ -1,0 +1,42 @@
+namespace Portal.Bench;
+
+/// <summary>Options of the `product` benchmark: the shop's scale, rounds of alternating tool and Portal runs, and the report.</summary>
+internal sealed record ProductBenchOptions
+{
+    public double Scale { get; init; } = 1.0;
+    public int Runs { get; init; } = 3;
+
+    // Differs from the engine mode's seed (20,261,126), so Portal is measured on data its engine benchmark never saw.
+    public int Seed { get; init; } = 20_261_202;
+    public string? WorkPath { get; init; }
+    public bool WriteDocs { get; init; }
+    public string? DocsPath { get; init; }
+
+    /// <summary>Only the full shop, three rounds, may stand as the published figures; anything else is labelled with its scale.</summary>
+    public bool IsFullRun => Scale >= 1 && Runs >= 3;
+
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/Portal.Bench -- product [options]
+          --scale S      (default 1: the shop, ~1 GB in 12,500 files, 4 x 500,000 MariaDB rows, 100,000 Redis keys; 0.1 for a quick run)
+          --runs N       (default 3; rounds of tool and Portal runs, alternating; each figure is the median)
+          --seed N       (same seed, same data; the default differs from the engine mode's)
+          --work PATH    (parent of the temp folder holding the data, Portal's data folders and the tools' output)
+          --docs         (write the "Product path" section of docs/benchmarks.md; a run that is not --scale 1 --runs 3 is labelled so)
+          --docs-path P  (write it into P instead)
+        Needs PORTAL_BENCH_MARIADB or PORTAL_TEST_MARIADB (e.g. from `./build.sh servers`) on this machine (Portal and mariadb-backup
+        read its files); with PORTAL_BENCH_POSTGRES or PORTAL_TEST_POSTGRES also a PostgreSQL environment; starts its own redis-server (tests flush every database of the shared one) unless PORTAL_BENCH_REDIS names one;
+        tar, zstd, restic, mariadb-backup and redis-server on PATH; and root to drop the page cache before each timed run (otherwise
+        the output says "WARM CACHE").
+        """;
+
+    public static ProductBenchOptions Parse(string[] args) => BenchArguments.Parse(args, new ProductBenchOptions(), (options, option, value) => option switch
+    {
+        "--scale" => options with { Scale = BenchArguments.Scale(value()) },
+        "--runs" => options with { Runs = BenchArguments.Positive(value(), option) },
+        "--seed" => options with { Seed = BenchArguments.Seed(value()) },
+        "--work" => options with { WorkPath = value() },
+        "--docs" => options with { WriteDocs = true },
+        "--docs-path" => options with { WriteDocs = true, DocsPath = value() },
+        _ => throw BenchArguments.Unknown(option),
+    });
+}

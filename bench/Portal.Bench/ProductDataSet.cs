@@ -1,0 +1,120 @@
+namespace Portal.Bench;
+
+using MySqlConnector;
+using Npgsql;
+using Portal.Core.Environments;
+using Portal.Infrastructure.Environments;
+using StackExchange.Redis;
+
+/// <summary>
+/// The shop the product mode measures, generated from its own seed: one mount folder, a sysbench-shaped MariaDB database
+/// and Redis sessions, declared to Portal as one project whose environments each hold one service (files, mariadb, redis)
+/// or all of them (shop), so each service is timed alone through the API and the whole environment together. A PostgreSQL
+/// database (pgbench's accounts table) has an environment of its own: the shop stays the issue's, so its figures compare.
+/// </summary>
+internal sealed class ProductDataSet(ProductBenchOptions options, string work, string mariadb, string redisAddress, string? postgres)
+{
+    public const string ProjectId = "bench";
+    public const string Admin = "bench-admin";
+    public const string Database = "portal_bench_product";
+    public const int RedisDatabase = 10;
+
+    public EngineDataSet Data { get; } = new(DataShape.Product(options));
+
+    /// <summary>The shop's mount (pub/media and var), as one folder.</summary>
+    public string Files => Path.Combine(work, "shop", "files");
+
+    /// <summary>A few small files whose snapshot after each start pays Portal's JIT and first-use costs before anything is timed.</summary>
+    public string WarmUpFiles => Path.Combine(work, "shop", "warm-up");
+
+    public string MySqlConnectionString => new MySqlConnectionStringBuilder(mariadb) { Database = Database }.ConnectionString;
+
+    public string RedisLocation => $"{redisAddress},defaultDatabase={RedisDatabase}";
+
+    /// <summary>The shop's PostgreSQL database, when a PostgreSQL server is configured.</summary>
+    public string? PostgresConnectionString => postgres is null ? null : PostgresDatabase(Database);
+
+    public int PostgresRows => Math.Max(1_000, (int)(500_000 * options.Scale));
+
+    public int FileCount { get; private set; }
+
+    public long FileBytes { get; private set; }
+
+    public async Task GenerateAsync(IConnectionMultiplexer redis, CancellationToken cancellationToken)
+    {
+        (FileCount, FileBytes) = Data.WriteFiles(Files);
+        Directory.CreateDirectory(WarmUpFiles);
+        for (var i = 0; i < 20; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(WarmUpFiles, $"warm-{i}.txt"), new string('w', 1_000 * (i + 1)), cancellationToken);
+        }
+
+        await Data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
+        await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
+        await Data.FillRedisAsync(redis.GetDatabase(RedisDatabase), cancellationToken);
+        if (postgres is not null)
+        {
+            await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; CREATE DATABASE {Database}", null, cancellationToken);
+            // pgbench's accounts shape; hashtext of the seed and row number makes the balances, so the same seed gives the same table.
+            await PostgresAsync(
+                "CREATE TABLE accounts (aid integer PRIMARY KEY, bid integer NOT NULL, abalance integer NOT NULL, filler character(84)); "
+                + $"INSERT INTO accounts SELECT g, g / 100000 + 1, hashtext('{options.Seed}:' || g) % 100000, md5(g::text) FROM generate_series(1, {PostgresRows}) g; "
+                + "ANALYZE accounts",
+                Database, cancellationToken);
+        }
+    }
+
+    /// <summary>Row count and a checksum of every row of the accounts table.</summary>
+    public async Task<string> PostgresFingerprintAsync(string database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(PostgresDatabase(database));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT count(*) || ':' || coalesce(sum(hashtext(a::text)::bigint), 0) FROM accounts a", connection) { CommandTimeout = 600 };
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task PostgresAsync(string sql, string? database, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(PostgresDatabase(database ?? "postgres"));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private string PostgresDatabase(string database) => new NpgsqlConnectionStringBuilder(postgres) { Database = database, Pooling = false }.ConnectionString;
+
+    public async Task RemoveAsync(IConnectionMultiplexer redis)
+    {
+        await Data.DropDatabaseAsync(mariadb, Database);
+        await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
+        if (postgres is not null)
+        {
+            await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; DROP DATABASE IF EXISTS {Database}_tool", null, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The project as Portal reads it from configuration (Projects:0:…), the same declaration the tests hand a Portal process.</summary>
+    public ProjectDefinition Project()
+    {
+        ServiceDefinition files = new() { Name = "files", Kind = ServiceKind.Mount, Location = Files };
+        ServiceDefinition database = new() { Name = "database", Kind = ServiceKind.MySql, Location = MySqlConnectionString };
+        ServiceDefinition sessions = new() { Name = "redis", Kind = ServiceKind.Redis, Location = RedisLocation };
+        EnvironmentDefinition Environment(string name, params ServiceDefinition[] services) =>
+            new() { Name = name, Title = name, Parent = name == "shop" ? null : "shop", Services = [.. services] };
+        return new ProjectDefinition
+        {
+            Id = ProjectId,
+            Title = "Benchmark shop",
+            Admins = [Admin],
+            Environments =
+            [
+                Environment("shop", files, database, sessions),
+                Environment("files", files),
+                Environment("mariadb", database),
+                Environment("redis", sessions),
+                Environment("warm-up", new ServiceDefinition { Name = "files", Kind = ServiceKind.Mount, Location = WarmUpFiles }),
+                .. PostgresConnectionString is { } pg ? [Environment("postgresql", new ServiceDefinition { Name = "postgresql", Kind = ServiceKind.PostgreSql, Location = pg })] : Array.Empty<EnvironmentDefinition>(),
+            ],
+        };
+    }
+}

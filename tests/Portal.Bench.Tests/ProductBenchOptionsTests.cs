@@ -1,0 +1,38 @@
+namespace Portal.Bench.Tests;
+
+public sealed class ProductBenchOptionsTests
+{
+    [Fact]
+    public void OnlyTheFullShopInThreeRoundsIsAFullRun()
+    {
+        Assert.True(ProductBenchOptions.Parse(["product"]).IsFullRun);
+        Assert.False(ProductBenchOptions.Parse(["product", "--scale", "0.1"]).IsFullRun);
+        Assert.False(ProductBenchOptions.Parse(["product", "--runs", "1"]).IsFullRun);
+    }
+
+    [Fact]
+    public void DocsPathWritesTheDocsThere()
+    {
+        var options = ProductBenchOptions.Parse(["product", "--docs-path", "/tmp/b.md", "--runs", "2"]);
+
+        Assert.Equal((true, "/tmp/b.md", 2), (options.WriteDocs, options.DocsPath, options.Runs));
+    }
+
+    [Theory]
+    [InlineData("--scale", "0")]
+    [InlineData("--scale", "11")]
+    [InlineData("--runs", "0")]
+    [InlineData("--shape", "1")]
+    public void AnOptionOutOfRangeOrUnknownIsRefusedWithItsName(string option, string value)
+    {
+        var refusal = Assert.Throws<ArgumentException>(() => ProductBenchOptions.Parse(["product", option, value]));
+
+        Assert.Contains(option, refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOptionWithoutItsValueIsRefused()
+    {
+        Assert.Throws<ArgumentException>(() => ProductBenchOptions.Parse(["product", "--runs"]));
+    }
+}
