@@ -182,13 +182,16 @@ internal static partial class MySqlTablespaces
         return (part with { Chunks = chunks.Count, Length = sink.TotalLength }, chunks);
     }
 
-    /// <summary>Writes a table file the server will open: owned like its folder, and on disk before IMPORT reads it.</summary>
+    /// <summary>
+    /// Writes a table file the server will open, owned like its folder, into the page cache only: IMPORT TABLESPACE rewrites
+    /// every page in place and syncs the file before it returns ("Sync to disk"), so the pages reach the disk once, from there.
+    /// </summary>
     private static void CopyOut(IReadOnlyList<ChunkRef> chunks, string path, PosixStat folder, string owner, EngineContext context)
     {
-        using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 0))
+        // CreateNew, not Create: .NET truncates a created file, and ext4 writes back a truncated file as soon as it is closed.
+        using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
         {
             context.CopyChunks(chunks, owner, output);
-            output.Flush(flushToDisk: true);
         }
 
         Posix.SetOwner(path, folder.Uid, folder.Gid);
