@@ -16,6 +16,8 @@ internal sealed class PostgreSqlAdapter(EngineOptions options) : IServiceAdapter
     internal const string ResetSchemas = """
         \set ON_ERROR_STOP on
         BEGIN;
+        -- The transaction stays open, idle, while the other services prepare: a server's idle timeout must not end it.
+        SET LOCAL idle_in_transaction_session_timeout = 0;
         DO $portal$
         DECLARE s record;
         BEGIN

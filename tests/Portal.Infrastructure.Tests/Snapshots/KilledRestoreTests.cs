@@ -26,7 +26,8 @@ public sealed class KilledRestoreTests
     {
         get
         {
-            var drawn = Random.Shared.Next(52, 97);
+            // Up to 92 %: the last few percent of bytes (and the swap after them) can pass between two polls of the test.
+            var drawn = Random.Shared.Next(52, 90);
             drawn += drawn >= 65 ? 1 : 0;
             drawn += drawn >= 80 ? 1 : 0;
             return new TheoryData<int>(51, 65, 80, drawn);

@@ -7,10 +7,13 @@ using Portal.Core.Environments;
 using Portal.Core.Snapshots;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tests.Support;
+using StackExchange.Redis;
 
 /// <summary>
-/// A restore whose commit fails after it began (PostgreSQL refuses to load what the snapshot holds) must not hand the
-/// environment back mixed: the safety snapshot is put back, or, without one, the environment says it needs attention.
+/// A restore whose commit fails after it began must not hand the environment back mixed: the safety snapshot is put back,
+/// or, without one, the environment says it needs attention. The failure is real: Portal's Redis user may read every key but
+/// write only session keys (an ACL), so the snapshot holds a key its commit is refused to write back, after PostgreSQL and
+/// the mount were replaced. A failure while building (PostgreSQL refusing the dump) replaces nothing at all.
 /// </summary>
 public sealed class RestoreRollbackTests : IAsyncLifetime
 {
@@ -19,8 +22,12 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
 
     private readonly string _database = TestServers.UniqueName("portal_rollback_");
     private readonly string _owner = TestServers.UniqueName("portal_owner_");
+    private const int RedisDatabase = 13;
+
     private readonly string _media = Directory.CreateTempSubdirectory("portal-rollback-").FullName;
+    private readonly string _redisUser = TestServers.UniqueName("portal_sessions_");
     private string _server = "";
+    private ConnectionMultiplexer? _redis;
 
     public async ValueTask InitializeAsync()
     {
@@ -30,7 +37,13 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
         await SqlAsync(_server, $"CREATE DATABASE {_database} OWNER {_owner}");
         await SqlAsync(Owner, "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric); INSERT INTO public.orders VALUES (1, 10), (2, 20);");
         File.WriteAllText(Path.Combine(_media, "a.jpg"), "first image");
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestServers.Require(TestServers.Redis) + ",allowAdmin=true");
+        await _redis.GetServers().Single().ExecuteAsync("ACL", "SETUSER", _redisUser, "on", ">secret", "+@all", "&*", "%R~*", "%W~session:*");
+        await _redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
+        await Keys.StringSetAsync("session:1", "logged in");
     }
+
+    private IDatabase Keys => _redis!.GetDatabase(RedisDatabase);
 
     public async ValueTask DisposeAsync()
     {
@@ -40,6 +53,13 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
             await SqlAsync(_server, $"DROP ROLE IF EXISTS {_owner}");
         }
 
+        if (_redis is not null)
+        {
+            await _redis.GetServers().Single().ExecuteAsync("ACL", "DELUSER", _redisUser);
+            await _redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
+            await _redis.DisposeAsync();
+        }
+
         Directory.Delete(_media, recursive: true);
     }
 
@@ -47,14 +67,14 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
     public async Task ARestoreThatFailsWhileReplacingPutsTheSafetySnapshotBack()
     {
         await using var host = await StartAsync();
-        var snapshotId = await SnapshotWithAnExtensionTheOwnerCannotCreateAsync(host);
+        var snapshotId = await SnapshotWithAKeyPortalMayNotWriteBackAsync(host);
         var before = await StateAsync();
 
         var restore = await RestoreAsync(host, snapshotId, new RestoreOptions());
 
         Assert.Equal(ActivityResult.Failure, restore.Result);
         Assert.Contains("was put back", restore.Reason, StringComparison.Ordinal);
-        Assert.Contains("dblink", restore.Log, StringComparison.Ordinal);
+        Assert.Contains("NOPERM", restore.Log, StringComparison.Ordinal);
         Assert.Equal(before, await StateAsync());
         var environment = await EnvironmentAsync(host);
         Assert.Equal(EnvironmentStatus.Active, environment.Status);
@@ -66,7 +86,7 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
     public async Task ARestoreThatFailsWhileReplacingWithoutASafetySnapshotMarksTheEnvironmentAsNeedingAttentionUntilARestoreRepairsIt()
     {
         await using var host = await StartAsync();
-        var snapshotId = await SnapshotWithAnExtensionTheOwnerCannotCreateAsync(host);
+        var snapshotId = await SnapshotWithAKeyPortalMayNotWriteBackAsync(host);
 
         var restore = await RestoreAsync(host, snapshotId, new RestoreOptions { TakeSafetySnapshot = false });
 
@@ -89,19 +109,48 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
         Assert.Null(environment.StatusReason);
     }
 
-    /// <summary>The snapshot holds dblink, which only a superuser may create; a superuser drops it afterwards, so the safety snapshot can load.</summary>
-    private async Task<string> SnapshotWithAnExtensionTheOwnerCannotCreateAsync(PortalTestHost host)
+    [Fact]
+    public async Task ARestoreWhoseDatabaseRefusesTheDumpFailsBeforeReplacingAnything()
     {
+        await using var host = await StartAsync();
+        // dblink is untrusted: only a superuser may create it, so loading the dump as the database's owner fails while building.
         await SqlAsync(AsSuperuser, "CREATE EXTENSION dblink WITH SCHEMA public");
+        var snapshotId = await SnapshotThenChangeEverythingAsync(host);
+        await SqlAsync(AsSuperuser, "DROP EXTENSION dblink");
+        var before = await StateAsync();
+
+        var restore = await RestoreAsync(host, snapshotId, new RestoreOptions { TakeSafetySnapshot = false });
+
+        Assert.Equal(ActivityResult.Failure, restore.Result);
+        Assert.Contains("dblink", restore.Reason, StringComparison.Ordinal);
+        Assert.Equal(before, await StateAsync());
+        var environment = await EnvironmentAsync(host);
+        Assert.Equal(EnvironmentStatus.Active, environment.Status);
+        Assert.Null(environment.StatusReason);
+        Assert.Empty(await JournalsAsync(host));
+    }
+
+    /// <summary>The snapshot holds a key Portal's Redis user may read but not write; it is gone before the restore, so the safety snapshot can load.</summary>
+    private async Task<string> SnapshotWithAKeyPortalMayNotWriteBackAsync(PortalTestHost host)
+    {
+        await Keys.StringSetAsync("cache:blocked", "written by the shop's admin");
+        var snapshotId = await SnapshotThenChangeEverythingAsync(host);
+        await Keys.KeyDeleteAsync("cache:blocked");
+        return snapshotId;
+    }
+
+    private async Task<string> SnapshotThenChangeEverythingAsync(PortalTestHost host)
+    {
         var ct = TestContext.Current.CancellationToken;
         var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, false, ct));
         var created = await host.WaitForCompletionAsync(snapshot.Id);
         Assert.True(created.Result == ActivityResult.Success, created.Log);
 
-        await SqlAsync(AsSuperuser, "DROP EXTENSION dblink");
         await SqlAsync(Owner, "UPDATE public.orders SET total = 0; INSERT INTO public.orders VALUES (3, 30);");
         File.WriteAllText(Path.Combine(_media, "a.jpg"), "changed after the snapshot");
         File.WriteAllText(Path.Combine(_media, "b.jpg"), "added after the snapshot");
+        await Keys.StringSetAsync("session:1", "changed after the snapshot");
+        await Keys.StringSetAsync("session:2", "logged in after the snapshot");
         return snapshot.SnapshotId!;
     }
 
@@ -125,6 +174,9 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
             ["Projects:0:Environments:0:Services:1:Name"] = "pub/media",
             ["Projects:0:Environments:0:Services:1:Kind"] = "Mount",
             ["Projects:0:Environments:0:Services:1:Location"] = _media,
+            ["Projects:0:Environments:0:Services:2:Name"] = "sessions",
+            ["Projects:0:Environments:0:Services:2:Kind"] = "Redis",
+            ["Projects:0:Environments:0:Services:2:Location"] = $"{TestServers.Require(TestServers.Redis)},user={_redisUser},password=secret,defaultDatabase={RedisDatabase}",
         });
         await host.StartWorkerAsync();
         return host;
@@ -160,6 +212,18 @@ public sealed class RestoreRollbackTests : IAsyncLifetime
         foreach (var (path, entry) in DirectoryState.Capture(_media))
         {
             text.AppendLine($"{path} {entry}");
+        }
+
+        var server = _redis!.GetServers().Single();
+        var keys = new List<string>();
+        await foreach (var key in server.KeysAsync(RedisDatabase))
+        {
+            keys.Add(key.ToString());
+        }
+
+        foreach (var key in keys.Order(StringComparer.Ordinal))
+        {
+            text.AppendLine($"{key}={await Keys.StringGetAsync(key)}");
         }
 
         return text.ToString();
