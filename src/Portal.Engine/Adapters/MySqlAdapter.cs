@@ -257,12 +257,13 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
 
     /// <summary>
     /// Builds the snapshot's tables and rows where MySqlStaging says (beside the target, or inside it under work names),
-    /// after verifying every object; views, triggers, routines and events wait for the commit, which switches the tables in.
+    /// checking each object as it is loaded; views, triggers, routines and events wait for the commit, which switches the tables in.
     /// </summary>
     private async Task<IPreparedRestore> PrepareLogicalAsync(ManifestService entry, MySqlTarget target, ExternalTool client, EngineContext context)
     {
-        await context.VerifyAsync(entry.Chunks ?? [], entry.Name);
         var layout = entry.Properties?.GetValueOrDefault(Layout) is null ? null : Slices(entry);
+        // Everything else is checked as it is loaded into the staging place; only the programs are read again on commit.
+        await context.VerifyAsync(layout?.Single(s => s.Part.Kind == MySqlPart.Programs).Chunks ?? [], entry.Name);
         // Rows as text take roughly what InnoDB needs for them; twice that leaves room for indexes and page slack.
         var needed = 2 * (layout?.Where(s => s.Part.Kind == MySqlPart.Rows).Sum(s => s.Part.Length) ?? entry.Size);
         var staging = await MySqlStaging.OpenAsync(target, needed, mayStayInside: true, context);

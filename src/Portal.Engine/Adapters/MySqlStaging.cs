@@ -110,6 +110,15 @@ internal sealed class MySqlStaging : IAsyncDisposable
     /// <summary>A failure while building the new tables, in words the user can act on: a full disk names the data directory and the space needed.</summary>
     private Exception Explain(Exception ex)
     {
+        // A bad object found while its rows streamed into LOAD DATA reaches here wrapped by the driver: it is the cause to report.
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SnapshotCorruptException corrupt)
+            {
+                return corrupt;
+            }
+        }
+
         if (IsDiskFull(ex))
         {
             return new SnapshotEngineException(
