@@ -44,9 +44,22 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     {
         (FileCount, FileBytes) = Data.WriteFiles(Files);
         Directory.CreateDirectory(WarmUpFiles);
-        for (var i = 0; i < 20; i++)
+        // Both kinds of content and sizes on both sides of the 128 KiB probe, enough files (and twice over) for the runtime to
+        // compile the per-file paths fully, as a Portal that has been running for a while has them.
+        var random = new Random(options.Seed + 1);
+        for (var i = 0; i < 80; i++)
         {
-            await File.WriteAllTextAsync(Path.Combine(WarmUpFiles, $"warm-{i}.txt"), new string('w', 1_000 * (i + 1)), cancellationToken);
+            var content = new byte[random.Next(1_000, 300_000)];
+            if (i % 2 == 0)
+            {
+                random.NextBytes(content);
+            }
+            else
+            {
+                System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"warm-up line {i} of the shop's cache\n", content.Length / 32 + 1))).AsSpan(0, content.Length).CopyTo(content);
+            }
+
+            await File.WriteAllBytesAsync(Path.Combine(WarmUpFiles, $"warm-{i}.bin"), content, cancellationToken);
         }
 
         await Data.CreateDatabaseAsync(mariadb, Database, cancellationToken);

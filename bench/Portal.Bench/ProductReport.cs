@@ -148,8 +148,8 @@ internal static class ProductReport
         + $"1 % changed = {r.ChangedBytes / 1e6:N1} MB rewritten in the last round. Each round starts a fresh Portal (Release build of src/Portal.Web, "
         + "`dotnet Portal.Web.dll`, Development for its local sign-in, SQLite, its own data folder and store) declaring one project with the environments "
         + "`files`, `mariadb`, `redis`, `postgresql` (one service each) and `shop` (files, MariaDB and Redis), signs in as the declared admin and drives it only through the REST API; "
-        + "restores are in place without a safety snapshot. After each start one snapshot of a 20-file `warm-up` environment, untimed, pays Portal's "
-        + "first-use costs. Tool and Portal runs alternate within each round. The tools write to their own folders: mariadb-backup's "
+        + "restores are in place without a safety snapshot. After each start two snapshots and restores of an 80-file `warm-up` environment (random and text, 1-300 KB), "
+        + "untimed, let the runtime compile Portal's code fully, as in a Portal that has been serving for a while. Tool and Portal runs alternate within each round. The tools write to their own folders: mariadb-backup's "
         + "`--copy-back` goes into an empty data directory (no server restart is counted), tar and restic into new folders and repositories; "
         + "Portal restores into the environment itself (swap included). The whole environment snapshot runs last in its round, so its "
         + "store already holds most of its objects; only its restore is held to a target.";

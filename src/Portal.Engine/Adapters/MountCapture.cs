@@ -223,10 +223,11 @@ internal sealed class MountCapture : IDisposable
 
         var started = previous.StartedAt - RacyWindow;
         var before = _settledBefore = new FileTime(started.ToUnixTimeSeconds(), started.Millisecond * 1_000_000L);
+        var stored = _context.Store.WhichExist(tree.Entries.SelectMany(e => e.Chunks ?? []).Select(c => c.Hash));
         foreach (var entry in tree.Entries)
         {
             if (entry.Type == EntryType.File && entry.Chunks is not null && entry.MTime() is { } mtime && mtime < before
-                && entry.Chunks.All(c => _context.Store.Exists(c.Hash)))
+                && entry.Chunks.All(c => stored.Contains(c.Hash)))
             {
                 reusable[FileNames.Key(entry.RawPath())] = entry;
             }

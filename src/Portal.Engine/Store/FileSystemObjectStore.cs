@@ -33,6 +33,28 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
     public void Delete(string hash) => File.Delete(ObjectPath(hash));
 
+    public IReadOnlySet<string> WhichExist(IEnumerable<string> hashes)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var folder in hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal).GroupBy(h => h[..2], StringComparer.Ordinal))
+        {
+            // A listing is one read of the folder; a lookup per object reads each object's inode, which on a cold cache is a
+            // seek each. A few objects are looked up one by one, so a small mount does not list a large store.
+            var wanted = folder.ToList();
+            if (wanted.Count < 8)
+            {
+                found.UnionWith(wanted.Where(Exists));
+                continue;
+            }
+
+            var path = Path.Combine(_objects, folder.Key);
+            var names = Directory.Exists(path) ? Directory.EnumerateFiles(path).Select(f => Path.GetFileName(f)).ToHashSet(StringComparer.Ordinal) : [];
+            found.UnionWith(wanted.Where(hash => names.Contains(hash[2..])));
+        }
+
+        return found;
+    }
+
     public IEnumerable<string> List()
     {
         foreach (var prefix in Directory.EnumerateDirectories(_objects))

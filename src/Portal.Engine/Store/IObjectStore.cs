@@ -14,6 +14,9 @@ internal interface IObjectStore
 
     bool Exists(string hash);
 
+    /// <summary>Which of the hashes are stored; reads each object folder's listing once instead of looking up each object.</summary>
+    IReadOnlySet<string> WhichExist(IEnumerable<string> hashes);
+
     void Delete(string hash);
 
     IEnumerable<string> List();
