@@ -122,7 +122,7 @@ internal static class ProductReport
         }
 
         Line();
-        Line("Where the time goes (medians; wall = POST to the API reporting the activity complete, polled every 50 ms; queued = the activity's "
+        Line("Where the time goes (medians; wall = POST to the time Portal recorded the activity complete (the API polled every 250 ms); queued = the activity's "
             + "`created_at` to `started_at`; ran = `started_at` to `completed_at`; CPU = the Portal process's utime + stime from `/proc/<pid>/stat` across the activity, "
             + "the tool's from bash's `times`):");
         Line();
