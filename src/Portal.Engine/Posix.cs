@@ -173,6 +173,16 @@ internal static unsafe partial class Posix
     }
 
     /// <summary>
+    /// Lowers the calling thread to the least CPU priority (nice 19; Linux schedules threads by their own nice value), so
+    /// background work yields to whatever the user waits for; advisory, so a failure changes nothing.
+    /// </summary>
+    public static void YieldThreadToOtherWork()
+    {
+        const int PrioProcess = 0;
+        _ = SetPriority(PrioProcess, GetTid(), 19);
+    }
+
+    /// <summary>
     /// Starts writing a file's dirty pages to disk without waiting, so the final syncfs finds most of a capture or restore
     /// already written instead of flushing it all at the end; advisory, so a failure changes nothing.
     /// </summary>
@@ -259,4 +269,10 @@ internal static unsafe partial class Posix
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "gettid")]
+    private static partial int GetTid();
+
+    [LibraryImport(Libc, EntryPoint = "setpriority", SetLastError = true)]
+    private static partial int SetPriority(int which, int who, int priority);
 }

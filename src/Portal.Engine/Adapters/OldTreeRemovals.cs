@@ -69,7 +69,16 @@ internal sealed class OldTreeRemovals : IDisposable
                 file.Write(Encoding.UTF8.GetBytes(path));
             }
 
-            _tail = _tail.ContinueWith(_ => Remove(path, record), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            // A thread of its own, at the lowest priority: deleting a large tree must not slow the capture or restore that follows.
+            _tail = _tail.ContinueWith(
+                _ =>
+                {
+                    Posix.YieldThreadToOtherWork();
+                    Remove(path, record);
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.LongRunning,
+                TaskScheduler.Default);
         }
     }
 
