@@ -84,6 +84,7 @@ internal sealed class EngineCounters
     private long _bytesHashed;
     private long _objectsWritten;
     private long _bytesStored;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _stored = new(StringComparer.Ordinal);
 
     public long BytesHashed => Interlocked.Read(ref _bytesHashed);
 
@@ -94,8 +95,12 @@ internal sealed class EngineCounters
 
     public void AddBytesHashed(long bytes) => Interlocked.Add(ref _bytesHashed, bytes);
 
-    public void AddObjectWritten(long compressedBytes)
+    /// <summary>Objects this capture wrote or found already stored while writing them: the ones its manifest must make durable.</summary>
+    public IReadOnlyCollection<string> Stored => _stored.Keys.ToList();
+
+    public void AddObjectWritten(string hash, long compressedBytes)
     {
+        _stored.TryAdd(hash, 0);
         if (compressedBytes > 0)
         {
             Interlocked.Increment(ref _objectsWritten);

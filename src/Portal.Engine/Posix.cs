@@ -138,6 +138,28 @@ internal static unsafe partial class Posix
     }
 
     /// <summary>Makes a rename or new entry in a folder durable, which fsync on the file alone does not.</summary>
+    /// <summary>Flushes one file's data and metadata; the file must exist (an object that vanished is a store fault).</summary>
+    public static void FsyncFile(string path)
+    {
+        var fd = Open(path, 0);
+        if (fd < 0)
+        {
+            ThrowLastError("open", path);
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                ThrowLastError("fsync", path);
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     public static void FsyncDirectory(string path)
     {
         var fd = Open(path, 0);

@@ -79,7 +79,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
             await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null, () =>
             {
-                _store.WriteManifest(request.SnapshotId, manifest.ToJson());
+                _store.WriteManifest(request.SnapshotId, manifest.ToJson(), counters.Stored);
                 return Task.CompletedTask;
             });
         }

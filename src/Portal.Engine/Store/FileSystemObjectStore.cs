@@ -7,6 +7,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
     private readonly string _manifests;
     private readonly string _temp;
 
+    /// <summary>Up to this many new objects an incremental snapshot syncs one by one; beyond, one syncfs is cheaper.</summary>
+    private const int SyncEachUpTo = 256;
+
     public FileSystemObjectStore(string root)
     {
         if (string.IsNullOrWhiteSpace(root))
@@ -74,10 +77,27 @@ internal sealed class FileSystemObjectStore : IObjectStore
     public long TotalBytes() =>
         new[] { _objects, _manifests }.SelectMany(folder => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories)).Sum(file => file.Length);
 
-    public void WriteManifest(string snapshotId, byte[] content)
+    public void WriteManifest(string snapshotId, byte[] content, IReadOnlyCollection<string> stored)
     {
         var final = ManifestPath(snapshotId);
-        Posix.SyncFileSystem(_objects);
+        if (stored.Count <= SyncEachUpTo)
+        {
+            // A few objects: sync just them and their folders, not every dirty page of a filesystem the shop may share.
+            foreach (var hash in stored)
+            {
+                Posix.FsyncFile(ObjectPath(hash));
+            }
+
+            foreach (var folder in stored.Select(h => Path.GetDirectoryName(ObjectPath(h))!).Distinct(StringComparer.Ordinal))
+            {
+                Posix.FsyncDirectory(folder);
+            }
+        }
+        else
+        {
+            Posix.SyncFileSystem(_objects);
+        }
+
         var temp = NewTempPath(".json");
         using (var stream = OwnerOnly.CreateFile(temp))
         {
@@ -155,7 +175,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
         public long Commit(string hash)
         {
-            // No fsync per object: WriteManifest syncs the whole filesystem once before the manifest makes them count.
+            // No fsync here: WriteManifest syncs the objects (or the whole filesystem, for many) before the manifest makes them count.
             Content.Flush();
             var size = Content.Length;
             Posix.StartWriteback(((FileStream)Content).SafeFileHandle);

@@ -24,8 +24,11 @@ internal interface IObjectStore
     /// <summary>Bytes the objects and manifests take in the store (compressed), for the store-size metric.</summary>
     long TotalBytes();
 
-    /// <summary>Durable once this returns: written to a temp name, flushed, then renamed.</summary>
-    void WriteManifest(string snapshotId, byte[] content);
+    /// <summary>
+    /// Durable once this returns, and so are the objects the capture stored (<paramref name="stored"/>; the ones it reused
+    /// were made durable by the capture that stored them): written to a temp name, flushed, then renamed.
+    /// </summary>
+    void WriteManifest(string snapshotId, byte[] content, IReadOnlyCollection<string> stored);
 
     byte[]? ReadManifest(string snapshotId);
 

@@ -210,7 +210,7 @@ internal sealed class ObjectSink : WriteOnlyStream
         _pending = null;
         _compressor = null;
         _hash = null;
-        _context.Counters.AddObjectWritten(stored);
+        _context.Counters.AddObjectWritten(hash, stored);
         _chunks.Add(new ChunkRef(hash, _chunkLength));
     }
 }
