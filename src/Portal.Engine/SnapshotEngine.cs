@@ -133,7 +133,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var startedAt = DateTimeOffset.UtcNow;
         var tracker = new ProgressTracker(progress);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
-        tracker.Phase("Verifying snapshot and preparing the restore");
+        tracker.Phase("Preparing the restore beside the current data, checking each object as it is put in place");
         var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken, removals: _removals);
         var prepared = new System.Collections.Concurrent.ConcurrentQueue<IPreparedRestore>();
         try
@@ -147,6 +147,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             }), cancellationToken);
 
             tracker.Phase("Replacing the environment's data");
+            foreach (var mount in plan.Where(p => p.Target.Kind == ServiceKind.Mount && request.EnvironmentKey is not null))
+            {
+                // An earlier restore's record of these files would outlive a kill between the switch and the new record.
+                _restored.Delete(request.EnvironmentKey!, mount.Target.Name);
+            }
+
             if (request.Journal is { } journal)
             {
                 await journal.CommittingAsync([.. plan.Select(p => p.Target.Name)], cancellationToken);

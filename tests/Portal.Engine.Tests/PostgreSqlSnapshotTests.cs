@@ -95,14 +95,8 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
     {
         var db = await NewDatabaseAsync();
         await SeedAsync(db);
-        // dblink is untrusted: only a superuser may create it, so the load fails after the schemas were already dropped.
-        await ExecuteAsync(db, "CREATE EXTENSION dblink WITH SCHEMA public");
-        await _ws.CaptureAsync("s1", Spec(db));
-        var owner = TestServers.UniqueName("portal_owner_");
-        await ExecuteAsync(Admin, $"CREATE ROLE {owner} LOGIN");
-        _roles.Add(owner);
-        var other = await NewDatabaseAsync(owner);
-        var asOwner = new NpgsqlConnectionStringBuilder(_server) { Database = other, Username = owner };
+        // The load fails after the schemas were already dropped.
+        var (other, asOwner) = await SnapshotWithDblinkThenAnOwnersDatabaseAsync(db);
         await using (var connection = new NpgsqlConnection(asOwner.ConnectionString))
         {
             await connection.OpenAsync(TestContext.Current.CancellationToken);
@@ -123,16 +117,8 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
     [Fact]
     public async Task ASmallDumpThatFailsToLoadSaysWhyAndChangesNothing()
     {
-        var db = await NewDatabaseAsync();
-        // dblink is untrusted: only a superuser may create it, so loading this dump as the database's owner fails.
-        await ExecuteAsync(db, "CREATE EXTENSION dblink WITH SCHEMA public");
-        await _ws.CaptureAsync("s1", Spec(db));
-        var owner = TestServers.UniqueName("portal_owner_");
-        await ExecuteAsync(Admin, $"CREATE ROLE {owner} LOGIN");
-        _roles.Add(owner);
-        var other = await NewDatabaseAsync(owner);
+        var (other, asOwner) = await SnapshotWithDblinkThenAnOwnersDatabaseAsync(await NewDatabaseAsync());
         var state = await StateAsync(other);
-        var asOwner = new NpgsqlConnectionStringBuilder(_server) { Database = other, Username = owner };
 
         var restore = _ws.RestoreAsync("s1", new ServiceSpec("db", ServiceKind.PostgreSql, asOwner.ConnectionString));
         var ex = await Assert.ThrowsAsync<SnapshotEngineException>(() => restore.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken));
@@ -202,6 +188,21 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         }
 
         Assert.Equal(before, await StateAsync(target));
+    }
+
+    /// <summary>
+    /// Snapshot s1 of <paramref name="db"/> holding dblink, which is untrusted: only a superuser may create it, so loading the
+    /// dump into the returned database, as its owner (not a superuser), fails.
+    /// </summary>
+    private async Task<(string Database, NpgsqlConnectionStringBuilder AsOwner)> SnapshotWithDblinkThenAnOwnersDatabaseAsync(string db)
+    {
+        await ExecuteAsync(db, "CREATE EXTENSION dblink WITH SCHEMA public");
+        await _ws.CaptureAsync("s1", Spec(db));
+        var owner = TestServers.UniqueName("portal_owner_");
+        await ExecuteAsync(Admin, $"CREATE ROLE {owner} LOGIN");
+        _roles.Add(owner);
+        var other = await NewDatabaseAsync(owner);
+        return (other, new NpgsqlConnectionStringBuilder(_server) { Database = other, Username = owner });
     }
 
     private async Task<string> DumpAsync(string db)

@@ -19,6 +19,11 @@ internal sealed class RestoredIndexes
     {
         _folder = Path.Combine(Path.GetFullPath(storePath), "restored");
         OwnerOnly.CreateFolder(_folder);
+        foreach (var half in Directory.EnumerateFiles(_folder, "*.tmp"))
+        {
+            // Written by a run killed before its rename: never an index.
+            File.Delete(half);
+        }
     }
 
     public void Write(string environmentKey, string sourceSnapshotId, DateTimeOffset startedAt, ManifestService mount)
