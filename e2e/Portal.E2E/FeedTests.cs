@@ -6,6 +6,9 @@ using static Microsoft.Playwright.Assertions;
 /// <summary>The environment messages: filtering that survives a reload, and progress every viewer sees live.</summary>
 public sealed class FeedTests : PortalPageTest
 {
+    // A snapshot reads each file once and nothing back: it needs this many files to span several progress updates.
+    protected override int MediaFiles => 2_000;
+
     [Fact]
     public async Task Filtering_all_types_of_to_snapshot_shows_only_snapshots_and_survives_a_reload()
     {
