@@ -1,7 +1,7 @@
 namespace Portal.Web;
 
-using System.Text.Json;
 using MudBlazor.Services;
+using Portal.Contracts;
 using Portal.Web.Api;
 using Portal.Web.Components;
 using Portal.Web.Identity;
@@ -17,7 +17,7 @@ public static class DependencyInjection
         services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
         services.AddHealthChecks();
         services.AddPortalTelemetry(configuration);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentActor>();

@@ -1,6 +1,7 @@
 namespace Portal.Web.Api;
 
 using System.Globalization;
+using Portal.Contracts;
 using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Common;
@@ -17,32 +18,32 @@ internal static class PortalApi
             .AddEndpointFilter<RefusalEndpointFilter>()
             .AddEndpointFilter<RequestProblemFilter>();
         api.MapGet("/projects", async (CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
-            (await directory.ListProjectsAsync(await me.GetAsync(), ct)).Select(p => new { id = p.Id, title = p.Title }));
+            (await directory.ListProjectsAsync(await me.GetAsync(), ct)).Select(p => new ProjectDto(p.Id, p.Title)));
 
         var project = api.MapGroup("/projects/{projectId}");
         project.MapGet("/environments", async (string projectId, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
-            Flatten(await directory.GetTreeAsync(await me.GetAsync(), projectId, ct)).Select(EnvironmentDto.From));
+            Flatten(await directory.GetTreeAsync(await me.GetAsync(), projectId, ct)).Select(ApiMapping.ToDto));
         project.MapGet("/activities/{activityId}", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
-            ActivityDto.From(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), withLog: true));
+            ApiMapping.ToDto(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), withLog: true));
 
         project.MapDelete("/members/{userId}/sessions", async (string projectId, string userId, CurrentActor me, UserAccessService access, CancellationToken ct) =>
-            ActivityDto.From(await access.SignOutEverywhereAsync(await me.GetAsync(), projectId, userId, ct)));
+            ApiMapping.ToDto(await access.SignOutEverywhereAsync(await me.GetAsync(), projectId, userId, ct)));
 
         var environment = project.MapGroup("/environments/{environment}");
         environment.MapGet("/", async (string projectId, string environment, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
-            EnvironmentDto.From(await directory.GetAsync(await me.GetAsync(), projectId, environment, ct)));
+            ApiMapping.ToDto(await directory.GetAsync(await me.GetAsync(), projectId, environment, ct)));
         environment.MapGet("/activities", ListActivitiesAsync);
         environment.MapPost("/activities", async (string projectId, string environment, JsonBody<ReportActivityRequest> body, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
         {
             var activity = await feed.ReportAsync(await me.GetAsync(), projectId, environment, body.Value.Type, body.Value.Text, ct);
-            return Results.Created($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ActivityDto.From(activity));
+            return Results.Created($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ApiMapping.ToDto(activity));
         });
 
         var snapshots = environment.MapGroup("/snapshots");
         snapshots.MapGet("/", async (string projectId, string environment, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            (await service.ListAsync(await me.GetAsync(), projectId, environment, ct)).Select(SnapshotDto.From));
+            (await service.ListAsync(await me.GetAsync(), projectId, environment, ct)).Select(ApiMapping.ToDto));
         snapshots.MapGet("/{snapshotId}", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            SnapshotDto.From(await service.GetAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)));
+            ApiMapping.ToDto(await service.GetAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)));
         snapshots.MapPost("/", async (string projectId, string environment, JsonBody<CreateSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
             Accepted(await service.CreateAsync(await me.GetAsync(), projectId, environment, body.Value.Live, ct)));
         snapshots.MapPost("/{snapshotId}/restore", async (string projectId, string environment, string snapshotId, JsonBody<RestoreSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
@@ -125,11 +126,11 @@ internal static class PortalApi
             After = cursor,
             PageSize = pageSize,
         }, ct);
-        return Results.Ok(new ActivityPageDto([.. page.Items.Select(a => ActivityDto.From(a))], page.Next?.ToString()));
+        return Results.Ok(new ActivityPageDto([.. page.Items.Select(a => ApiMapping.ToDto(a))], page.Next?.ToString()));
     }
 
     private static IResult Accepted(Activity activity) =>
-        Results.Accepted($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ActivityDto.From(activity));
+        Results.Accepted($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ApiMapping.ToDto(activity));
 
     private static IEnumerable<EnvironmentView> Flatten(IEnumerable<EnvironmentNode> nodes) =>
         nodes.SelectMany(n => Flatten(n.Children).Prepend(n.View));
