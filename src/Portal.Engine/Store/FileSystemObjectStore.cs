@@ -178,15 +178,18 @@ internal sealed class FileSystemObjectStore : IObjectStore
             // No fsync here: WriteManifest syncs the objects (or the whole filesystem, for many) before the manifest makes them count.
             Content.Flush();
             var size = Content.Length;
-            Posix.StartWriteback(((FileStream)Content).SafeFileHandle);
-            Content.Dispose();
             var final = store.ObjectPath(hash);
             _committed = true;
             if (File.Exists(final))
             {
+                // Before any writeback starts: unlinking a file under writeback waits for the disk to take bytes nobody needs.
+                Content.Dispose();
                 File.Delete(tempPath);
                 return 0;
             }
+
+            Posix.StartWriteback(((FileStream)Content).SafeFileHandle);
+            Content.Dispose();
 
             OwnerOnly.CreateFolder(Path.GetDirectoryName(final)!);
             // Rename is atomic: a reader sees either no object or the whole object, never a partial one.

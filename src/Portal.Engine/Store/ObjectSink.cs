@@ -54,7 +54,7 @@ internal sealed class ObjectSink : WriteOnlyStream
     /// <summary>Seals the last chunk; an empty stream yields no chunks.</summary>
     public IReadOnlyList<ChunkRef> Complete()
     {
-        if (_pending is not null)
+        if (_hash is not null)
         {
             FinishChunk();
         }
@@ -67,9 +67,8 @@ internal sealed class ObjectSink : WriteOnlyStream
         while (!buffer.IsEmpty)
         {
             _context.CancellationToken.ThrowIfCancellationRequested();
-            if (_pending is null)
+            if (_hash is null)
             {
-                _pending = _context.Store.BeginPut();
                 _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 _chunkLength = 0;
                 _probed = 0;
@@ -147,7 +146,9 @@ internal sealed class ObjectSink : WriteOnlyStream
     /// <summary>Test-compresses the probe and returns the stream the rest of the chunk goes through, probe already written.</summary>
     private Stream ChooseEncoding()
     {
-        var content = _pending!.Content;
+        // Only a chunk longer than the probe is streamed to a temp object before its hash is known.
+        _pending = _context.Store.BeginPut();
+        var content = _pending.Content;
         // The stream compresses the probe again, so deciding on a sample keeps that double work small.
         if (!Compresses(_probe.AsSpan(0, SampleSize), out _))
         {
@@ -192,22 +193,29 @@ internal sealed class ObjectSink : WriteOnlyStream
 
     private void FinishChunk()
     {
-        switch (_compressor)
+        if (_compressor is RawZstdFrame raw)
         {
-            case null:
-                WriteSmallChunk();
-                break;
-            case RawZstdFrame raw:
-                raw.Finish();
-                break;
+            raw.Finish();
         }
 
         _compressor?.Dispose();
         var hash = Convert.ToHexStringLower(_hash!.GetHashAndReset());
         _hash.Dispose();
-        var stored = _pending!.Commit(hash);
-        _pending.Dispose();
-        _pending = null;
+        long stored = 0;
+        // A small chunk the store already holds (a file re-read, another environment's copy) is neither compressed nor written.
+        if (_pending is not null || !_context.Store.Exists(hash))
+        {
+            if (_pending is null)
+            {
+                _pending = _context.Store.BeginPut();
+                WriteSmallChunk();
+            }
+
+            stored = _pending.Commit(hash);
+            _pending.Dispose();
+            _pending = null;
+        }
+
         _compressor = null;
         _hash = null;
         _context.Counters.AddObjectWritten(hash, stored);

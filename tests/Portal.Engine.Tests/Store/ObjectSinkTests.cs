@@ -79,6 +79,23 @@ public sealed class ObjectSinkTests : IDisposable
         Assert.Equal(chunk.Hash, ex.ObjectHash);
     }
 
+    [Fact]
+    public void SmallChunkTheStoreHoldsIsNotWrittenAgain()
+    {
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        var first = Assert.Single(Write(content));
+        // With no temp folder left to write in (a file in its place stops root too), only a write that is skipped can succeed.
+        var temp = Path.Combine(_ws.StorePath, "tmp");
+        Directory.Delete(temp, recursive: true);
+        File.WriteAllText(temp, "");
+
+        var again = Assert.Single(Write(content));
+
+        Assert.Equal(first, again);
+        Assert.Equal(content, ReadBack([again]));
+        Assert.ThrowsAny<IOException>(() => Write(RandomNumberGenerator.GetBytes(100_000)));
+    }
+
     private IReadOnlyList<ChunkRef> Write(byte[] content)
     {
         var context = new EngineContext(_store, _ws.Options, new EngineCounters(), new ProgressTracker(Workspace.NoProgress), Workspace.Token);
