@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Identity.Web;
@@ -13,6 +14,9 @@ using Portal.Infrastructure.Persistence;
 public sealed record PortalIdentityMode(string? RemoteScheme, bool LocalSignIn, string? ProviderOrigin)
 {
     public string ChallengeScheme => RemoteScheme ?? CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>The scheme that validates the provider's bearer JWTs on the API; null without a provider.</summary>
+    public string? BearerJwtScheme { get; init; }
 }
 
 /// <summary>Sign-in (Entra ID, generic OpenID Connect, or the Development local sign-in), the API's scheme, cookies, keys, headers.</summary>
@@ -120,6 +124,7 @@ public static class PortalIdentityExtensions
             o.Cookie.SecurePolicy = SecurePolicy(environment);
         });
         services.AddScoped<AuthenticationStateProvider, SessionRevalidatingStateProvider>();
+        services.Configure<AuthorizationOptions>(ApiTokenPrincipal.RequireNoReadOnlyWrite);
         services.AddDataProtection().SetApplicationName("Portal").PersistKeysToPortalDatabase();
         return services;
     }
