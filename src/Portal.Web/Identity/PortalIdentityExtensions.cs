@@ -41,8 +41,11 @@ public static class PortalIdentityExtensions
         var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
         var mode = !string.IsNullOrWhiteSpace(azureAd["ClientId"])
             ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(azureAd["Instance"] ?? "https://login.microsoftonline.com/"))
+            {
+                BearerJwtScheme = ProviderBearer.SchemeName,
+            }
             : oidc.IsConfigured
-                ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority))
+                ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority)) { BearerJwtScheme = ProviderBearer.SchemeName }
                 : environment.IsDevelopment()
                     ? new PortalIdentityMode(null, true, null)
                     : new PortalIdentityMode(null, false, null); // IdentitySettings refuses the start with NoProviderMessage
@@ -66,11 +69,10 @@ public static class PortalIdentityExtensions
             {
                 // Identity.Web alone keeps the implicit flow (response_type=id_token); Portal redeems a code with PKCE and its secret.
                 EntraCodeFlow.Apply(o, azureAd, time);
-                SignInRoleSync.Attach(o,
-                    ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
-                    [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
+                SignInRoleSync.Attach(o, EntraUserIdClaims, [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
                 SignInFailures.Attach(o);
             });
+            AddEntraBearer(authentication, azureAd);
         }
         else if (oidc.IsConfigured)
         {
@@ -98,6 +100,7 @@ public static class PortalIdentityExtensions
                 SignInRoleSync.Attach(o, [oidc.UserIdClaim], [.. RoleClaimsOrDefault(access, [oidc.RoleClaim])]);
                 SignInFailures.Attach(o);
             });
+            ProviderBearer.Add(authentication, oidc.Authority, [oidc.ClientId, $"api://{oidc.ClientId}"], [], oidc.RequireHttpsMetadata, [oidc.UserIdClaim]);
         }
         else
         {
@@ -172,6 +175,21 @@ public static class PortalIdentityExtensions
     {
         app.MapPortalAccount(app.Services.GetRequiredService<PortalIdentityMode>());
         return app;
+    }
+
+    /// <summary>The claims naming an Entra ID user, in order: the object id is stable across the tenant's apps.</summary>
+    private static readonly string[] EntraUserIdClaims =
+        ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier];
+
+    // Entra issues v2 or v1 access tokens depending on the app registration; both name the tenant.
+    private static void AddEntraBearer(AuthenticationBuilder authentication, IConfigurationSection azureAd)
+    {
+        var instance = (azureAd["Instance"] ?? "https://login.microsoftonline.com/").TrimEnd('/');
+        var tenant = azureAd["TenantId"];
+        var clientId = azureAd["ClientId"]!;
+        var authority = azureAd["Authority"] is { Length: > 0 } configured ? configured : $"{instance}/{tenant}/v2.0";
+        string[] issuers = string.IsNullOrWhiteSpace(tenant) ? [] : [$"{instance}/{tenant}/v2.0", $"https://sts.windows.net/{tenant}/"];
+        ProviderBearer.Add(authentication, authority, [clientId, $"api://{clientId}"], issuers, requireHttpsMetadata: true, EntraUserIdClaims);
     }
 
     // Development may run on plain http://localhost; everywhere else cookies only travel over HTTPS.

@@ -23,6 +23,13 @@ public sealed class ApiTokenService(IApiTokenRepository tokens, IUserAccessRepos
                 $"You already have {ApiTokenRules.MaxUsableTokensPerUser} usable API tokens; revoke one you no longer need first."));
         }
 
+        if (await access.FindUserAsync(actor.UserId, cancellationToken) is null)
+        {
+            // A provider's bearer token can name someone who never signed in; a token must belong to a user Portal knows.
+            throw new PortalRefusedException(new Refusal(RefusalCode.MissingRole,
+                "Portal does not know you yet: sign in to Portal in a browser once, then create API tokens."));
+        }
+
         var secret = ApiTokenRules.NewSecret();
         var token = new ApiToken
         {
