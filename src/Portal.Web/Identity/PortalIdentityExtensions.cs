@@ -40,10 +40,7 @@ public static class PortalIdentityExtensions
         var azureAd = configuration.GetSection(AzureAdSection);
         var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
         var mode = !string.IsNullOrWhiteSpace(azureAd["ClientId"])
-            ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(azureAd["Instance"] ?? "https://login.microsoftonline.com/"))
-            {
-                BearerJwtScheme = ProviderBearer.SchemeName,
-            }
+            ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(azureAd["Instance"] ?? "https://login.microsoftonline.com/")) { BearerJwtScheme = ProviderBearer.SchemeName }
             : oidc.IsConfigured
                 ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority)) { BearerJwtScheme = ProviderBearer.SchemeName }
                 : environment.IsDevelopment()

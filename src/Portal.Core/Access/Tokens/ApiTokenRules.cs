@@ -26,7 +26,7 @@ public static class ApiTokenRules
     public static readonly int SecretLength = SecretPrefix.Length + Base64Url.GetEncodedLength(SecretBytes);
 
     public const string ExpiryRule =
-        $"'expires_in_days' must be a whole number of days from 1 to 3650, 0 for a token that never expires, or left out for 90 days.";
+        "'expires_in_days' must be a whole number of days from 1 to 3650, 0 for a token that never expires, or left out for 90 days.";
 
     /// <summary>A new secret: the prefix and 32 random bytes in base64url (no padding).</summary>
     public static string NewSecret() => SecretPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
