@@ -11,6 +11,7 @@ public sealed record CreateTokenRequest
 /// <summary>The answer to creating a token: the only time <see cref="Token"/> is ever shown.</summary>
 public sealed record CreatedTokenDto(string Id, string Name, string Token, DateTimeOffset? ExpiresAt, bool ReadOnly);
 
+/// <summary>A token as its owner lists it: never the secret, only its first characters (<see cref="Prefix"/>) to tell tokens apart.</summary>
 public sealed record TokenDto(
     string Id, string Name, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, bool ReadOnly,
-    DateTimeOffset? LastUsedAt, string? LastUsedFrom, DateTimeOffset? RevokedAt);
+    DateTimeOffset? LastUsedAt, string? LastUsedFrom, DateTimeOffset? RevokedAt, string Prefix);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using Portal.Core.Access.Tokens;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;
@@ -26,6 +27,7 @@ public static class DependencyInjection
         services.AddScoped<ActivityFeedService>();
         services.AddScoped<EnvironmentDirectory>();
         services.AddScoped<UserAccessService>();
+        services.AddScoped<ApiTokenService>();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using Portal.Core.Access.Tokens;
 using Portal.Core.Common;
 using Portal.Engine;
 using Portal.Infrastructure.Activities;
@@ -39,6 +40,7 @@ public static class DependencyInjection
         services.AddSingleton<IActivityRepository, ActivityRepository>();
         services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
         services.AddSingleton<IUserSessionStore, UserSessionStore>();
+        services.AddSingleton<IApiTokenRepository, ApiTokenRepository>();
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<DemoSeeder>();

@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddPortalIdentity(configuration, environment);
         IdentitySettings.Validate(services, configuration);
         services.AddAuthorization();
+        services.AddPortalApiRateLimiting(configuration);
         return services;
     }
 
@@ -39,6 +40,7 @@ public static class DependencyInjection
         app.UsePortalSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();

@@ -22,7 +22,7 @@ public sealed partial class BadInputTests(MatrixHost host) : IClassFixture<Matri
     private const string Types = "'type' must be one of: push, branch, merge, sync, redeploy, cron, variable.";
     private const string AllTypes = "snapshot, restore, snapshot delete, push, branch, merge, sync, redeploy, cron, variable, user access";
     private const string Limit = "'limit' must be a whole number from 1 to 100.";
-    private const string NotSignedIn = "You are not signed in: sign in to Portal in a browser, then call the API with the session cookie.";
+    private const string NotSignedIn = "You are not signed in: send a personal API token as 'Authorization: Bearer portal_…' (create one on Portal's API tokens page), or sign in to Portal in a browser and call the API with the session cookie.";
     private const string Csrf = "Cookie-authenticated API requests that change state must send the header X-Requested-With (protection against cross-site request forgery).";
     private const string UnknownEnvironment = "Environment 'nowhere' was not found in project 'demo-shop'.";
 

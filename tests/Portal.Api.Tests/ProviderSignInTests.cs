@@ -3,10 +3,12 @@ namespace Portal.Api.Tests;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Identity.Web;
+using Portal.Web.Identity;
 
 /// <summary>
 /// Whole sign-ins through a real OpenID Connect provider (<see cref="TestOidcProvider"/>), for Entra ID (Microsoft.Identity.Web)
@@ -143,6 +145,51 @@ public sealed class ProviderSignInTests
         return html;
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_script_with_the_providers_access_token_acts_as_the_user_the_browser_sign_in_made(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var provider = Provider(kind);
+        await using var portal = Portal(kind, provider);
+        using var browser = portal.CreateClient();
+        using var script = portal.CreateClient(new() { HandleCookies = false, BaseAddress = new Uri("https://localhost") });
+        script.DefaultRequestHeaders.Authorization = new("Bearer", provider.AccessToken(audience: $"api://{provider.ClientId}"));
+        var body = """{"name":"made with the provider's token"}""";
+
+        // Before Frank ever signed in, Portal does not know him: no token can belong to him. No CSRF header: a bearer call carries no cookie.
+        using var unknown = await script.PostAsync("/api/me/tokens", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), ct);
+        using var signIn = await SignInAsync(browser, provider, "/", ct);
+        using var created = await script.PostAsync("/api/me/tokens", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), ct);
+        var mine = await browser.GetStringAsync("/api/me/tokens", ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, unknown.StatusCode);
+        Assert.Contains("Portal does not know you yet: sign in to Portal in a browser once, then create API tokens.", await unknown.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Contains("made with the provider's token", mine, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_access_token_for_another_audience_or_past_its_expiry_is_refused_saying_why(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var provider = Provider(kind);
+        await using var portal = Portal(kind, provider);
+        using var script = portal.CreateClient(new() { HandleCookies = false, BaseAddress = new Uri("https://localhost") });
+
+        foreach (var (token, reason) in new[] { (provider.AccessToken("someone-elses-api"), "IDX10214"), (provider.AccessToken(provider.ClientId, expired: true), "IDX10223") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/projects");
+            request.Headers.Authorization = new("Bearer", token);
+            using var response = await script.SendAsync(request, ct);
+            var detail = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("detail").GetString();
+
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.StartsWith($"The identity provider's access token was refused: {reason}", detail, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The browser: asks Portal to sign in, lets the provider sign the user in, and posts its answer back to Portal.</summary>
     private static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, TestOidcProvider provider, string returnUrl, CancellationToken ct)
     {
@@ -189,6 +236,7 @@ public sealed class ProviderSignInTests
         TestServices = services =>
         {
             services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, o => o.BackchannelHttpHandler = provider.Handler);
+            services.Configure<JwtBearerOptions>(ProviderBearer.SchemeName, o => o.BackchannelHttpHandler = provider.Handler);
             services.ConfigureHttpClientDefaults(b => b.ConfigurePrimaryHttpMessageHandler(() => provider.Handler));
 
             // Identity.Web's issuer validator reads the tenant's discovery document too; named, its client comes from the factory above.

@@ -204,6 +204,22 @@ public sealed partial class TestOidcProvider : IAsyncDisposable
         return Results.Json(new { error, error_description = description }, statusCode: StatusCodes.Status400BadRequest);
     }
 
+    /// <summary>An access token for <paramref name="audience"/>, as the provider would give a script (client credentials, device code…).</summary>
+    public string AccessToken(string audience, bool expired = false)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            Claims = new Dictionary<string, object>(UserClaims),
+            IssuedAt = expired ? now.AddHours(-3) : now,
+            NotBefore = expired ? now.AddHours(-3) : now.AddMinutes(-1),
+            Expires = expired ? now.AddHours(-2) : now.AddHours(1),
+            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
     private string IdToken(string nonce)
     {
         var now = DateTime.UtcNow;

@@ -10,6 +10,9 @@ public enum RefusalCode
 
     /// <summary>The user is unknown or not a member of the project (the two are not told apart, as the access page lists members only).</summary>
     MemberNotFound,
+
+    /// <summary>The actor has no API token with that id (another user's token is not told apart from none).</summary>
+    TokenNotFound,
     MissingRole,
     NotAvailableOnPlan,
     EnvironmentInactive,
@@ -23,7 +26,7 @@ public enum RefusalCode
 public sealed record Refusal(RefusalCode Code, string Message)
 {
     public bool IsNotFound => Code is RefusalCode.ProjectNotFound or RefusalCode.EnvironmentNotFound
-        or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound;
+        or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound or RefusalCode.TokenNotFound;
 
     /// <summary>A value someone sent, quoted for a refusal's message and cut short when it is long.</summary>
     public static string Quote(string value, int maxLength = 60) => value.Length <= maxLength ? $"'{value}'" : $"'{value[..maxLength]}…'";

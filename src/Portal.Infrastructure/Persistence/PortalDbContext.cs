@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Persistence;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Access;
+using Portal.Core.Access.Tokens;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
 using Portal.Core.Projects;
@@ -22,6 +23,7 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<EnvironmentTypeAccess> EnvironmentTypeAccess => Set<EnvironmentTypeAccess>();
     public DbSet<RestoreJournal> RestoreJournals => Set<RestoreJournal>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

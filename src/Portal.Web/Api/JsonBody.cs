@@ -195,6 +195,7 @@ internal sealed class JsonBody<T> : IBindableFromHttpContext<JsonBody<T>>, IRequ
         property.PropertyType == typeof(bool) ? "true or false"
         : property.PropertyType == typeof(bool?) ? "true, false or null"
         : property.PropertyType == typeof(string) ? "a string or null"
+        : property.PropertyType == typeof(int?) ? "a whole number or null"
         : $"a {property.PropertyType.Name}";
 }
 

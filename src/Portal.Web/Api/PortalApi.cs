@@ -17,6 +17,7 @@ internal static class PortalApi
         var api = app.MapGroup("/api").RequireAuthorization()
             .AddEndpointFilter<RefusalEndpointFilter>()
             .AddEndpointFilter<RequestProblemFilter>();
+        api.MapTokenApi();
         api.MapGet("/projects", async (CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
             (await directory.ListProjectsAsync(await me.GetAsync(), ct)).Select(p => new ProjectDto(p.Id, p.Title)));
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Identity.Web;
@@ -13,6 +14,9 @@ using Portal.Infrastructure.Persistence;
 public sealed record PortalIdentityMode(string? RemoteScheme, bool LocalSignIn, string? ProviderOrigin)
 {
     public string ChallengeScheme => RemoteScheme ?? CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>The scheme that validates the provider's bearer JWTs on the API; null without a provider.</summary>
+    public string? BearerJwtScheme { get; init; }
 }
 
 /// <summary>Sign-in (Entra ID, generic OpenID Connect, or the Development local sign-in), the API's scheme, cookies, keys, headers.</summary>
@@ -36,9 +40,9 @@ public static class PortalIdentityExtensions
         var azureAd = configuration.GetSection(AzureAdSection);
         var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
         var mode = !string.IsNullOrWhiteSpace(azureAd["ClientId"])
-            ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(azureAd["Instance"] ?? "https://login.microsoftonline.com/"))
+            ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(azureAd["Instance"] ?? "https://login.microsoftonline.com/")) { BearerJwtScheme = ProviderBearer.SchemeName }
             : oidc.IsConfigured
-                ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority))
+                ? new PortalIdentityMode(OpenIdConnectDefaults.AuthenticationScheme, false, Origin(oidc.Authority)) { BearerJwtScheme = ProviderBearer.SchemeName }
                 : environment.IsDevelopment()
                     ? new PortalIdentityMode(null, true, null)
                     : new PortalIdentityMode(null, false, null); // IdentitySettings refuses the start with NoProviderMessage
@@ -62,11 +66,10 @@ public static class PortalIdentityExtensions
             {
                 // Identity.Web alone keeps the implicit flow (response_type=id_token); Portal redeems a code with PKCE and its secret.
                 EntraCodeFlow.Apply(o, azureAd, time);
-                SignInRoleSync.Attach(o,
-                    ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier],
-                    [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
+                SignInRoleSync.Attach(o, EntraUserIdClaims, [.. RoleClaimsOrDefault(access, ["roles", "groups", System.Security.Claims.ClaimTypes.Role])]);
                 SignInFailures.Attach(o);
             });
+            AddEntraBearer(authentication, azureAd);
         }
         else if (oidc.IsConfigured)
         {
@@ -94,6 +97,7 @@ public static class PortalIdentityExtensions
                 SignInRoleSync.Attach(o, [oidc.UserIdClaim], [.. RoleClaimsOrDefault(access, [oidc.RoleClaim])]);
                 SignInFailures.Attach(o);
             });
+            ProviderBearer.Add(authentication, oidc.Authority, [oidc.ClientId, $"api://{oidc.ClientId}"], [], oidc.RequireHttpsMetadata, [oidc.UserIdClaim]);
         }
         else
         {
@@ -120,6 +124,7 @@ public static class PortalIdentityExtensions
             o.Cookie.SecurePolicy = SecurePolicy(environment);
         });
         services.AddScoped<AuthenticationStateProvider, SessionRevalidatingStateProvider>();
+        services.Configure<AuthorizationOptions>(ApiTokenPrincipal.RequireNoReadOnlyWrite);
         services.AddDataProtection().SetApplicationName("Portal").PersistKeysToPortalDatabase();
         return services;
     }
@@ -167,6 +172,21 @@ public static class PortalIdentityExtensions
     {
         app.MapPortalAccount(app.Services.GetRequiredService<PortalIdentityMode>());
         return app;
+    }
+
+    /// <summary>The claims naming an Entra ID user, in order: the object id is stable across the tenant's apps.</summary>
+    private static readonly string[] EntraUserIdClaims =
+        ["oid", "http://schemas.microsoft.com/identity/claims/objectidentifier", "sub", System.Security.Claims.ClaimTypes.NameIdentifier];
+
+    // Entra issues v2 or v1 access tokens depending on the app registration; both name the tenant.
+    private static void AddEntraBearer(AuthenticationBuilder authentication, IConfigurationSection azureAd)
+    {
+        var instance = (azureAd["Instance"] ?? "https://login.microsoftonline.com/").TrimEnd('/');
+        var tenant = azureAd["TenantId"];
+        var clientId = azureAd["ClientId"]!;
+        var authority = azureAd["Authority"] is { Length: > 0 } configured ? configured : $"{instance}/{tenant}/v2.0";
+        string[] issuers = string.IsNullOrWhiteSpace(tenant) ? [] : [$"{instance}/{tenant}/v2.0", $"https://sts.windows.net/{tenant}/"];
+        ProviderBearer.Add(authentication, authority, [clientId, $"api://{clientId}"], issuers, requireHttpsMetadata: true, EntraUserIdClaims);
     }
 
     // Development may run on plain http://localhost; everywhere else cookies only travel over HTTPS.

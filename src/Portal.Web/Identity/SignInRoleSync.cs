@@ -45,7 +45,8 @@ internal static class SignInRoleSync
         };
     }
 
-    private static ExternalIdentity? Describe(ClaimsIdentity identity, string[] userIdClaims)
+    /// <summary>Who the provider's token names, by the first of <paramref name="userIdClaims"/> it carries; null when none.</summary>
+    public static ExternalIdentity? Describe(ClaimsIdentity identity, string[] userIdClaims)
     {
         var id = userIdClaims.Select(identity.FindFirst).FirstOrDefault(c => c is not null)?.Value;
         if (string.IsNullOrWhiteSpace(id))
