@@ -15,6 +15,7 @@ public static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
+        services.AddPortalOpenApi();
         services.AddHealthChecks();
         services.AddPortalTelemetry(configuration);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
@@ -46,6 +47,7 @@ public static class DependencyInjection
         app.MapPortalTelemetry();
         app.MapPortalAccount();
         app.MapPortalApi();
+        app.MapPortalOpenApi();
         // Portal sends one CSP (UsePortalSecurityHeaders, frame-ancestors 'none'); Blazor would add a second, frame-ancestors 'self'.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;

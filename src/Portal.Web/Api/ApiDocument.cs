@@ -1,0 +1,106 @@
+namespace Portal.Web.Api;
+
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+/// <summary>
+/// The OpenAPI description of the REST API at <see cref="Path"/>: generated from the endpoints' own metadata (summaries,
+/// response types, problem responses), so it cannot drift from what the API does. It describes, it exposes no data, so
+/// it is served in every environment without sign-in.
+/// </summary>
+internal static class ApiDocument
+{
+    public const string Name = "v1";
+    public const string Path = "/openapi/v1.json";
+    public const string CookieScheme = "cookie";
+    public const string BearerScheme = "bearer";
+
+    public static IServiceCollection AddPortalOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(Name, options =>
+        {
+            // The document is the REST API's; sign-in pages, health and metrics are not part of it.
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true
+                || description.RelativePath == "api";
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                Describe(document);
+                return Task.CompletedTask;
+            });
+        });
+
+    public static IEndpointConventionBuilder MapPortalOpenApi(this IEndpointRouteBuilder app) =>
+        app.MapOpenApi(Path).AllowAnonymous();
+
+    private static void Describe(OpenApiDocument document)
+    {
+        document.Info = new OpenApiInfo
+        {
+            Title = "Portal API",
+            Version = Name,
+            Description = "Snapshots, restores and the activity feed of Portal's environments. JSON fields are snake_case; "
+                + "every refusal is an RFC 9457 problem whose 'detail' says why and whose 'code' is stable for scripts.",
+        };
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+        {
+            [CookieScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Cookie,
+                Name = "__Portal",
+                Description = "The browser session of a signed-in user. Requests that change state must also send the header X-Requested-With.",
+            },
+            [BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "portal_<token>",
+                Description = "A personal API token (Authorization: Bearer portal_…) that acts with its user's current roles.",
+            },
+        };
+
+        // Either scheme is enough: two requirements in the list are alternatives.
+        document.Security =
+        [
+            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(CookieScheme, document)] = [] },
+            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+        ];
+    }
+}
+
+/// <summary>The OpenAPI metadata every API endpoint carries: its area, a summary, and the problems it can answer.</summary>
+internal static class ApiDescriptions
+{
+    /// <summary>Tags the document groups operations by, one per area of the API.</summary>
+    public static class Tags
+    {
+        public const string Projects = "Projects";
+        public const string Environments = "Environments";
+        public const string Activities = "Activities";
+        public const string Snapshots = "Snapshots";
+        public const string UserAccess = "User access";
+    }
+
+    /// <summary>Tag, summary and the problem responses beyond those the endpoint's groups declare (401, 404).</summary>
+    public static RouteHandlerBuilder Describe(this RouteHandlerBuilder builder, string tag, string summary, params int[] problems)
+    {
+        builder.WithTags(tag).WithSummary(summary);
+        foreach (var status in problems)
+        {
+            builder.ProducesProblem(status);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// A body read by <see cref="JsonBody{T}"/>: described as the JSON it must be, with the problems a malformed one gets
+    /// (400 not JSON or an unknown field, 413 too large, 415 not application/json).
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder builder)
+        where T : class, new() =>
+        builder.Accepts<T>(isOptional: true, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+}
