@@ -24,6 +24,7 @@ public static class DependencyInjection
         services.AddScoped<AccessGuard>();
         services.AddScoped<SnapshotService>();
         services.AddScoped<ActivityFeedService>();
+        services.AddScoped<ActivityCancelService>();
         services.AddScoped<EnvironmentDirectory>();
         services.AddScoped<UserAccessService>();
         return services;

@@ -39,7 +39,11 @@ public sealed class ActivityRun : IAsyncDisposable
         _percent = _persistedPercent = Math.Clamp(activity.CompletionPercent, 0, 99);
         _warnings = activity.Warnings;
         _flushLoop = FlushPeriodicallyAsync(flushInterval);
+        Cancellation = new RunCancellation(Log);
     }
+
+    /// <summary>A user's request to stop this run, and the point after which the run refuses one.</summary>
+    public RunCancellation Cancellation { get; }
 
     public int Percent
     {

@@ -126,6 +126,13 @@ internal sealed class RestoreSnapshotExecutor(
             {
                 await FinishOrGiveUpAsync(journal, payload);
             }
+            catch (Exception) when (run.Cancellation.RequestedBy is not null)
+            {
+                // Cancelled before replacing anything (StopGate refuses a cancel from then on): the services are as they were,
+                // so there is nothing to finish; a safety snapshot already taken stays, a partial one was removed.
+                await owner._journals.FinishAsync(activity.Id);
+                throw;
+            }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
                 // A graceful stop: the journal stays, so the next start finishes this run from where it stood.
@@ -195,7 +202,7 @@ internal sealed class RestoreSnapshotExecutor(
 
             run.Log($"restoring {string.Join(", ", targets.Select(s => s.Name))} of {target.Name} from snapshot {snapshotId}");
             var result = await Engine(() => owner._engine.RestoreAsync(
-                new RestoreRequest(snapshotId, targets, owner._journals.ForEngine(activity.Id), target.Id.ToString("N")),
+                new RestoreRequest(snapshotId, targets, new StopGate(owner._journals.ForEngine(activity.Id), run.Cancellation, target.Name), target.Id.ToString("N")),
                 new EngineProgressAdapter(run.Phase(fromPercent, 99)),
                 cancellationToken));
             owner._metrics.Restored(result.BytesRestored);
@@ -261,5 +268,19 @@ internal sealed class RestoreSnapshotExecutor(
             && owner._engine.HasManifest(snapshotId);
 
         private static string Reason(Exception ex) => ex.Message.TrimEnd('.');
+    }
+
+    /// <summary>
+    /// The restore's point of no return is its journal's destructive phase: a cancel that came before it stops the restore
+    /// there, with nothing replaced; one that comes after is refused, and the restore finishes.
+    /// </summary>
+    private sealed class StopGate(IRestoreJournal journal, RunCancellation cancellation, string environment) : IRestoreJournal
+    {
+        public Task CommittingAsync(IReadOnlyList<string> services, CancellationToken cancellationToken) =>
+            cancellation.TryPassPointOfNoReturn($"The restore is replacing the services of {environment} and cannot stop now; it will finish.")
+                ? journal.CommittingAsync(services, cancellationToken)
+                : throw new OperationCanceledException("the restore was cancelled before it replaced anything");
+
+        public Task CommittedAsync(string service, CancellationToken cancellationToken) => journal.CommittedAsync(service, cancellationToken);
     }
 }

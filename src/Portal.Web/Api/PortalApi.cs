@@ -30,6 +30,11 @@ internal static class PortalApi
         project.MapGet("/activities/{activityId}", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, TimeProvider time, CancellationToken ct) =>
             ApiMapping.ToDto(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), time.GetUtcNow(), withLog: true))
             .Describe(Tags.Activities, "Get one activity with its log");
+        project.MapPost("/activities/{activityId}/cancel", async (string projectId, string activityId, CurrentActor me, ActivityCancelService cancel, TimeProvider time, CancellationToken ct) =>
+            Accepted(await cancel.CancelAsync(await me.GetAsync(), projectId, activityId, ct), time))
+            .Produces<ActivityDto>(StatusCodes.Status202Accepted)
+            .Describe(Tags.Activities, "Cancel an activity: a pending one at once, a running one at its next safe point (or 409 saying why it cannot stop)",
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
 
         project.MapDelete("/members/{userId}/sessions", async (string projectId, string userId, CurrentActor me, UserAccessService access, TimeProvider time, CancellationToken ct) =>
             ApiMapping.ToDto(await access.SignOutEverywhereAsync(await me.GetAsync(), projectId, userId, ct), time.GetUtcNow()))
