@@ -41,8 +41,9 @@ public static class DependencyInjection
         services.AddSingleton<IUserSessionStore, UserSessionStore>();
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
-        services.AddSingleton<ActivityCancellations>();
-        services.AddSingleton<Portal.Core.Activities.IActivityCancellations>(s => s.GetRequiredService<ActivityCancellations>());
+        services.AddSingleton<RunningActivities>();
+        services.AddSingleton<Portal.Core.Activities.IActivityCancellations>(s => s.GetRequiredService<RunningActivities>());
+        services.AddSingleton<Portal.Core.Activities.IRunningActivityLogs>(s => s.GetRequiredService<RunningActivities>());
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<OwnerOnlyFiles>();
         services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();

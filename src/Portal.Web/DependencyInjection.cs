@@ -16,6 +16,7 @@ public static class DependencyInjection
         services.AddMudServices();
         services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
         services.AddPortalOpenApi();
+        services.AddSingleton<ActivityEventStream>();
         services.AddHealthChecks();
         services.AddPortalTelemetry(configuration);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));

@@ -22,7 +22,7 @@ public sealed class ActivityWorker(
     IEnumerable<IActivityExecutor> executors,
     ActivitySignal signal,
     IActivityEvents events,
-    ActivityCancellations cancellations,
+    RunningActivities running,
     ISnapshotEngine engine,
     PortalMetrics metrics,
     Heartbeats heartbeats,
@@ -222,7 +222,7 @@ public sealed class ActivityWorker(
         // after the run's point of no return (until it is recorded complete) is answered with the reason the run gave.
         using var cancellation = run.Cancellation;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, run.Cancellation.Token);
-        using var reachable = cancellations.Register(activity.Id, run.Cancellation);
+        using var reachable = running.Register(activity.Id, run);
         ActivityResult? result;
         string? reason = null;
         await using (run)

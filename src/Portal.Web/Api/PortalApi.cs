@@ -30,6 +30,13 @@ internal static class PortalApi
         project.MapGet("/activities/{activityId}", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, TimeProvider time, CancellationToken ct) =>
             ApiMapping.ToDto(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), time.GetUtcNow(), withLog: true))
             .Describe(Tags.Activities, "Get one activity with its log");
+        project.MapGet("/activities/{activityId}/events", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, ActivityEventStream stream, CancellationToken ct) =>
+        {
+            var actor = await me.GetAsync();
+            await feed.GetAsync(actor, projectId, activityId, ct); // refused (404) before the stream starts
+            return TypedResults.ServerSentEvents(stream.FollowAsync(activityId, token => feed.GetAsync(actor, projectId, activityId, token), ct));
+        })
+            .Describe(Tags.Activities, "Follow an activity as server-sent events: 'log' lines so far and new, 'progress', and a last 'result' with the finished activity");
         project.MapPost("/activities/{activityId}/cancel", async (string projectId, string activityId, CurrentActor me, ActivityCancelService cancel, TimeProvider time, CancellationToken ct) =>
             Accepted(await cancel.CancelAsync(await me.GetAsync(), projectId, activityId, ct), time))
             .Produces<ActivityDto>(StatusCodes.Status202Accepted)

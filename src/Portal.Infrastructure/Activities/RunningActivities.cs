@@ -8,13 +8,14 @@ using Portal.Core.Snapshots;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
-/// The worker's cancellation registry: one <see cref="RunCancellation"/> per running activity, kept in memory because one
-/// node runs the activities today (with several nodes a request would have to reach the node that runs it, e.g. over NOTIFY).
+/// The worker's registry of the runs it holds, kept in memory because one node runs the activities today (with several
+/// nodes a cancel would have to reach the node that runs it, e.g. over NOTIFY): how to ask each to stop, and its log so far.
 /// A pending activity is cancelled in the database, guarded by its state so the worker cannot have started it meanwhile.
 /// </summary>
-public sealed class ActivityCancellations(IDbContextFactory<PortalDbContext> contexts, IActivityEvents events, TimeProvider time) : IActivityCancellations
+public sealed class RunningActivities(IDbContextFactory<PortalDbContext> contexts, IActivityEvents events, TimeProvider time)
+    : IActivityCancellations, IRunningActivityLogs
 {
-    private readonly ConcurrentDictionary<string, RunCancellation> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ActivityRun> _running = new(StringComparer.Ordinal);
 
     public async Task<bool> CancelPendingAsync(Activity activity, string cancelledBy, CancellationToken cancellationToken)
     {
@@ -48,18 +49,21 @@ public sealed class ActivityCancellations(IDbContextFactory<PortalDbContext> con
     }
 
     public StopAnswer? RequestStop(string activityId, string requestedBy) =>
-        _running.TryGetValue(activityId, out var run) ? run.Request(requestedBy) : null;
+        _running.TryGetValue(activityId, out var run) ? run.Cancellation.Request(requestedBy) : null;
 
-    /// <summary>Makes a run reachable by cancel requests until the returned handle is disposed.</summary>
-    internal IDisposable Register(string activityId, RunCancellation cancellation)
+    public IReadOnlyList<string>? LinesSoFar(string activityId) =>
+        _running.TryGetValue(activityId, out var run) ? run.LinesSoFar() : null;
+
+    /// <summary>Makes a run reachable (cancel requests, its log) until the returned handle is disposed.</summary>
+    internal IDisposable Register(string activityId, ActivityRun run)
     {
-        _running[activityId] = cancellation;
-        return new Registration(this, activityId, cancellation);
+        _running[activityId] = run;
+        return new Registration(this, activityId, run);
     }
 
-    private sealed class Registration(ActivityCancellations owner, string activityId, RunCancellation cancellation) : IDisposable
+    private sealed class Registration(RunningActivities owner, string activityId, ActivityRun run) : IDisposable
     {
-        public void Dispose() => owner._running.TryRemove(new KeyValuePair<string, RunCancellation>(activityId, cancellation));
+        public void Dispose() => owner._running.TryRemove(new KeyValuePair<string, ActivityRun>(activityId, run));
     }
 }
 
