@@ -2,6 +2,8 @@ namespace Portal.Web.Api;
 
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Portal.Web.Identity;
+using Scalar.AspNetCore;
 
 /// <summary>
 /// The OpenAPI description of the REST API at <see cref="Path"/>: generated from the endpoints' own metadata (summaries,
@@ -12,6 +14,9 @@ internal static class ApiDocument
 {
     public const string Name = "v1";
     public const string Path = "/openapi/v1.json";
+
+    /// <summary>The reference page that renders the document, linked from the user menu.</summary>
+    public const string ReferencePath = "/api-reference";
     public const string CookieScheme = "cookie";
     public const string BearerScheme = "bearer";
 
@@ -28,8 +33,22 @@ internal static class ApiDocument
             });
         });
 
-    public static IEndpointConventionBuilder MapPortalOpenApi(this IEndpointRouteBuilder app) =>
+    public static void MapPortalOpenApi(this IEndpointRouteBuilder app)
+    {
         app.MapOpenApi(Path).AllowAnonymous();
+
+        // Scalar serves its script from the package itself (no CDN, so Portal stays usable offline); its inline start-up
+        // script carries this response's CSP nonce, so Portal's policy stays as strict here as everywhere else.
+        app.MapScalarApiReference(ReferencePath, (options, http) => options
+            .WithTitle("Portal API reference")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .DisableDefaultFonts()
+            .DisableAgent()
+            .DisableMcp()
+            .DisableTelemetry()
+            .WithNonce(PortalIdentityExtensions.CspNonce(http) ?? throw new InvalidOperationException("The security headers must run before the API reference.")))
+            .AllowAnonymous();
+    }
 
     private static void Describe(OpenApiDocument document)
     {
