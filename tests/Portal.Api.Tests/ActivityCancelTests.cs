@@ -2,10 +2,12 @@ namespace Portal.Api.Tests;
 
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Activities;
 using Portal.Engine;
 using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Persistence;
 using static Portal.Api.Tests.ActivityApi;
 
 /// <summary>POST …/activities/{id}/cancel through the HTTP pipeline, on real snapshot and restore runs of the demo environment.</summary>
@@ -77,25 +79,58 @@ public sealed class ActivityCancelTests
     {
         await using var portal = new PortalFactory();
         using var client = await portal.SignedInClientAsync(DemoSeeder.AdminUserId, TestContext.Current.CancellationToken);
+
+        var (_, ended, before, after) = await CancelARestoreAsync(portal, client, "{\"safety_snapshot\": false}",
+            u => u.Message?.StartsWith("Preparing the restore", StringComparison.Ordinal) == true);
+
+        Assert.Equal("cancelled", ended.GetProperty("state").GetString());
+        Assert.Equal("cancelled by Alice", ended.GetProperty("reason").GetString());
+        Assert.Equal(before, after);
+        Assert.Equal(0, await JournalsAsync(portal));
+    }
+
+    [Fact]
+    public async Task ARestoreCancelledWhileTakingItsSafetySnapshotLeavesTheServicesAndNoSafetySnapshot()
+    {
+        await using var portal = new PortalFactory();
+        using var client = await portal.SignedInClientAsync(DemoSeeder.AdminUserId, TestContext.Current.CancellationToken);
+
+        // The safety snapshot is the restore's 10–50 %.
+        var (queued, ended, before, after) = await CancelARestoreAsync(portal, client, "{}", u => u.CompletionPercent is > 10 and < 50);
+
+        Assert.Equal("cancelled", ended.GetProperty("state").GetString());
+        var safetyId = queued.GetProperty("safety_snapshot_id").GetString()!;
+        Assert.Equal("failed", (await SnapshotAsync(client, safetyId)).GetProperty("status").GetString());
+        Assert.False(portal.Services.GetRequiredService<ISnapshotEngine>().HasManifest(safetyId));
+        Assert.Equal(before, after);
+        Assert.Equal(0, await JournalsAsync(portal));
+    }
+
+    /// <summary>
+    /// Snapshots the environment, changes it (so a restore that went through would show), queues a restore with
+    /// <paramref name="body"/>, holds it at the first update <paramref name="at"/> matches, cancels it there (202) and
+    /// waits for its end. Returns the 202 answer of the restore, its end, and the environment's files before and after.
+    /// </summary>
+    private static async Task<(System.Text.Json.JsonElement Queued, System.Text.Json.JsonElement Ended, string Before, string After)> CancelARestoreAsync(
+        PortalFactory portal, HttpClient client, string body, Func<ActivityUpdate, bool> at)
+    {
         var snapshot = await EndedAsync(client, Id(await QueueAsync(client, Snapshots)));
         var root = portal.Services.GetRequiredService<DemoSeeder>().EnvironmentRoot(Environment);
-        // The environment moves on after the snapshot, so a restore that went through would show.
         await File.WriteAllTextAsync(Path.Combine(root, "var", "after-the-snapshot.txt"), "kept", TestContext.Current.CancellationToken);
         var before = Digest(root);
 
-        using var held = new HeldRun(Events(portal), u => u is { Type: ActivityTypes.Restore, State: ActivityState.InProgress }
-            && u.Message?.StartsWith("Preparing the restore", StringComparison.Ordinal) == true);
-        var restore = await QueueAsync(client, $"{Snapshots}/{snapshot.GetProperty("snapshot_id").GetString()}/restore", "{\"safety_snapshot\": false}");
+        using var held = new HeldRun(Events(portal), u => u is { Type: ActivityTypes.Restore, State: ActivityState.InProgress } && at(u));
+        var restore = await QueueAsync(client, $"{Snapshots}/{snapshot.GetProperty("snapshot_id").GetString()}/restore", body);
         await held.Reached;
-        using var response = await PostAsync(client, ActivityPath(Id(restore)) + "/cancel");
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        held.Release();
+        using (var response = await PostAsync(client, ActivityPath(Id(restore)) + "/cancel"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
 
+        held.Release();
         var ended = await EndedAsync(client, Id(restore));
-        Assert.Equal("cancelled", ended.GetProperty("state").GetString());
-        Assert.Equal("cancelled by Alice", ended.GetProperty("reason").GetString());
         await RestoreLeftovers.AfterBackgroundRemovalAsync(root, ".*portal*");
-        Assert.Equal(before, Digest(root));
+        return (restore, ended, before, Digest(root));
     }
 
     [Fact]
@@ -174,6 +209,14 @@ public sealed class ActivityCancelTests
         var queued = await QueueAsync(client, Snapshots);
         await held.Reached;
         return (held, queued);
+    }
+
+    /// <summary>Unfinished restores on record: a cancelled restore must leave none for the next start to "finish".</summary>
+    private static async Task<int> JournalsAsync(PortalFactory portal)
+    {
+        var contexts = portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(TestContext.Current.CancellationToken);
+        return await db.RestoreJournals.CountAsync(TestContext.Current.CancellationToken);
     }
 
     private static IActivityEvents Events(PortalFactory portal) => portal.Services.GetRequiredService<IActivityEvents>();

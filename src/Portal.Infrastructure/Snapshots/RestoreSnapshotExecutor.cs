@@ -59,7 +59,18 @@ internal sealed class RestoreSnapshotExecutor(
             await CheckRulesAsync(activity, snapshot, source, target);
         }
 
-        var hold = await pause.PauseAsync(target, run, cancellationToken, resuming);
+        EnvironmentPause.PauseHandle hold;
+        try
+        {
+            hold = await pause.PauseAsync(target, run, cancellationToken, resuming);
+        }
+        catch (Exception) when (!resuming)
+        {
+            // Stopped or failed while pausing (a pre-snapshot command): nothing was touched, so nothing is left to finish.
+            await _journals.FinishAsync(activity.Id);
+            throw;
+        }
+
         await using (hold)
         {
             var restore = new Attempt(this, activity, run, target, hold, cancellationToken);

@@ -70,7 +70,6 @@ internal sealed class SnapshotCapture(
                 throw new OperationCanceledException($"snapshot {snapshotId} was cancelled");
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
             foreach (var warning in result.Warnings)
             {
                 run.Warn(warning);
