@@ -133,14 +133,25 @@ public sealed class RunCancellation : IDisposable
                 return StopAnswer.Refused(_cannotStop);
             }
 
-            if (_requestedBy is null)
+            if (_requestedBy is not null)
             {
-                _requestedBy = requestedBy;
-                _log($"cancel requested by {requestedBy}: stopping at the next safe point");
-                _requested.Cancel();
+                return StopAnswer.Accepted;
             }
 
-            return StopAnswer.Accepted;
+            _requestedBy = requestedBy;
         }
+
+        // Outside the lock: cancelling runs the run's callbacks on this thread, and they may read RequestedBy.
+        _log($"cancel requested by {requestedBy}: stopping at the next safe point");
+        try
+        {
+            _requested.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended in the meantime.
+        }
+
+        return StopAnswer.Accepted;
     }
 }
