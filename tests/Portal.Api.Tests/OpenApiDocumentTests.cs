@@ -58,6 +58,11 @@ public sealed class OpenApiDocumentTests(MatrixHost host) : IClassFixture<Matrix
             }
 
             missing.AddRange(CheckOperation(call, operation));
+            if (endpoint.Metadata.GetMetadata<Portal.Web.Api.JsonRequestBody>() is not null
+                && !(operation.TryGetProperty("requestBody", out var body) && body.GetProperty("content").TryGetProperty("application/json", out var json) && json.TryGetProperty("schema", out _)))
+            {
+                missing.Add($"{call}: its JSON body is not described");
+            }
         }
 
         Assert.True(missing.Count == 0, string.Join("\n", missing));

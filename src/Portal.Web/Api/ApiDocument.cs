@@ -31,7 +31,24 @@ internal static class ApiDocument
                 Describe(document);
                 return Task.CompletedTask;
             });
+            options.AddOperationTransformer(DescribeJsonBodyAsync);
         });
+
+    /// <summary>The request body of an endpoint that reads it with <see cref="JsonBody{T}"/>, which the framework cannot see.</summary>
+    private static async Task DescribeJsonBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<JsonRequestBody>().FirstOrDefault() is { } body)
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Description = "A JSON object; an empty body means the defaults, and an unknown field is refused.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken) },
+                },
+            };
+        }
+    }
 
     public static void MapPortalOpenApi(this IEndpointRouteBuilder app)
     {
@@ -118,8 +135,12 @@ internal static class ApiDescriptions
     /// </summary>
     public static RouteHandlerBuilder WithJsonBody<T>(this RouteHandlerBuilder builder)
         where T : class, new() =>
-        builder.Accepts<T>(isOptional: true, "application/json")
+        // Not .Accepts<T>(): that makes routing refuse other content types itself, without JsonBody's specific detail.
+        builder.WithMetadata(new JsonRequestBody(typeof(T)))
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 }
+
+/// <summary>Endpoint metadata: the type <see cref="JsonBody{T}"/> reads, for the OpenAPI document only (routing ignores it).</summary>
+internal sealed record JsonRequestBody(Type Type);
