@@ -121,7 +121,7 @@ internal sealed class SnapshotCapture(
 
     /// <summary>
     /// A cancelled capture leaves nothing behind: its manifest if it got that far, and the objects and temp files no other
-    /// snapshot uses, collected as a deletion does (the next start retries what fails here, as for a failed capture).
+    /// snapshot uses, collected as a deletion does (what fails here goes with the next start or collection, as a failed capture's does).
     /// </summary>
     private async Task RemoveLeftoversAsync(string snapshotId, ActivityRun run)
     {
