@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddScoped<AccessGuard>();
         services.AddScoped<SnapshotService>();
         services.AddScoped<ActivityFeedService>();
+        services.AddScoped<ActivityCancelService>();
         services.AddScoped<EnvironmentDirectory>();
         services.AddScoped<UserAccessService>();
         services.AddScoped<ApiTokenService>();

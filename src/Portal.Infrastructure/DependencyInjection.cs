@@ -43,6 +43,9 @@ public static class DependencyInjection
         services.AddSingleton<IApiTokenRepository, ApiTokenRepository>();
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
+        services.AddSingleton<RunningActivities>();
+        services.AddSingleton<Portal.Core.Activities.IActivityCancellations>(s => s.GetRequiredService<RunningActivities>());
+        services.AddSingleton<Portal.Core.Activities.IRunningActivityLogs>(s => s.GetRequiredService<RunningActivities>());
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<OwnerOnlyFiles>();
         services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();

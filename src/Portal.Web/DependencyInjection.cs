@@ -15,6 +15,8 @@ public static class DependencyInjection
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddProblemDetails(PortalApi.DescribeUnmatchedCalls);
+        services.AddPortalOpenApi();
+        services.AddSingleton<ActivityEventStream>();
         services.AddHealthChecks();
         services.AddPortalTelemetry(configuration);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
@@ -48,6 +50,7 @@ public static class DependencyInjection
         app.MapPortalTelemetry();
         app.MapPortalAccount();
         app.MapPortalApi();
+        app.MapPortalOpenApi();
         // Portal sends one CSP (UsePortalSecurityHeaders, frame-ancestors 'none'); Blazor would add a second, frame-ancestors 'self'.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;

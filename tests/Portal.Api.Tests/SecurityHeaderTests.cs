@@ -24,6 +24,8 @@ public sealed class SecurityHeaderTests(MatrixHost host) : IClassFixture<MatrixH
     [InlineData(false, "/account/local-login", HttpStatusCode.OK)]
     [InlineData(false, "/projects/demo-shop/environments/master", HttpStatusCode.Redirect)]
     [InlineData(false, "/api/projects", HttpStatusCode.Unauthorized)]
+    [InlineData(false, "/openapi/v1.json", HttpStatusCode.OK)]
+    [InlineData(false, "/api-reference/", HttpStatusCode.OK)]
     public async Task Every_response_carries_exactly_one_CSP_that_allows_connections_to_its_own_origin_only(bool signedIn, string path, HttpStatusCode status)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -6,6 +6,8 @@ using Portal.Core.Environments;
 /// A change to an activity, pushed to whoever shows it live. <see cref="EnvironmentStatus"/> is set only on the update
 /// in which the activity changed its environment's status (a safe snapshot or a restore pausing it, then giving it back),
 /// with <see cref="EnvironmentStatusReason"/> when Portal says why (an environment that needs attention).
+/// <see cref="LogLine"/> is set on the update that appended a line to the log (stamped, as stored), with its
+/// <see cref="LogIndex"/> among the activity's lines, so a follower can tell lines it already has from new ones.
 /// </summary>
 public sealed record ActivityUpdate(
     string ActivityId,
@@ -19,7 +21,16 @@ public sealed record ActivityUpdate(
     TimeSpan? EstimatedRemaining,
     bool IsNew = false,
     EnvironmentStatus? EnvironmentStatus = null,
-    string? EnvironmentStatusReason = null);
+    string? EnvironmentStatusReason = null,
+    string? LogLine = null,
+    int LogIndex = -1);
+
+/// <summary>The log of an activity while this node runs it, ahead of what the database has (it is written periodically).</summary>
+public interface IRunningActivityLogs
+{
+    /// <summary>Every stamped line so far; null when this node does not run the activity now.</summary>
+    IReadOnlyList<string>? LinesSoFar(string activityId);
+}
 
 /// <summary>In-process publication of activity changes (the UI subscribes; the worker publishes).</summary>
 public interface IActivityEvents
@@ -34,6 +45,9 @@ public sealed class InProcessActivityEvents : IActivityEvents
 {
     private readonly Lock _gate = new();
     private ImmutableHandlers _handlers = new([]);
+
+    /// <summary>How many followers are subscribed now; a closed live view or event stream must give its place back.</summary>
+    public int SubscriberCount => _handlers.Items.Length;
 
     public IDisposable Subscribe(Action<ActivityUpdate> handler)
     {

@@ -21,6 +21,12 @@ public enum RefusalCode
     SnapshotDeleted,
     SnapshotFailed,
     InvalidInput,
+
+    /// <summary>The activity already ended (complete or cancelled): there is nothing to cancel.</summary>
+    ActivityFinished,
+
+    /// <summary>The activity is past the point where it can stop and will finish.</summary>
+    ActivityCannotStop,
 }
 
 public sealed record Refusal(RefusalCode Code, string Message)

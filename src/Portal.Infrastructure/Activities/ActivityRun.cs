@@ -19,6 +19,7 @@ public sealed class ActivityRun : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly StringBuilder _pendingLog = new();
+    private readonly List<string> _lines;
     private readonly CancellationTokenSource _stopFlushing = new();
     private readonly Task _flushLoop;
     private readonly DateTimeOffset _startedAt;
@@ -38,8 +39,13 @@ public sealed class ActivityRun : IAsyncDisposable
         // A run that resumes an interrupted activity goes on from the progress already shown, never backwards.
         _percent = _persistedPercent = Math.Clamp(activity.CompletionPercent, 0, 99);
         _warnings = activity.Warnings;
+        _lines = [.. activity.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
         _flushLoop = FlushPeriodicallyAsync(flushInterval);
+        Cancellation = new RunCancellation(Log);
     }
+
+    /// <summary>A user's request to stop this run, and the point after which the run refuses one.</summary>
+    public RunCancellation Cancellation { get; }
 
     public int Percent
     {
@@ -57,8 +63,8 @@ public sealed class ActivityRun : IAsyncDisposable
 
     public void Log(string line)
     {
-        Append(line);
-        Publish();
+        var (stamped, index) = Append(line);
+        _events.Publish(Snapshot(ActivityState.InProgress, null) with { LogLine = stamped, LogIndex = index });
     }
 
     /// <summary>Something the activity could not do exactly: logged, and counted so the feed can say "with N warnings".</summary>
@@ -71,18 +77,38 @@ public sealed class ActivityRun : IAsyncDisposable
     /// <summary>Logs that this activity changed its environment's status, and tells live views the new status at once.</summary>
     public void EnvironmentStatusChanged(EnvironmentStatus status, string line, string? reason = null)
     {
-        Append(line);
-        _events.Publish(Snapshot(ActivityState.InProgress, null) with { EnvironmentStatus = status, EnvironmentStatusReason = reason });
+        var (stamped, index) = Append(line);
+        _events.Publish(Snapshot(ActivityState.InProgress, null) with
+        {
+            EnvironmentStatus = status, EnvironmentStatusReason = reason, LogLine = stamped, LogIndex = index,
+        });
     }
 
-    private void Append(string line)
+    /// <summary>Every line of the log so far, stamped as stored, including those not yet written to the database.</summary>
+    public IReadOnlyList<string> LinesSoFar()
     {
-        var stamped = Stamped(line);
         lock (_gate)
         {
-            _pendingLog.Append(stamped);
-            _message = line;
+            return [.. _lines];
         }
+    }
+
+    private (string Stamped, int Index) Append(string line)
+    {
+        lock (_gate)
+        {
+            _message = line;
+            return AppendLocked(line);
+        }
+    }
+
+    /// <summary>Adds a stamped line to what the next flush writes and to the lines so far; the caller holds the gate.</summary>
+    private (string Stamped, int Index) AppendLocked(string line)
+    {
+        var stamped = Stamped(line);
+        _pendingLog.Append(stamped);
+        _lines.Add(stamped.TrimEnd('\n'));
+        return (_lines[^1], _lines.Count - 1);
     }
 
     private string Stamped(string line) => string.Create(CultureInfo.InvariantCulture, $"[{_time.GetUtcNow():HH:mm:ss}] {line}\n");
@@ -92,6 +118,7 @@ public sealed class ActivityRun : IAsyncDisposable
     {
         var whole = (int)Math.Clamp(Math.Floor(percent), 0, 99);
         bool changed;
+        (string Stamped, int Index)? line = null;
         lock (_gate)
         {
             changed = whole > _percent;
@@ -105,7 +132,7 @@ public sealed class ActivityRun : IAsyncDisposable
             if (message is not null && message != _message)
             {
                 // Each new phase goes into the log too, so what the engine chose (and why) outlives the live status.
-                _pendingLog.Append(Stamped(message));
+                line = AppendLocked(message);
                 _message = message;
                 changed = true;
             }
@@ -113,7 +140,7 @@ public sealed class ActivityRun : IAsyncDisposable
 
         if (changed)
         {
-            Publish();
+            _events.Publish(Snapshot(ActivityState.InProgress, null) with { LogLine = line?.Stamped, LogIndex = line?.Index ?? -1 });
         }
     }
 
@@ -175,8 +202,6 @@ public sealed class ActivityRun : IAsyncDisposable
                 state, result, percent ?? _percent, _message, state == ActivityState.InProgress ? _eta : null);
         }
     }
-
-    private void Publish() => _events.Publish(Snapshot(ActivityState.InProgress, null));
 
     private async Task FlushPeriodicallyAsync(TimeSpan interval)
     {

@@ -22,6 +22,7 @@ public sealed class ActivityWorker(
     IEnumerable<IActivityExecutor> executors,
     ActivitySignal signal,
     IActivityEvents events,
+    RunningActivities running,
     ISnapshotEngine engine,
     PortalMetrics metrics,
     Heartbeats heartbeats,
@@ -49,7 +50,7 @@ public sealed class ActivityWorker(
         // Interrupted work is finished first; its environment takes nothing new until it is (it stays in progress).
         foreach (var activity in resumed)
         {
-            _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
+            _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken, resumed: true);
         }
     }
 
@@ -205,14 +206,24 @@ public sealed class ActivityWorker(
         }
     }
 
-    private async Task RunAsync(Activity activity, CancellationToken stoppingToken)
+    private async Task RunAsync(Activity activity, CancellationToken stoppingToken, bool resumed = false)
     {
         await Task.Yield();
         using var span = PortalMetrics.Runs.StartActivity("activity");
         span?.SetTag("portal.activity.type", activity.Type);
         span?.SetTag("portal.activity.id", activity.Id);
         var run = new ActivityRun(activity, contexts, events, Time, TimeSpan.FromMilliseconds(options.Value.ProgressFlushMilliseconds));
-        ActivityResult result;
+        if (CannotStop(activity, resumed) is { } cannotStop)
+        {
+            run.Cancellation.TryPassPointOfNoReturn(cannotStop);
+        }
+
+        // The executor stops at its next safe point when Portal stops or when a user cancels this run; a request that comes
+        // after the run's point of no return (until it is recorded complete) is answered with the reason the run gave.
+        using var cancellation = run.Cancellation;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, run.Cancellation.Token);
+        using var reachable = running.Register(activity.Id, run);
+        ActivityResult? result;
         string? reason = null;
         await using (run)
         {
@@ -225,7 +236,8 @@ public sealed class ActivityWorker(
                 }
 
                 run.Log($"{ActivityTypes.Label(activity.Type)} started");
-                await executor.ExecuteAsync(activity, run, stoppingToken);
+                await executor.ExecuteAsync(activity, run, stop.Token);
+                cancellation.TryPassPointOfNoReturn($"Activity {activity.Id} has done its work and is being recorded as complete; there is nothing left to cancel.");
                 result = ActivityResult.Success;
                 run.Log($"{ActivityTypes.Label(activity.Type)} completed");
             }
@@ -236,6 +248,13 @@ public sealed class ActivityWorker(
                 logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} is left to be finished at the next start",
                     activity.Id, activity.Type, activity.EnvironmentName);
                 return;
+            }
+            catch (Exception) when (run.Cancellation.RequestedBy is { } by)
+            {
+                // Whatever the stop surfaced as, the executor undid its partial work before letting it through.
+                result = null;
+                reason = $"cancelled by {by}";
+                run.Log(reason);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -268,26 +287,37 @@ public sealed class ActivityWorker(
         }
 
         await CompleteAsync(activity, run, result, reason);
-        span?.SetStatus(result == ActivityResult.Success ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, reason);
+        span?.SetStatus(result == ActivityResult.Failure ? System.Diagnostics.ActivityStatusCode.Error : System.Diagnostics.ActivityStatusCode.Ok, reason);
     }
 
-    private async Task CompleteAsync(Activity activity, ActivityRun run, ActivityResult result, string? reason)
+    /// <summary>Why a run refuses to be cancelled from its start, if it does: work that must end whole once begun.</summary>
+    private static string? CannotStop(Activity activity, bool resumed) => activity.Type switch
+    {
+        ActivityTypes.SnapshotDelete => $"Deleting snapshot {activity.SnapshotId} cannot stop once it has started; it will finish.",
+        ActivityTypes.Restore when resumed => "Portal is finishing this restore after a restart, so it cannot stop now; it will finish.",
+        _ => null,
+    };
+
+    /// <summary>Records the end: complete with <paramref name="result"/>, or cancelled when there is none.</summary>
+    private async Task CompleteAsync(Activity activity, ActivityRun run, ActivityResult? result, string? reason)
     {
         // Completion must be written even while Portal stops, or the activity would look interrupted after a clean shutdown.
         await run.FlushAsync(CancellationToken.None);
         var now = Time.GetUtcNow();
+        var state = result is null ? ActivityState.Cancelled : ActivityState.Complete;
         var percent = result == ActivityResult.Success ? 100 : run.Percent;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         await db.Activities.Where(a => a.Sequence == activity.Sequence).ExecuteUpdateAsync(set => set
-            .SetProperty(a => a.State, ActivityState.Complete)
+            .SetProperty(a => a.State, state)
             .SetProperty(a => a.Result, result)
             .SetProperty(a => a.Reason, reason)
             .SetProperty(a => a.CompletionPercent, percent)
             .SetProperty(a => a.Warnings, run.Warnings)
             .SetProperty(a => a.CompletedAt, now), CancellationToken.None);
-        events.Publish(run.Snapshot(ActivityState.Complete, result, percent));
-        metrics.Completed(activity.Type, result.ToString(), now - (activity.StartedAt ?? now));
-        logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} completed: {Result} {Reason}",
-            activity.Id, activity.Type, activity.EnvironmentName, result, reason);
+        events.Publish(run.Snapshot(state, result, percent));
+        var outcome = result?.ToString() ?? nameof(ActivityState.Cancelled);
+        metrics.Completed(activity.Type, outcome, now - (activity.StartedAt ?? now));
+        logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} ended: {Result} {Reason}",
+            activity.Id, activity.Type, activity.EnvironmentName, outcome, reason);
     }
 }

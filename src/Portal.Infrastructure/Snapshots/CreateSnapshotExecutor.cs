@@ -13,21 +13,31 @@ internal sealed class CreateSnapshotExecutor(EnvironmentLoader environments, Sna
     public async Task ExecuteAsync(Activity activity, ActivityRun run, CancellationToken cancellationToken)
     {
         var payload = SnapshotPayload.Parse(activity.Payload);
-        var environment = await environments.LoadAsync(activity.EnvironmentId, cancellationToken);
-
-        // Rules are checked again: the environment may have changed while the activity waited.
-        AccessGuard.Enforce(SnapshotRules.CheckEnvironmentAllowsSnapshots(environment));
         var snapshotId = activity.SnapshotId ?? throw new ActivityFailedException("The activity names no snapshot.");
-        if (payload.Live)
+        try
         {
-            run.Log("live snapshot: the environment keeps running");
-            await capture.CaptureAsync(environment, snapshotId, activity, safe: false, isSafetySnapshot: false, run, 0, 100, cancellationToken);
-            return;
-        }
+            var environment = await environments.LoadAsync(activity.EnvironmentId, cancellationToken);
 
-        await using (await pause.PauseAsync(environment, run, cancellationToken))
+            // Rules are checked again: the environment may have changed while the activity waited.
+            AccessGuard.Enforce(SnapshotRules.CheckEnvironmentAllowsSnapshots(environment));
+            if (payload.Live)
+            {
+                run.Log("live snapshot: the environment keeps running");
+                await capture.CaptureAsync(environment, snapshotId, activity, safe: false, isSafetySnapshot: false, run, 0, 100, cancellationToken);
+                return;
+            }
+
+            await using (await pause.PauseAsync(environment, run, cancellationToken))
+            {
+                await capture.CaptureAsync(environment, snapshotId, activity, safe: true, isSafetySnapshot: false, run, 0, 100, cancellationToken);
+            }
+        }
+        catch (Exception ex)
         {
-            await capture.CaptureAsync(environment, snapshotId, activity, safe: true, isSafetySnapshot: false, run, 0, 100, cancellationToken);
+            await capture.FailIfNeverCapturedAsync(snapshotId, run.Cancellation.RequestedBy is { } by ? $"cancelled by {by}"
+                : cancellationToken.IsCancellationRequested ? ActivityWorker.InterruptedReason
+                : ex.Message);
+            throw;
         }
     }
 }

@@ -59,7 +59,18 @@ internal sealed class RestoreSnapshotExecutor(
             await CheckRulesAsync(activity, snapshot, source, target);
         }
 
-        var hold = await pause.PauseAsync(target, run, cancellationToken, resuming);
+        EnvironmentPause.PauseHandle hold;
+        try
+        {
+            hold = await pause.PauseAsync(target, run, cancellationToken, resuming);
+        }
+        catch (Exception) when (!resuming)
+        {
+            // Stopped or failed while pausing (a pre-snapshot command): nothing was touched, so nothing is left to finish.
+            await _journals.FinishAsync(activity.Id);
+            throw;
+        }
+
         await using (hold)
         {
             var restore = new Attempt(this, activity, run, target, hold, cancellationToken);
@@ -125,6 +136,13 @@ internal sealed class RestoreSnapshotExecutor(
             try
             {
                 await FinishOrGiveUpAsync(journal, payload);
+            }
+            catch (Exception) when (run.Cancellation.RequestedBy is not null)
+            {
+                // Cancelled before replacing anything (StopGate refuses a cancel from then on): the services are as they were,
+                // so there is nothing to finish; a safety snapshot already taken stays, a partial one was removed.
+                await owner._journals.FinishAsync(activity.Id);
+                throw;
             }
             catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
@@ -195,7 +213,7 @@ internal sealed class RestoreSnapshotExecutor(
 
             run.Log($"restoring {string.Join(", ", targets.Select(s => s.Name))} of {target.Name} from snapshot {snapshotId}");
             var result = await Engine(() => owner._engine.RestoreAsync(
-                new RestoreRequest(snapshotId, targets, owner._journals.ForEngine(activity.Id), target.Id.ToString("N")),
+                new RestoreRequest(snapshotId, targets, new StopGate(owner._journals.ForEngine(activity.Id), run.Cancellation, target.Name), target.Id.ToString("N")),
                 new EngineProgressAdapter(run.Phase(fromPercent, 99)),
                 cancellationToken));
             owner._metrics.Restored(result.BytesRestored);
@@ -261,5 +279,19 @@ internal sealed class RestoreSnapshotExecutor(
             && owner._engine.HasManifest(snapshotId);
 
         private static string Reason(Exception ex) => ex.Message.TrimEnd('.');
+    }
+
+    /// <summary>
+    /// The restore's point of no return is its journal's destructive phase: a cancel that came before it stops the restore
+    /// there, with nothing replaced; one that comes after is refused, and the restore finishes.
+    /// </summary>
+    private sealed class StopGate(IRestoreJournal journal, RunCancellation cancellation, string environment) : IRestoreJournal
+    {
+        public Task CommittingAsync(IReadOnlyList<string> services, CancellationToken cancellationToken) =>
+            cancellation.TryPassPointOfNoReturn($"The restore is replacing the services of {environment} and cannot stop now; it will finish.")
+                ? journal.CommittingAsync(services, cancellationToken)
+                : throw new OperationCanceledException("the restore was cancelled before it replaced anything");
+
+        public Task CommittedAsync(string service, CancellationToken cancellationToken) => journal.CommittedAsync(service, cancellationToken);
     }
 }

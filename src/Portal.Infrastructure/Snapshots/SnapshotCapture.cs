@@ -63,6 +63,13 @@ internal sealed class SnapshotCapture(
                 new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment), Live: !safe),
                 new EngineProgressAdapter(run.Phase(fromPercent, toPercent)),
                 cancellationToken);
+            // A requested snapshot's last safe point: once it is recorded as created, a cancel is refused. A safety snapshot
+            // leaves that to its restore, which can still stop after taking it.
+            if (!isSafetySnapshot && !run.Cancellation.TryPassPointOfNoReturn($"Snapshot {snapshotId} is complete and being recorded; there is nothing left to cancel."))
+            {
+                throw new OperationCanceledException($"snapshot {snapshotId} was cancelled");
+            }
+
             foreach (var warning in result.Warnings)
             {
                 run.Warn(warning);
@@ -82,15 +89,50 @@ internal sealed class SnapshotCapture(
         }
         catch (Exception ex)
         {
+            var cancelledBy = run.Cancellation.RequestedBy;
             snapshot.Status = SnapshotStatus.Failed;
-            snapshot.FailureReason = cancellationToken.IsCancellationRequested ? ActivityWorker.InterruptedReason : ex.Message;
+            snapshot.FailureReason = cancelledBy is not null ? $"cancelled by {cancelledBy}"
+                : cancellationToken.IsCancellationRequested ? ActivityWorker.InterruptedReason
+                : ex.Message;
             await SaveAsync(snapshot);
+            if (cancelledBy is not null)
+            {
+                await RemoveLeftoversAsync(snapshotId, run);
+            }
+
             if (ex is SnapshotEngineException)
             {
                 throw new ActivityFailedException(ex.Message);
             }
 
             throw;
+        }
+    }
+
+    /// <summary>A requested snapshot that ended before its capture began (a pre-snapshot command failed, a cancel) never will be created.</summary>
+    public async Task FailIfNeverCapturedAsync(string snapshotId, string reason)
+    {
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await db.Snapshots.Where(s => s.Id == snapshotId && s.Status == SnapshotStatus.Creating)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(s => s.Status, SnapshotStatus.Failed)
+                .SetProperty(s => s.FailureReason, reason), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A cancelled capture leaves nothing behind: its manifest if it got that far, and the objects and temp files no other
+    /// snapshot uses, collected as a deletion does (what fails here goes with the next start or collection, as a failed capture's does).
+    /// </summary>
+    private async Task RemoveLeftoversAsync(string snapshotId, ActivityRun run)
+    {
+        try
+        {
+            await engine.DeleteAsync(snapshotId, CancellationToken.None);
+            run.Log($"removed what the cancelled capture of {snapshotId} had stored");
+        }
+        catch (Exception ex) when (ex is SnapshotEngineException or IOException)
+        {
+            run.Log($"warning: what the cancelled capture of {snapshotId} had stored could not be removed yet ({ex.Message}); it goes at the next cleanup");
         }
     }
 

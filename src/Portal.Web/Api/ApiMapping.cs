@@ -22,14 +22,24 @@ internal static class ApiMapping
         view.Snapshot.SizeOfVolumes, view.Snapshot.SizeOfDatabases, view.Snapshot.SizeStored,
         view.Snapshot.CommitId, view.Snapshot.CreatedBy, view.Snapshot.IsSafetySnapshot);
 
-    public static ActivityDto ToDto(Activity a, bool withLog = false)
+    /// <summary>The wire form of an activity as of <paramref name="now"/>, which a running one's duration counts up to.</summary>
+    public static ActivityDto ToDto(Activity a, DateTimeOffset now, bool withLog = false)
     {
         var report = ActivityReport.Of(a);
         return new(
             a.Id, a.Type, a.EnvironmentName, ToApi(a.State), a.Result?.ToString().ToLowerInvariant(), a.CompletionPercent,
             a.CreatedAt, a.StartedAt, a.CompletedAt, a.Text, a.InitiatedBy, a.SnapshotId, a.Reason, a.Warnings, withLog ? a.Log : null,
-            report?.ReportedBy, report?.ReportedVia);
+            report?.ReportedBy, report?.ReportedVia)
+        {
+            Duration = Duration(a, now),
+            SafetySnapshotId = a.Type == ActivityTypes.Restore ? SnapshotPayload.Parse(a.Payload).SafetySnapshotId : null,
+        };
     }
+
+    /// <summary>Seconds from start to completion, or to now while it runs; none before it starts (or if it never did).</summary>
+    private static double? Duration(Activity a, DateTimeOffset now) => a.StartedAt is { } started
+        ? Math.Round(Math.Max(0, ((a.CompletedAt ?? now) - started).TotalSeconds), 3)
+        : null;
 
     public static string ToApi(ActivityState state) => state switch
     {

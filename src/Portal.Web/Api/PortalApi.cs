@@ -8,6 +8,7 @@ using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;
 using Portal.Web.Identity;
+using static Portal.Web.Api.ApiDescriptions;
 
 /// <summary>The REST API scripts and the CLI use; every endpoint calls the application layer and nothing else.</summary>
 internal static class PortalApi
@@ -16,42 +17,75 @@ internal static class PortalApi
     {
         var api = app.MapGroup("/api").RequireAuthorization()
             .AddEndpointFilter<RefusalEndpointFilter>()
-            .AddEndpointFilter<RequestProblemFilter>();
+            .AddEndpointFilter<RequestProblemFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapTokenApi();
         api.MapGet("/projects", async (CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
-            (await directory.ListProjectsAsync(await me.GetAsync(), ct)).Select(p => new ProjectDto(p.Id, p.Title)));
+            (await directory.ListProjectsAsync(await me.GetAsync(), ct)).Select(p => new ProjectDto(p.Id, p.Title)))
+            .Describe(Tags.Projects, "List the projects you have a role on");
 
-        var project = api.MapGroup("/projects/{projectId}");
+        var project = api.MapGroup("/projects/{projectId}").ProducesProblem(StatusCodes.Status404NotFound);
         project.MapGet("/environments", async (string projectId, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
-            Flatten(await directory.GetTreeAsync(await me.GetAsync(), projectId, ct)).Select(ApiMapping.ToDto));
-        project.MapGet("/activities/{activityId}", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
-            ApiMapping.ToDto(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), withLog: true));
+            Flatten(await directory.GetTreeAsync(await me.GetAsync(), projectId, ct)).Select(ApiMapping.ToDto))
+            .Describe(Tags.Environments, "List the project's environments you may see, parents before their children");
+        project.MapGet("/activities/{activityId}", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, TimeProvider time, CancellationToken ct) =>
+            ApiMapping.ToDto(await feed.GetAsync(await me.GetAsync(), projectId, activityId, ct), time.GetUtcNow(), withLog: true))
+            .Describe(Tags.Activities, "Get one activity with its log");
+        project.MapGet("/activities/{activityId}/events", async (string projectId, string activityId, CurrentActor me, ActivityFeedService feed, ActivityEventStream stream, CancellationToken ct) =>
+        {
+            var actor = await me.GetAsync();
+            await feed.GetAsync(actor, projectId, activityId, ct); // refused (404) before the stream starts
+            return TypedResults.ServerSentEvents(stream.FollowAsync(activityId, token => feed.GetAsync(actor, projectId, activityId, token), ct));
+        })
+            .Describe(Tags.Activities, "Follow an activity as server-sent events: 'log' lines so far and new, 'progress', and a last 'result' with the finished activity");
+        project.MapPost("/activities/{activityId}/cancel", async (string projectId, string activityId, CurrentActor me, ActivityCancelService cancel, TimeProvider time, CancellationToken ct) =>
+            Accepted(await cancel.CancelAsync(await me.GetAsync(), projectId, activityId, ct), time))
+            .Produces<ActivityDto>(StatusCodes.Status202Accepted)
+            .Describe(Tags.Activities, "Cancel an activity: a pending one at once, a running one at its next safe point (or 409 saying why it cannot stop)",
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
 
-        project.MapDelete("/members/{userId}/sessions", async (string projectId, string userId, CurrentActor me, UserAccessService access, CancellationToken ct) =>
-            ApiMapping.ToDto(await access.SignOutEverywhereAsync(await me.GetAsync(), projectId, userId, ct)));
+        project.MapDelete("/members/{userId}/sessions", async (string projectId, string userId, CurrentActor me, UserAccessService access, TimeProvider time, CancellationToken ct) =>
+            ApiMapping.ToDto(await access.SignOutEverywhereAsync(await me.GetAsync(), projectId, userId, ct), time.GetUtcNow()))
+            .Describe(Tags.UserAccess, "Sign a member out everywhere (project admins)", StatusCodes.Status403Forbidden);
 
         var environment = project.MapGroup("/environments/{environment}");
         environment.MapGet("/", async (string projectId, string environment, CurrentActor me, EnvironmentDirectory directory, CancellationToken ct) =>
-            ApiMapping.ToDto(await directory.GetAsync(await me.GetAsync(), projectId, environment, ct)));
-        environment.MapGet("/activities", ListActivitiesAsync);
-        environment.MapPost("/activities", async (string projectId, string environment, JsonBody<ReportActivityRequest> body, CurrentActor me, ActivityFeedService feed, CancellationToken ct) =>
+            ApiMapping.ToDto(await directory.GetAsync(await me.GetAsync(), projectId, environment, ct)))
+            .Describe(Tags.Environments, "Get one environment: type, status, services and whether it can be snapshotted");
+        environment.MapGet("/activities", ListActivitiesAsync)
+            .Produces<ActivityPageDto>()
+            .Describe(Tags.Activities, "List the environment's activities, newest first, filtered and keyset-paged", StatusCodes.Status400BadRequest);
+        environment.MapPost("/activities", async (string projectId, string environment, JsonBody<ReportActivityRequest> body, CurrentActor me, ActivityFeedService feed, TimeProvider time, CancellationToken ct) =>
         {
             var activity = await feed.ReportAsync(await me.GetAsync(), projectId, environment, body.Value.Type, body.Value.Text, ct);
-            return Results.Created($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ApiMapping.ToDto(activity));
-        });
+            return Results.Created($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ApiMapping.ToDto(activity, time.GetUtcNow()));
+        })
+            .WithJsonBody<ReportActivityRequest>()
+            .Produces<ActivityDto>(StatusCodes.Status201Created)
+            .Describe(Tags.Activities, "Record an activity done outside Portal (a push, a cron run…)", StatusCodes.Status403Forbidden);
 
         var snapshots = environment.MapGroup("/snapshots");
         snapshots.MapGet("/", async (string projectId, string environment, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            (await service.ListAsync(await me.GetAsync(), projectId, environment, ct)).Select(ApiMapping.ToDto));
+            (await service.ListAsync(await me.GetAsync(), projectId, environment, ct)).Select(ApiMapping.ToDto))
+            .Describe(Tags.Snapshots, "List the environment's snapshots and whether each is restorable");
         snapshots.MapGet("/{snapshotId}", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            ApiMapping.ToDto(await service.GetAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)));
-        snapshots.MapPost("/", async (string projectId, string environment, JsonBody<CreateSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            Accepted(await service.CreateAsync(await me.GetAsync(), projectId, environment, body.Value.Live, ct)));
-        snapshots.MapPost("/{snapshotId}/restore", async (string projectId, string environment, string snapshotId, JsonBody<RestoreSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
+            ApiMapping.ToDto(await service.GetAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)))
+            .Describe(Tags.Snapshots, "Get one snapshot");
+        snapshots.MapPost("/", async (string projectId, string environment, JsonBody<CreateSnapshotRequest> body, CurrentActor me, SnapshotService service, TimeProvider time, CancellationToken ct) =>
+            Accepted(await service.CreateAsync(await me.GetAsync(), projectId, environment, body.Value.Live, ct), time))
+            .WithJsonBody<CreateSnapshotRequest>()
+            .Produces<ActivityDto>(StatusCodes.Status202Accepted)
+            .Describe(Tags.Snapshots, "Queue a snapshot of the environment (live: without pausing it)", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        snapshots.MapPost("/{snapshotId}/restore", async (string projectId, string environment, string snapshotId, JsonBody<RestoreSnapshotRequest> body, CurrentActor me, SnapshotService service, TimeProvider time, CancellationToken ct) =>
             Accepted(await service.RestoreAsync(await me.GetAsync(), projectId, environment, snapshotId,
-                new RestoreOptions { TakeSafetySnapshot = body.Value.SafetySnapshot, TargetEnvironment = body.Value.Target }, ct)));
-        snapshots.MapDelete("/{snapshotId}", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, CancellationToken ct) =>
-            Accepted(await service.DeleteAsync(await me.GetAsync(), projectId, environment, snapshotId, ct)));
+                new RestoreOptions { TakeSafetySnapshot = body.Value.SafetySnapshot, TargetEnvironment = body.Value.Target }, ct), time))
+            .WithJsonBody<RestoreSnapshotRequest>()
+            .Produces<ActivityDto>(StatusCodes.Status202Accepted)
+            .Describe(Tags.Snapshots, "Queue a restore of the snapshot; the answer names the safety snapshot it takes first", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        snapshots.MapDelete("/{snapshotId}", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, TimeProvider time, CancellationToken ct) =>
+            Accepted(await service.DeleteAsync(await me.GetAsync(), projectId, environment, snapshotId, ct), time))
+            .Produces<ActivityDto>(StatusCodes.Status202Accepted)
+            .Describe(Tags.Snapshots, "Queue the deletion of a snapshot", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -76,7 +110,7 @@ internal static class PortalApi
     /// <summary>The feed, keyset-paged. Query values are read as text and checked here, so a bad one is a 400 that names it.</summary>
     private static async Task<IResult> ListActivitiesAsync(
         string projectId, string environment, string? type, string? state, string? result, string? after, string? limit,
-        CurrentActor me, ActivityFeedService feed, CancellationToken ct)
+        CurrentActor me, ActivityFeedService feed, TimeProvider time, CancellationToken ct)
     {
         var types = new List<string>();
         foreach (var value in Split(type))
@@ -127,11 +161,11 @@ internal static class PortalApi
             After = cursor,
             PageSize = pageSize,
         }, ct);
-        return Results.Ok(new ActivityPageDto([.. page.Items.Select(a => ApiMapping.ToDto(a))], page.Next?.ToString()));
+        return Results.Ok(new ActivityPageDto([.. page.Items.Select(a => ApiMapping.ToDto(a, time.GetUtcNow()))], page.Next?.ToString()));
     }
 
-    private static IResult Accepted(Activity activity) =>
-        Results.Accepted($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ApiMapping.ToDto(activity));
+    private static IResult Accepted(Activity activity, TimeProvider time) =>
+        Results.Accepted($"/api/projects/{activity.ProjectId}/activities/{activity.Id}", ApiMapping.ToDto(activity, time.GetUtcNow()));
 
     private static IEnumerable<EnvironmentView> Flatten(IEnumerable<EnvironmentNode> nodes) =>
         nodes.SelectMany(n => Flatten(n.Children).Prepend(n.View));

@@ -10,7 +10,7 @@ internal static class TokenApi
 {
     public static RouteGroupBuilder MapTokenApi(this RouteGroupBuilder api)
     {
-        var tokens = api.MapGroup("/me/tokens").WithTags("API tokens")
+        var tokens = api.MapGroup("/me/tokens").WithTags(ApiDescriptions.Tags.Tokens)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
@@ -18,11 +18,8 @@ internal static class TokenApi
             .WithSummary("Create a personal API token")
             .WithDescription("The answer holds the secret (portal_…), the only time it is ever shown. 'expires_in_days' left out is 90 days, 0 is never. "
                 + "Needs a browser session or a token that is not read-only.")
-            .Accepts<CreateTokenRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .WithJsonBody<CreateTokenRequest>()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         tokens.MapGet("/", ListAsync)
             .WithSummary("List your personal API tokens")
             .WithDescription("Newest first, revoked and expired ones included; never the secrets, only their first characters.");

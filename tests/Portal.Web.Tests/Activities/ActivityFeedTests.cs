@@ -193,6 +193,38 @@ public sealed class ActivityFeedTests : PortalComponentTest
         page.WaitForAssertion(() => Assert.Contains("paused", page.Find(".mud-paper").TextContent));
     }
 
+    [Fact]
+    public async Task The_environment_admin_cancels_a_pending_snapshot_from_its_entry()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        var cancel = page.WaitForElement($"li[data-activity='{activity.Id}'] button[aria-label='Cancel: Alice created a snapshot of develop-branch']");
+
+        await cancel.ClickAsync(new());
+
+        page.WaitForAssertion(() =>
+        {
+            var entry = page.Find($"li[data-activity='{activity.Id}']");
+            Assert.Equal("cancelled", entry.QuerySelector(".mud-chip")!.TextContent.Trim());
+            Assert.Contains("cancelled by Alice before it started", entry.TextContent, StringComparison.Ordinal);
+            Assert.Null(entry.QuerySelector("button[aria-label^='Cancel:']"));
+        });
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_no_cancel_button()
+    {
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        SignInAs(DemoSeeder.ViewerUserId, "Carol");
+        var page = RenderPage("develop-branch");
+
+        var entry = page.WaitForElement($"li[data-activity='{activity.Id}']");
+
+        Assert.Equal("pending", entry.QuerySelector(".mud-chip")!.TextContent.Trim());
+        Assert.Null(entry.QuerySelector("button[aria-label^='Cancel:']"));
+    }
+
     private static ActivityUpdate Update(Activity activity, int percent, string message, TimeSpan? eta) =>
         new(activity.Id, activity.ProjectId, activity.EnvironmentId, activity.Type, ActivityState.InProgress, null, percent, message, eta);
 

@@ -31,6 +31,11 @@ public partial class ActivityEntry
 
     [Parameter] public EventCallback<Activity> OnRestore { get; set; }
 
+    /// <summary>Whether the user may cancel this environment's snapshots, restores and deletions (its Admin).</summary>
+    [Parameter] public bool CanCancel { get; set; }
+
+    [Parameter] public EventCallback<Activity> OnCancel { get; set; }
+
     private ActivityState State => Live?.State ?? Activity.State;
 
     /// <summary>Who reported an outside activity, and through what; null for Portal's own entries.</summary>

@@ -27,6 +27,7 @@ public sealed partial class ActivityFeed
     private string _result = AnyResult;
     private string? _applied;
     private bool _loadingMore;
+    private bool _canCancel;
     private string? _refusal;
     private IDisposable? _subscription;
 
@@ -36,6 +37,9 @@ public sealed partial class ActivityFeed
     [Inject] private IActivityEvents Events { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ActivityCancelService Cancels { get; set; } = default!;
+    [Inject] private Core.Access.UserAccessService Access { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [Parameter, EditorRequired] public required string ProjectId { get; set; }
     [Parameter, EditorRequired] public required ProjectEnvironment Environment { get; set; }
@@ -141,6 +145,8 @@ public sealed partial class ActivityFeed
             .Select(ActivityTypes.Label)];
         var snapshots = await Snapshots.ListAsync(actor, ProjectId, Environment.Name, CancellationToken.None);
         _snapshots = snapshots.ToDictionary(s => s.Snapshot.Id, StringComparer.Ordinal);
+        // The button is a convenience; the application layer checks the role again when it is pressed.
+        _canCancel = (await Access.MyRolesAsync(actor, ProjectId, CancellationToken.None)).RoleOn(Environment.Type) == Core.Access.EnvironmentRole.Admin;
     }
 
     private SnapshotView? SnapshotOf(Activity activity) =>
@@ -185,7 +191,7 @@ public sealed partial class ActivityFeed
                 _items![index] = stored;
             }
 
-            if (update.State == ActivityState.Complete)
+            if (update.State is ActivityState.Complete or ActivityState.Cancelled)
             {
                 _live.Remove(update.ActivityId);
                 await LoadSideDataAsync(actor);
@@ -223,6 +229,20 @@ public sealed partial class ActivityFeed
         if (snapshotActivity.SnapshotId is { } id && await RestoreDialog.ShowAsync(Dialogs, ProjectId, Environment.Name, id) is not null)
         {
             await ReloadAsync();
+        }
+    }
+
+    /// <summary>A pending activity is cancelled at once; a running one stops at its next safe point, or the refusal says why it cannot.</summary>
+    private async Task CancelAsync(Activity activity)
+    {
+        try
+        {
+            var now = await Cancels.CancelAsync(await Me.GetAsync(), ProjectId, activity.Id, CancellationToken.None);
+            Snackbar.Add(now.State == ActivityState.Cancelled ? $"Cancelled: {activity.Text}" : $"Stopping at the next safe point: {activity.Text}", Severity.Info);
+        }
+        catch (PortalRefusedException refused)
+        {
+            Snackbar.Add(refused.Message, Severity.Warning);
         }
     }
 
