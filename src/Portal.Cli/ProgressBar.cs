@@ -27,26 +27,16 @@ internal sealed class ProgressBar(TextWriter error, bool terminal, TimeProvider 
             return;
         }
 
-        var waiting = state == ActivityStates.Pending;
-        if (waiting && _state != ActivityStates.Pending)
-        {
-            EndLine();
-            error.WriteLine("Waiting for the environment's earlier activities to finish...");
-        }
-
         _state = state;
         _percent = percent;
-        if (waiting)
-        {
-            return;
-        }
-
         var eta = Eta(_runningSince is { } since ? time.GetElapsedTime(since) : TimeSpan.Zero, percent);
-        var text = string.Create(CultureInfo.InvariantCulture, $"{percent,3}%  ETA {(eta is { } e ? Format(e) : "--:--")}");
+        var text = state == ActivityStates.Pending
+            ? string.Create(CultureInfo.InvariantCulture, $"{percent,3}%  waiting for the environment's earlier activities")
+            : string.Create(CultureInfo.InvariantCulture, $"{percent,3}%  ETA {(eta is { } e ? Format(e) : "--:--")}");
         if (terminal)
         {
             var done = Math.Clamp(percent, 0, 100) * Width / 100;
-            error.Write($"\r[{new string('=', done)}{new string(' ', Width - done)}] {text}  ");
+            error.Write($"\r[{new string('=', done)}{new string(' ', Width - done)}] {text}\u001b[K"); // erase what a longer line left
             _drawn = true;
         }
         else

@@ -45,7 +45,7 @@ public sealed class ProgressBarTests
         }
 
         Assert.Equal(
-            ["Waiting for the environment's earlier activities to finish...", "Progress:  10%  ETA --:--", "Progress:  60%  ETA 0:40"],
+            ["Progress:   0%  waiting for the environment's earlier activities", "Progress:  10%  ETA --:--", "Progress:  60%  ETA 0:40"],
             error.ToString().TrimEnd().Split(Environment.NewLine));
         Assert.DoesNotContain('\r', error.ToString());
     }
