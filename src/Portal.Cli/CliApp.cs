@@ -26,6 +26,9 @@ internal sealed class CliApp
         }
     }
 
+    /// <summary>What a shell reports for a command stopped by Ctrl+C (128 + SIGINT).</summary>
+    private const int Interrupted = 130;
+
     public RootCommand Root { get; }
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
@@ -57,6 +60,17 @@ internal sealed class CliApp
             {
                 _console.Error.WriteLine(e.Message);
                 return e.ExitCode;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _console.Error.WriteLine();
+                _console.Error.WriteLine("Interrupted. What was already queued goes on in Portal: see portal activity:list.");
+                return Interrupted;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _console.Error.WriteLine($"portal: unexpected error: {e.Message}");
+                return ExitCodes.Error;
             }
         });
 

@@ -32,7 +32,7 @@ internal static class ExitCodes
     public const string Summary =
         "Exit codes: 0 success; 1 other error (server error); 2 usage (bad arguments, no project or environment); "
         + "3 refused (missing role, rule, bad input, restore not confirmed); 4 not found; 5 activity failed or cancelled; "
-        + "6 server unreachable; 7 not signed in (no token, or token not accepted).";
+        + "6 server unreachable; 7 not signed in (no token, or token not accepted); 130 interrupted (Ctrl+C).";
 
     public static int ForStatus(HttpStatusCode status) => status switch
     {
