@@ -57,7 +57,6 @@ internal static class AuthCommands
             return console.In.ReadLine();
         }
 
-        console.Error.Write($"API token for {url} (input hidden): ");
-        return console.ReadSecret();
+        return console.ReadSecret($"API token for {url} (input hidden): ");
     }
 }

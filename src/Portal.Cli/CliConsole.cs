@@ -1,5 +1,7 @@
 namespace Portal.Cli;
 
+using System.Diagnostics;
+
 /// <summary>
 /// The tool's view of its surroundings: streams, whether a person is at a terminal, environment variables and the current
 /// folder. The real one wraps <see cref="Console"/>; tests build one over strings to check parsing and output in-process.
@@ -22,8 +24,8 @@ internal sealed class CliConsole
 
     public required string CurrentDirectory { get; init; }
 
-    /// <summary>Reads a line without echoing it (a token typed at a terminal).</summary>
-    public Func<string?> ReadSecret { get; init; } = () => null;
+    /// <summary>Shows the prompt on stderr and reads a line without echoing it (a token typed or pasted at a terminal).</summary>
+    public Func<string, string?> ReadSecret { get; init; } = _ => null;
 
     public static CliConsole System() => new()
     {
@@ -37,7 +39,35 @@ internal sealed class CliConsole
         ReadSecret = ReadWithoutEcho,
     };
 
-    private static string? ReadWithoutEcho()
+    private static string? ReadWithoutEcho(string prompt)
+    {
+        // Echo goes off before the prompt shows, so a token pasted the moment it appears is not echoed either.
+        SetTerminalEcho(false);
+        try
+        {
+            Console.Error.Write(prompt);
+            return ReadKeysUntilEnter();
+        }
+        finally
+        {
+            SetTerminalEcho(true);
+        }
+    }
+
+    private static void SetTerminalEcho(bool on)
+    {
+        try
+        {
+            using var stty = Process.Start(new ProcessStartInfo("stty", on ? "echo" : "-echo") { UseShellExecute = false });
+            stty?.WaitForExit();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No stty (Windows): Console.ReadKey below still hides each key as it is read.
+        }
+    }
+
+    private static string? ReadKeysUntilEnter()
     {
         var line = new System.Text.StringBuilder();
         while (true)
