@@ -82,16 +82,5 @@ public sealed class CliAppTests : IDisposable
         Assert.Equal(new CliConfig { Url = "https://portal.example.com/" }, config.Load());
     }
 
-    [Fact]
-    public void TheConfigFileIsReadableByItsOwnerAlone()
-    {
-        var config = new ConfigFile(_folder.Combine("config", "portal", "config.json"));
-
-        config.Save(new CliConfig { Url = "https://portal.example.com/", Token = "portal_secret" });
-
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config.Path));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(config.Path)!));
-    }
-
     public void Dispose() => _folder.Dispose();
 }
