@@ -32,19 +32,6 @@ public sealed class CliAppTests : IDisposable
     }
 
     [Fact]
-    public async Task AServerThatDoesNotAnswerIsUnreachable()
-    {
-        var variables = Variables;
-        variables["PORTAL_URL"] = $"http://127.0.0.1:{Loopback.FreePort()}";
-        variables["PORTAL_TOKEN"] = "portal_unused";
-
-        var result = await InProcessCli.RunAsync(_folder.Path, variables, "", false, "project:list");
-
-        Assert.Equal(ExitCodes.Unreachable, result.ExitCode);
-        Assert.Contains($"Cannot reach Portal at {variables["PORTAL_URL"]}/", result.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task AnUnknownCommandOrFormatIsAUsageError()
     {
         var unknown = await InProcessCli.RunAsync(_folder.Path, Variables, "", false, "snapshot:take");
