@@ -1,0 +1,3 @@
+using Portal.Cli;
+
+return await new CliApp(CliConsole.System(), TimeProvider.System).RunAsync(args);
