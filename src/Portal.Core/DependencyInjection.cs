@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddScoped<SnapshotService>();
         services.AddScoped<ActivityFeedService>();
         services.AddScoped<EnvironmentDirectory>();
+        services.AddScoped<Projects.ProjectOverviewService>();
         services.AddScoped<UserAccessService>();
         return services;
     }
