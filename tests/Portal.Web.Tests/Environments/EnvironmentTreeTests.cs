@@ -68,6 +68,18 @@ public sealed class EnvironmentTreeTests : PortalComponentTest
     }
 
     [Fact]
+    public void Enter_in_the_filter_opens_the_first_match_rather_than_an_ancestor_kept_for_context()
+    {
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal(7, Listed(tree).Count));
+
+        tree.Find("[data-portal-filter] input").Input("integ");
+        tree.Find("[data-portal-filter] input").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+
+        Assert.EndsWith($"projects/{ProjectId}/environments/integration", Navigation.Uri);
+    }
+
+    [Fact]
     public void A_filter_without_a_match_says_so_and_escape_brings_the_whole_tree_back()
     {
         var tree = RenderEnvironmentTree();

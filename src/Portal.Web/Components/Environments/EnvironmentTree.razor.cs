@@ -25,6 +25,7 @@ public sealed partial class EnvironmentTree
     [Inject] private CurrentActor Me { get; set; } = default!;
     [Inject] private IActivityEvents Events { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     [Parameter, EditorRequired] public required string ProjectId { get; set; }
 
@@ -73,11 +74,17 @@ public sealed partial class EnvironmentTree
         _shown = _visible is null ? _rows : [.. _rows.Where(r => _visible.Contains(r.Node.View.Environment.Name))];
     }
 
-    private void ClearOnEscape(KeyboardEventArgs args)
+    /// <summary>Escape clears the filter; Enter opens the first environment that matches it (not an ancestor kept for context).</summary>
+    private void FilterKey(KeyboardEventArgs args)
     {
         if (args.Key == "Escape")
         {
             Refilter(null);
+        }
+        else if (args.Key == "Enter" && !string.IsNullOrWhiteSpace(_filter)
+            && _shown.Select(r => r.Node.View.Environment).FirstOrDefault(e => EnvironmentTreeFilter.Matches(e, _filter)) is { } first)
+        {
+            Navigation.NavigateTo(Pages.EnvironmentPage.Href(ProjectId, first.Name));
         }
     }
 
