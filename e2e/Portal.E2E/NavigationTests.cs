@@ -9,7 +9,8 @@ using static Microsoft.Playwright.Assertions;
 /// <summary>A user with several projects finds each: the projects page, the overview, the switcher and the tree's filter.</summary>
 public sealed partial class NavigationTests : PortalPageTest
 {
-    protected override int MediaFiles => 5;
+    /// <summary>Enough media that a safe snapshot pauses its environment across several renders of another tab.</summary>
+    protected override int MediaFiles => 300;
 
     /// <summary>Alice administers the demo shop and this agency's shop.</summary>
     protected override IReadOnlyDictionary<string, string?> Settings => ConfigurationPairs.Projects(new ProjectDefinition
@@ -70,11 +71,12 @@ public sealed partial class NavigationTests : PortalPageTest
     }
 
     [Fact]
-    public async Task The_overview_shows_a_snapshot_finishing_in_another_tab_without_a_reload()
+    public async Task The_overview_and_the_tree_show_a_snapshot_pausing_and_finishing_in_another_tab_without_a_reload()
     {
         await OpenAsync($"projects/{Project}");
         var row = Page.Locator("tr[data-environment='develop-branch']");
         await Expect(row.Locator("[data-last-activity]")).ToContainTextAsync("Cron job");
+        await WatchStatusesAsync(Page);
 
         var other = await Context.NewPageAsync();
         await OpenAsync(other, EnvironmentPath("develop-branch"));
@@ -85,8 +87,26 @@ public sealed partial class NavigationTests : PortalPageTest
         await Expect(row.Locator("[data-last-activity]")).ToContainTextAsync("created a snapshot");
         await Expect(row.Locator("[data-last-activity] .mud-chip")).ToHaveTextAsync("success");
         await Expect(row.Locator("td").Nth(4)).Not.ToContainTextAsync("none yet");
+        await Expect(row.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "active");
+        var seen = await Page.EvaluateAsync<string[]>("() => window.portalStatuses");
+        Assert.Contains("overview:paused", seen);
+        Assert.Contains("tree:paused", seen);
+        await Expect(Page.Locator("nav[aria-label='Environments'] [data-environment='develop-branch'] .portal-dot")).ToHaveAttributeAsync("title", "active");
         await ScreenshotAsync("overview-live");
     }
+
+    /// <summary>Records every status develop-branch shows in the overview's row and in the tree, however briefly.</summary>
+    private static async Task WatchStatusesAsync(IPage page) => await page.EvaluateAsync(@"() => {
+        window.portalStatuses = [];
+        const record = () => {
+            const row = document.querySelector(""tr[data-environment='develop-branch'] [data-status]"");
+            const dot = document.querySelector(""nav[aria-label='Environments'] [data-environment='develop-branch'] .portal-dot"");
+            for (const seen of [row && 'overview:' + row.dataset.status, dot && 'tree:' + dot.title]) {
+                if (seen && !window.portalStatuses.includes(seen)) window.portalStatuses.push(seen);
+            }
+        };
+        new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true });
+    }");
 
     [GeneratedRegex("/projects$")]
     private static partial Regex ProjectsUrl();
