@@ -3,10 +3,7 @@ namespace Portal.Core.Projects;
 using Portal.Core.Access;
 using Portal.Core.Common;
 
-/// <summary>
-/// The projects page and the project overview. Each reads a fixed number of queries whatever the number of projects and
-/// environments: roles, environments, last snapshots and last activities each come in one read for all of them.
-/// </summary>
+/// <summary>The projects page and the project overview, each in a fixed number of queries however many environments there are.</summary>
 public sealed class ProjectOverviewService(
     AccessGuard guard,
     IProjectRepository projects,

@@ -62,10 +62,7 @@ public sealed partial class ProjectOverview
         }
     }
 
-    /// <summary>
-    /// Progress and status changes update the row in place; a new activity or one that ended reloads the overview (a fixed
-    /// number of queries), since it changes which activity is newest or when the last snapshot was taken.
-    /// </summary>
+    /// <summary>Progress and statuses change the row in place; a new or ended activity reloads, as it changes the newest activity or last snapshot.</summary>
     private async Task ApplyAsync(ActivityUpdate update)
     {
         if (_overview is not { } overview || overview.Environments.All(r => r.Environment.Id != update.EnvironmentId))
