@@ -39,6 +39,31 @@ public sealed class AccessibilityTests : PortalPageTest
     }
 
     [Fact]
+    public async Task The_projects_page_the_overview_the_switcher_and_the_filtered_tree_pass_every_axe_rule()
+    {
+        await OpenAsync("projects");
+        await Expect(Page.GetByRole(AriaRole.Table, new() { Name = "Your projects" }).GetByRole(AriaRole.Link, new() { Name = "Demo shop" })).ToBeVisibleAsync();
+        await AssertAccessibleAsync("the projects page");
+
+        await OpenAsync($"projects/{Project}");
+        await Expect(Page.GetByRole(AriaRole.Table, new() { Name = "Environments of Demo shop" }).Locator("tbody tr")).ToHaveCountAsync(7);
+        await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "Manage user access" })).ToBeVisibleAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Last snapshot" }).ClickAsync();
+        await AssertAccessibleAsync("the project overview, sorted");
+
+        await OpenAsync(EnvironmentPath("develop-branch"));
+        await Page.GetByRole(AriaRole.Combobox, new() { Name = "Switch project" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Option, new() { Name = "Demo shop" })).ToBeVisibleAsync();
+        await AssertAccessibleAsync("the environment page with the project switcher open");
+        await Page.Keyboard.PressAsync("Escape");
+
+        await Page.GetByRole(AriaRole.Textbox, new() { Name = "Filter environments" }).FillAsync("develop");
+        await Expect(Page.GetByRole(AriaRole.Navigation, new() { Name = "Environments" }).Locator("[data-environment]")).ToHaveCountAsync(4);
+        await AssertAccessibleAsync("the environment page with a filtered tree");
+        await Expect(Page.GetByRole(AriaRole.Link, new() { Name = "Projects", Exact = true }).First).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task The_snapshots_and_restore_dialogs_pass_every_axe_rule()
     {
         await OpenAsync(EnvironmentPath("develop-branch"));

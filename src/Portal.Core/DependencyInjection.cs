@@ -27,6 +27,7 @@ public static class DependencyInjection
         services.AddScoped<ActivityFeedService>();
         services.AddScoped<ActivityCancelService>();
         services.AddScoped<EnvironmentDirectory>();
+        services.AddScoped<Projects.ProjectOverviewService>();
         services.AddScoped<UserAccessService>();
         services.AddScoped<ApiTokenService>();
         return services;

@@ -39,6 +39,9 @@ public abstract partial class PortalPageTest : IAsyncLifetime
     /// <summary>Media files per demo environment: enough that a snapshot runs long enough to watch its progress.</summary>
     protected virtual int MediaFiles => 300;
 
+    /// <summary>More configuration for this test's Portal, e.g. declared projects (ConfigurationPairs.Projects of Portal's ProjectDefinition).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
     /// <summary>The colour scheme the browser reports to the page (Portal follows it).</summary>
     protected virtual ColorScheme BrowserColorScheme => ColorScheme.Light;
 
@@ -54,7 +57,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
             Assert.Skip(message);
         }
 
-        App = await PortalProcess.StartAsync(dataPath: null, new Dictionary<string, string?> { ["Portal:Demo:MediaFiles"] = $"{MediaFiles}" }, Cancel);
+        App = await PortalProcess.StartAsync(dataPath: null, new Dictionary<string, string?>(Settings) { ["Portal:Demo:MediaFiles"] = $"{MediaFiles}" }, Cancel);
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = LaunchArgs });

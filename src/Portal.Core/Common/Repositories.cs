@@ -18,6 +18,12 @@ public interface IProjectRepository
     Task<ProjectEnvironment?> FindEnvironmentAsync(string projectId, string environmentName, CancellationToken cancellationToken);
 
     Task<EffectiveRoles> GetRolesAsync(string userId, string projectId, CancellationToken cancellationToken);
+
+    /// <summary>The user's roles on every project where they have any, in one read (the projects page, the switcher).</summary>
+    Task<IReadOnlyDictionary<string, EffectiveRoles>> GetRolesByProjectAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>The environments of these projects, without their services (the overviews do not show them).</summary>
+    Task<IReadOnlyList<ProjectEnvironment>> ListEnvironmentsWithoutServicesAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken);
 }
 
 public interface ISnapshotRepository
@@ -32,6 +38,9 @@ public interface ISnapshotRepository
 
     /// <summary>For each environment, when its newest created snapshot was taken.</summary>
     Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(string projectId, CancellationToken cancellationToken);
+
+    /// <summary>The same for the environments of several projects, in one query.</summary>
+    Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken);
 }
 
 public interface IActivityRepository
@@ -45,6 +54,9 @@ public interface IActivityRepository
 
     /// <summary>Records an activity that happened elsewhere (push, cron…) as already complete.</summary>
     Task AddCompletedAsync(Activity activity, CancellationToken cancellationToken);
+
+    /// <summary>Each environment's newest activity (the feed's first entry), for the environments of these projects, in one query.</summary>
+    Task<IReadOnlyDictionary<Guid, LastActivity>> LastActivitiesAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken);
 }
 
 /// <summary>The durable queue: an activity is persisted pending before anything runs, then the worker is woken.</summary>

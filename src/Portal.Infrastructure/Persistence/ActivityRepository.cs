@@ -87,6 +87,22 @@ internal sealed class ActivityRepository(IDbContextFactory<PortalDbContext> cont
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyDictionary<Guid, LastActivity>> LastActivitiesAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+
+        // Each environment's first feed entry is a LIMIT 1 seek on the feed index; the rows then come by key, all in one query.
+        var newest = db.Environments.Where(e => projectIds.Contains(e.ProjectId))
+            .Select(e => db.Activities.Where(a => a.EnvironmentId == e.Id)
+                .OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Sequence)
+                .Select(a => (long?)a.Sequence).FirstOrDefault());
+        var rows = await db.Activities.AsNoTracking()
+            .Where(a => newest.Contains(a.Sequence))
+            .Select(a => new LastActivity(a.EnvironmentId, a.Id, a.Type, a.State, a.Result, a.CompletionPercent, a.CreatedAt, a.CompletedAt, a.Text))
+            .ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.EnvironmentId);
+    }
+
     // Filtering by id, not name, keeps every feed query on the environment-first indexes.
     private static IQueryable<Guid> EnvironmentId(PortalDbContext db, string projectId, string environmentName) =>
         db.Environments.Where(e => e.ProjectId == projectId && e.Name == environmentName).Select(e => e.Id);

@@ -45,4 +45,26 @@ internal sealed class ProjectRepository(IDbContextFactory<PortalDbContext> conte
             .ToDictionaryAsync(a => a.EnvironmentType, a => a.Role, cancellationToken);
         return new EffectiveRoles(projectRole, typeRoles);
     }
+
+    public async Task<IReadOnlyDictionary<string, EffectiveRoles>> GetRolesByProjectAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var projectRoles = await db.ProjectAccess.AsNoTracking().Where(a => a.UserId == userId)
+            .ToDictionaryAsync(a => a.ProjectId, a => a.Role, StringComparer.Ordinal, cancellationToken);
+        var typeRoles = (await db.EnvironmentTypeAccess.AsNoTracking().Where(a => a.UserId == userId).ToListAsync(cancellationToken))
+            .ToLookup(a => a.ProjectId, StringComparer.Ordinal);
+        return projectRoles.Keys.Union(typeRoles.Select(g => g.Key), StringComparer.Ordinal).ToDictionary(
+            id => id,
+            id => new EffectiveRoles(projectRoles.TryGetValue(id, out var role) ? role : null,
+                typeRoles[id].ToDictionary(a => a.EnvironmentType, a => a.Role)),
+            StringComparer.Ordinal);
+    }
+
+    public async Task<IReadOnlyList<ProjectEnvironment>> ListEnvironmentsWithoutServicesAsync(
+        IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Environments.AsNoTracking()
+            .Where(e => projectIds.Contains(e.ProjectId)).OrderBy(e => e.Name).ToListAsync(cancellationToken);
+    }
 }

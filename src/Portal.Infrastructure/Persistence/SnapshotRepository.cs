@@ -38,11 +38,14 @@ internal sealed class SnapshotRepository(IDbContextFactory<PortalDbContext> cont
         return rates.Count == 0 ? null : new RestoreThroughput(rates[rates.Count / 2], rates.Count);
     }
 
-    public async Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(string projectId, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(string projectId, CancellationToken cancellationToken) =>
+        LastSnapshotTimesAsync([projectId], cancellationToken);
+
+    public async Task<IReadOnlyDictionary<Guid, DateTimeOffset>> LastSnapshotTimesAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var rows = await db.Snapshots.AsNoTracking()
-            .Where(s => s.ProjectId == projectId && s.Status == SnapshotStatus.Created)
+            .Where(s => projectIds.Contains(s.ProjectId) && s.Status == SnapshotStatus.Created)
             .GroupBy(s => s.EnvironmentId)
             .Select(g => new { EnvironmentId = g.Key, Last = g.Max(s => s.CreatedAt) })
             .ToListAsync(cancellationToken);

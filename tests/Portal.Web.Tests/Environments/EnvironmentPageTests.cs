@@ -20,6 +20,17 @@ public sealed class EnvironmentPageTests : PortalComponentTest
     }
 
     [Fact]
+    public void Breadcrumbs_lead_from_the_projects_page_through_the_project_to_the_environment()
+    {
+        var page = RenderPage("develop-branch");
+
+        page.WaitForAssertion(() => Assert.Equal(["Projects", "Demo shop", "Develop branch"],
+            page.FindAll(".mud-breadcrumb-item").Select(i => i.TextContent.Trim())));
+        Assert.Equal(["projects", $"projects/{DemoSeeder.ProjectId}"], page.FindAll("nav[aria-label='Breadcrumbs'] a:not([aria-current])").Select(a => a.GetAttribute("href")));
+        Assert.Equal("Develop branch", page.Find("[aria-current=page]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task Service_problems_found_by_the_checks_are_shown_on_the_environment()
     {
         var environment = (await EnvironmentAsync("develop-branch")).Environment;

@@ -54,6 +54,59 @@ public sealed class EnvironmentTreeTests : PortalComponentTest
         Assert.Equal(0, events.Subscribers);
     }
 
+    [Fact]
+    public void A_filter_matching_deep_in_the_tree_keeps_the_ancestors_of_the_match_and_hides_the_rest()
+    {
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal(7, Listed(tree).Count));
+
+        tree.Find("[data-portal-filter] input").Input("DEVELOP");
+
+        tree.WaitForAssertion(() => Assert.Equal(["master", "staging", "integration", "develop-branch"], Listed(tree)));
+        tree.Find("[data-portal-filter] input").Input("Pro Staging");
+        tree.WaitForAssertion(() => Assert.Equal(["master", "production", "pro-staging"], Listed(tree)));
+    }
+
+    [Fact]
+    public void Enter_in_the_filter_opens_the_first_match_rather_than_an_ancestor_kept_for_context()
+    {
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal(7, Listed(tree).Count));
+
+        tree.Find("[data-portal-filter] input").Input("integ");
+        tree.Find("[data-portal-filter] input").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+
+        Assert.EndsWith($"projects/{ProjectId}/environments/integration", Navigation.Uri);
+    }
+
+    [Fact]
+    public void A_filter_without_a_match_says_so_and_escape_brings_the_whole_tree_back()
+    {
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal(7, Listed(tree).Count));
+
+        tree.Find("[data-portal-filter] input").Input("no such branch");
+        tree.WaitForAssertion(() => Assert.Contains("No environment matches", tree.Find("[role=status]").TextContent));
+        Assert.Empty(Listed(tree));
+
+        tree.Find("[data-portal-filter] input").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Escape" });
+        tree.WaitForAssertion(() => Assert.Equal(7, Listed(tree).Count));
+    }
+
+    [Fact]
+    public void The_selected_environment_is_scrolled_into_view_once_the_tree_lists_it()
+    {
+        var tree = RenderEnvironmentTree();
+        tree.WaitForElement("[data-environment='develop-branch'][aria-current=page]");
+
+        tree.WaitForAssertion(() => Assert.Single(JSInterop.Invocations, i => i.Identifier == "portal.revealCurrent"));
+        tree.Render(p => p.Add(x => x.Selected, "staging"));
+        tree.WaitForAssertion(() => Assert.Equal(2, JSInterop.Invocations.Count(i => i.Identifier == "portal.revealCurrent")));
+    }
+
+    private static List<string?> Listed(IRenderedComponent<EnvironmentTree> tree) =>
+        [.. tree.FindAll("[data-environment]").Select(e => e.GetAttribute("data-environment"))];
+
     private IRenderedComponent<EnvironmentTree> RenderEnvironmentTree() =>
         Render<EnvironmentTree>(p => p.Add(x => x.ProjectId, ProjectId).Add(x => x.Selected, "develop-branch"));
 

@@ -88,6 +88,27 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         await db.SaveChangesAsync(Cancel);
     }
 
+    /// <summary>
+    /// Another project with Alice as its admin, as a declaration writes it: "master" (production), then the named development
+    /// environments, each the child of the one before when <paramref name="chained"/>, else of master.
+    /// </summary>
+    protected async Task AddProjectAsync(string id, string title, IEnumerable<string> environments, bool chained = false)
+    {
+        var contexts = Service<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Projects.Add(new Core.Projects.Project { Id = id, Title = title });
+        db.ProjectAccess.Add(new Core.Access.ProjectAccess { ProjectId = id, UserId = DemoSeeder.AdminUserId, Role = Core.Access.ProjectRole.Admin });
+        db.Environments.Add(new ProjectEnvironment { ProjectId = id, Name = "master", Title = "Master", Type = EnvironmentType.Production });
+        var parent = "master";
+        foreach (var name in environments)
+        {
+            db.Environments.Add(new ProjectEnvironment { ProjectId = id, Name = name, Title = $"Title of {name}", ParentName = parent, Type = EnvironmentType.Development });
+            parent = chained ? name : parent;
+        }
+
+        await db.SaveChangesAsync(Cancel);
+    }
+
     protected IRenderedComponent<Components.Pages.EnvironmentPage> RenderPage(string environmentName) =>
         Render<Components.Pages.EnvironmentPage>(p => p
             .Add(x => x.ProjectId, ProjectId)

@@ -1,6 +1,8 @@
 namespace Portal.Web.Components.Environments;
 
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
@@ -8,7 +10,12 @@ using Portal.Web.Identity;
 
 public sealed partial class EnvironmentTree
 {
+    private IReadOnlyList<EnvironmentNode> _tree = [];
     private List<(EnvironmentNode Node, int Depth)> _rows = [];
+    private string? _filter;
+    private IReadOnlySet<string>? _visible;
+    private List<(EnvironmentNode Node, int Depth)> _shown = [];
+    private string? _scrolledTo;
     private Dictionary<Guid, EnvironmentStatus> _statuses = [];
     private string? _loadedProject;
     private string? _refusal;
@@ -17,6 +24,8 @@ public sealed partial class EnvironmentTree
     [Inject] private EnvironmentDirectory Directory { get; set; } = default!;
     [Inject] private CurrentActor Me { get; set; } = default!;
     [Inject] private IActivityEvents Events { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     [Parameter, EditorRequired] public required string ProjectId { get; set; }
 
@@ -42,17 +51,60 @@ public sealed partial class EnvironmentTree
         _loadedProject = ProjectId;
         try
         {
-            var tree = await Directory.GetTreeAsync(await Me.GetAsync(), ProjectId, CancellationToken.None);
-            _rows = [.. Flatten(tree, 0)];
+            _tree = await Directory.GetTreeAsync(await Me.GetAsync(), ProjectId, CancellationToken.None);
+            _rows = [.. Flatten(_tree, 0)];
             _refusal = null;
         }
         catch (PortalRefusedException refused)
         {
+            _tree = [];
             _rows = [];
             _refusal = refused.Message;
         }
 
+        Refilter(_filter);
         _statuses = _rows.ToDictionary(r => r.Node.View.Environment.Id, r => r.Node.View.Environment.Status);
+    }
+
+    /// <summary>What the filter leaves: matches and their ancestors, in tree order; the whole tree without a filter.</summary>
+    private void Refilter(string? filter)
+    {
+        _filter = filter;
+        _visible = string.IsNullOrWhiteSpace(filter) ? null : EnvironmentTreeFilter.Visible(_tree, filter);
+        _shown = _visible is null ? _rows : [.. _rows.Where(r => _visible.Contains(r.Node.View.Environment.Name))];
+    }
+
+    /// <summary>Escape clears the filter; Enter opens the first environment that matches it (not an ancestor kept for context).</summary>
+    private void FilterKey(KeyboardEventArgs args)
+    {
+        if (args.Key == "Escape")
+        {
+            Refilter(null);
+        }
+        else if (args.Key == "Enter" && !string.IsNullOrWhiteSpace(_filter)
+            && _shown.Select(r => r.Node.View.Environment).FirstOrDefault(e => EnvironmentTreeFilter.Matches(e, _filter)) is { } first)
+        {
+            Navigation.NavigateTo(Pages.EnvironmentPage.Href(ProjectId, first.Name));
+        }
+    }
+
+    /// <summary>The selected environment is brought into view once it is listed (a long tree would otherwise hide it).</summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (Selected is null || Selected == _scrolledTo || _rows.All(r => r.Node.View.Environment.Name != Selected))
+        {
+            return;
+        }
+
+        _scrolledTo = Selected;
+        try
+        {
+            await JS.InvokeVoidAsync("portal.revealCurrent", "nav[aria-label='Environments']");
+        }
+        catch (JSException)
+        {
+            // Scrolling is a convenience; a page without the script still works.
+        }
     }
 
     private EnvironmentStatus StatusOf(ProjectEnvironment environment) => _statuses.GetValueOrDefault(environment.Id, environment.Status);

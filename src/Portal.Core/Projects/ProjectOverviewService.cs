@@ -1,0 +1,44 @@
+namespace Portal.Core.Projects;
+
+using Portal.Core.Access;
+using Portal.Core.Common;
+
+/// <summary>The projects page and the project overview, each in a fixed number of queries however many environments there are.</summary>
+public sealed class ProjectOverviewService(
+    AccessGuard guard,
+    IProjectRepository projects,
+    ISnapshotRepository snapshots,
+    IActivityRepository activities,
+    IUserAccessRepository access)
+{
+    /// <summary>Every project the actor has a role on, ordered by title.</summary>
+    public async Task<IReadOnlyList<ProjectSummary>> ListAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        var roles = await projects.GetRolesByProjectAsync(actor.UserId, cancellationToken);
+        if (roles.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = roles.Keys.ToList();
+        var all = await projects.ListProjectsAsync(cancellationToken);
+        var environments = await projects.ListEnvironmentsWithoutServicesAsync(ids, cancellationToken);
+        var lastSnapshots = await snapshots.LastSnapshotTimesAsync(ids, cancellationToken);
+        var lastActivities = await activities.LastActivitiesAsync(ids, cancellationToken);
+        return ProjectOverviews.Summaries(all, roles, environments, lastSnapshots, lastActivities);
+    }
+
+    /// <summary>The project's environments the actor may see; unknown or hidden projects answer not found, as everywhere.</summary>
+    public async Task<ProjectOverview> GetAsync(Actor actor, string projectId, CancellationToken cancellationToken)
+    {
+        var roles = await guard.RequireProjectAsync(actor, projectId, cancellationToken);
+        var project = await projects.FindProjectAsync(projectId, cancellationToken)
+            ?? throw new PortalRefusedException(new Refusal(RefusalCode.ProjectNotFound, $"Project {Refusal.Quote(projectId)} was not found."));
+        string[] ids = [projectId];
+        var environments = await projects.ListEnvironmentsWithoutServicesAsync(ids, cancellationToken);
+        var lastSnapshots = await snapshots.LastSnapshotTimesAsync(ids, cancellationToken);
+        var lastActivities = await activities.LastActivitiesAsync(ids, cancellationToken);
+        var members = roles.ProjectRole == ProjectRole.Admin ? await access.ListMembersAsync(projectId, cancellationToken) : null;
+        return new ProjectOverview(project, roles, ProjectOverviews.Rows(environments, roles, lastSnapshots, lastActivities), members);
+    }
+}

@@ -1,0 +1,81 @@
+namespace Portal.Web.Tests.Projects;
+
+using Portal.Core.Activities;
+using Portal.Core.Environments;
+using Portal.Infrastructure.Demo;
+using Portal.Web.Components.Pages;
+using Portal.Web.Tests.Support;
+
+public sealed class ProjectOverviewTests : PortalComponentTest
+{
+    [Fact]
+    public async Task Sorting_by_a_column_orders_the_rows_and_a_second_click_reverses_them_with_empty_values_last()
+    {
+        await AddSnapshotAsync("develop-branch", DateTimeOffset.UtcNow.AddDays(-2));
+        await AddSnapshotAsync("staging", DateTimeOffset.UtcNow.AddDays(-1));
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
+
+        page.Find("th button:contains('Last snapshot')").Click();
+        Assert.Equal(["develop-branch", "staging"], Rows(page).Take(2));
+        Assert.Equal("ascending", page.Find("th:contains('Last snapshot')").GetAttribute("aria-sort"));
+
+        page.Find("th button:contains('Last snapshot')").Click();
+        Assert.Equal(["staging", "develop-branch"], Rows(page).Take(2));
+
+        page.Find("th button:contains('Environment')").Click();
+        Assert.Equal(["develop-branch", "integration", "master", "old-feature", "production", "pro-staging", "staging"], Rows(page));
+    }
+
+    [Fact]
+    public void The_filter_keeps_rows_matching_every_word_in_title_branch_type_or_status()
+    {
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
+
+        page.Find("input").Input("pro staging");
+        page.WaitForAssertion(() => Assert.Equal(["pro-staging"], Rows(page)));
+
+        page.Find("input").Input("inactive");
+        page.WaitForAssertion(() => Assert.Equal(["old-feature"], Rows(page)));
+    }
+
+    [Fact]
+    public async Task A_running_snapshot_shows_its_progress_and_the_paused_status_live_and_its_end_without_a_reload()
+    {
+        var environment = (await EnvironmentAsync("develop-branch")).Environment;
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
+        var snapshot = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", false, Cancel);
+        Events.Publish(new ActivityUpdate(snapshot.Id, ProjectId, environment.Id, snapshot.Type, ActivityState.Pending, null, 0, null, null, IsNew: true));
+        page.WaitForAssertion(() => Assert.Contains("pending", LastActivity(page, "develop-branch")));
+
+        Events.Publish(StatusChange(environment, EnvironmentStatus.Paused) with { ActivityId = snapshot.Id, CompletionPercent = 40 });
+
+        page.WaitForAssertion(() => Assert.Contains("40 %", LastActivity(page, "develop-branch")));
+        Assert.Equal("paused", page.Find("tr[data-environment='develop-branch'] [data-status]").GetAttribute("data-status"));
+        Assert.Equal("active", page.Find("tr[data-environment='staging'] [data-status]").GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public void Project_admins_see_who_has_access_and_viewers_do_not()
+    {
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Contains("Who has access", page.Markup));
+        Assert.Contains("Carol (viewer)", page.Markup);
+        Assert.Equal($"projects/{ProjectId}/access", page.Find("a:contains('Manage user access')").GetAttribute("href"));
+
+        SignInAs(DemoSeeder.ViewerUserId, "Carol");
+        var viewer = RenderOverview();
+        viewer.WaitForAssertion(() => Assert.Equal(7, Rows(viewer).Count));
+        Assert.DoesNotContain("Who has access", viewer.Markup);
+    }
+
+    private IRenderedComponent<ProjectOverview> RenderOverview() => Render<ProjectOverview>(p => p.Add(x => x.ProjectId, ProjectId));
+
+    private static List<string?> Rows(IRenderedComponent<ProjectOverview> page) =>
+        [.. page.FindAll("tbody tr[data-environment]").Select(r => r.GetAttribute("data-environment"))];
+
+    private static string LastActivity(IRenderedComponent<ProjectOverview> page, string environment) =>
+        page.Find($"tr[data-environment='{environment}'] [data-last-activity]").TextContent;
+}
