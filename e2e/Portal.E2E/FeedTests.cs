@@ -9,6 +9,9 @@ public sealed class FeedTests : PortalPageTest
     // A snapshot reads each file once and nothing back: it needs this many files to span several progress updates.
     protected override int MediaFiles => 2_000;
 
+    // Progress is published at most once per flush; the shortest one allowed keeps several updates in a snapshot that takes well under a second.
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Activities:ProgressFlushMilliseconds"] = "50" };
+
     [Fact]
     public async Task Filtering_all_types_of_to_snapshot_shows_only_snapshots_and_survives_a_reload()
     {
