@@ -34,19 +34,21 @@ public sealed class LeftoverCleanupTests
 
         var engine = host.Get<ISnapshotEngine>();
         var store = Path.Combine(host.DataPath, "snapshots", "objects");
-        var objectsBefore = Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories).Count();
+        int CountObjects() => Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories).Count();
+        var objectsBefore = CountObjects();
         Assert.True(engine.HasManifest(failed.SnapshotId!));
 
         await host.StartWorkerAsync();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (engine.HasManifest(failed.SnapshotId!) && DateTime.UtcNow < deadline)
+        // The manifest goes first, then the objects once the store is exclusively held: wait for both.
+        while ((engine.HasManifest(failed.SnapshotId!) || CountObjects() >= objectsBefore) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50, ct);
         }
 
         Assert.False(engine.HasManifest(failed.SnapshotId!));
         Assert.True(engine.HasManifest(kept.SnapshotId!));
-        Assert.True(Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories).Count() < objectsBefore, "the failed snapshot's own objects were collected");
+        Assert.True(CountObjects() < objectsBefore, "the failed snapshot's own objects were collected");
         await engine.VerifyAsync(kept.SnapshotId!, ct);
     }
 }
