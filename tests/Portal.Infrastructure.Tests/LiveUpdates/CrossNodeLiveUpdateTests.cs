@@ -153,6 +153,33 @@ public sealed class CrossNodeLiveUpdateTests : IAsyncLifetime
         Assert.True(heard.FindIndex(u => u.IsResync) is var resync and >= 0 && resync < heard.FindIndex(u => u.ActivityId == "act-after-loss"));
     }
 
+    [Fact]
+    public async Task Stopping_with_the_host_closes_the_listening_connection_and_sends_what_was_queued()
+    {
+        var node = await LiveUpdateNode.StartAsync(_database, new Dictionary<string, string?> { ["LiveUpdates:NotifyMilliseconds"] = "10000" });
+        var backend = await node.ListeningAsync();
+        node.Events.Publish(Progress("act-first", 1));
+        await _a.HearsAsync(u => u.ActivityId == "act-first", Second);
+
+        // Queued behind the ten-second pause: only the last send at stop can deliver it.
+        node.Events.Publish(Progress("act-last", 100) with { State = ActivityState.Complete, Result = ActivityResult.Success });
+        var stopping = Stopwatch.StartNew();
+        await node.DisposeAsync();
+
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopping.Elapsed}");
+        await _a.HearsAsync(u => u.ActivityId == "act-last", Second);
+        await using var admin = new NpgsqlConnection(_database.ConnectionString);
+        await admin.OpenAsync(TestContext.Current.CancellationToken);
+        await using var alive = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE pid = @pid", admin);
+        alive.Parameters.AddWithValue("pid", backend);
+        var deadline = DateTime.UtcNow + Second;
+        while ((long)(await alive.ExecuteScalarAsync(TestContext.Current.CancellationToken))! != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the listening connection outlived the stop");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     private static ActivityUpdate Progress(string activityId, int percent) =>
         new(activityId, "demo", Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), ActivityTypes.Snapshot, ActivityState.InProgress, null, percent, null, null);
 }
