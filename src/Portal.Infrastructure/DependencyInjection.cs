@@ -3,6 +3,7 @@ namespace Portal.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
@@ -13,6 +14,7 @@ using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Demo;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Hosting;
+using Portal.Infrastructure.LiveUpdates;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Snapshots;
 using Portal.Infrastructure.Telemetry;
@@ -35,6 +37,7 @@ public static class DependencyInjection
         services.AddSingleton<IValidateOptions<BackgroundOptions>, BackgroundOptionsValidator>();
 
         services.AddPortalDatabase();
+        services.AddPortalLiveUpdates(configuration);
         services.AddSingleton<IProjectRepository, ProjectRepository>();
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
         services.AddSingleton<IActivityRepository, ActivityRepository>();
@@ -71,6 +74,8 @@ public static class DependencyInjection
 
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();
+        // Before the worker, so it stops after it and still sends the worker's last updates.
+        services.AddHostedService(s => s.GetRequiredService<PostgresActivityRelay>());
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
@@ -90,6 +95,19 @@ public static class DependencyInjection
             .AddCheck<DatabaseReadinessCheck>("database", HealthStatus.Unhealthy, [ReadyTag], timeout)
             .AddCheck<StoreReadinessCheck>("store", HealthStatus.Unhealthy, [ReadyTag], timeout)
             .AddCheck<WorkerReadinessCheck>("worker", HealthStatus.Unhealthy, [ReadyTag], timeout);
+    }
+
+    /// <summary>With PostgreSQL, activity updates also cross to other nodes over LISTEN/NOTIFY; with SQLite they stay in-process as before.</summary>
+    private static void AddPortalLiveUpdates(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LiveUpdateOptions>().Bind(configuration.GetSection(LiveUpdateOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LiveUpdateOptions>, LiveUpdateOptionsValidator>();
+        services.AddSingleton<PostgresActivityEvents>();
+        services.AddSingleton<PostgresActivityRelay>();
+        services.Replace(ServiceDescriptor.Singleton<Portal.Core.Activities.IActivityEvents>(sp =>
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSQL
+                ? sp.GetRequiredService<PostgresActivityEvents>()
+                : new Portal.Core.Activities.InProcessActivityEvents()));
     }
 
     private static void AddPortalDatabase(this IServiceCollection services)

@@ -2,9 +2,11 @@ namespace Portal.Api.Tests;
 
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Activities;
 using Portal.Infrastructure.Demo;
+using Portal.Infrastructure.Persistence;
 using static Portal.Api.Tests.ActivityApi;
 
 /// <summary>GET …/activities/{id}/events: server-sent events of a real snapshot, read through the HTTP pipeline as a script reads them.</summary>
@@ -107,6 +109,61 @@ public sealed class ActivityEventsTests
 
         held.Release();
         Assert.Equal("complete", (await EndedAsync(client, Id(queued))).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task FollowingAnActivityAnotherNodeRunsFillsMissedLinesFromTheDatabaseAndEndsOnAResyncOnceItFinished()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var portal = new PortalFactory();
+        using var client = await portal.SignedInClientAsync(DemoSeeder.AdminUserId, ct);
+        var contexts = portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
+        Activity remote;
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            // An activity in progress that this node does not run: only the database and notifications know of it.
+            remote = await db.Activities.OrderBy(a => a.Sequence).FirstAsync(ct);
+            (remote.State, remote.Result, remote.CompletedAt, remote.CompletionPercent, remote.Log) =
+                (ActivityState.InProgress, null, null, 10, "[00:00:01] a\n[00:00:02] b\n");
+            await db.SaveChangesAsync(ct);
+        }
+
+        using var response = await client.GetAsync(ActivityPath(remote.Id) + "/events", HttpCompletionOption.ResponseHeadersRead, ct);
+        using var stream = new SseReader(await response.Content.ReadAsStreamAsync(ct));
+        var seen = new List<(string Type, JsonElement Data)>();
+        for (var i = 0; i < 3; i++)
+        {
+            seen.Add((await stream.NextAsync())!.Value);
+        }
+
+        Assert.Equal("progress", seen[^1].Type);
+        await AppendAsync("[00:00:03] c\n[00:00:04] d\n", ActivityState.InProgress);
+        var update = new ActivityUpdate(remote.Id, remote.ProjectId, remote.EnvironmentId, remote.Type, ActivityState.InProgress, null, 50, "e", null);
+
+        // Lines 2 and 3 were sent before this node heard anything: line 4 shows the gap.
+        Events(portal).Publish(update with { LogLine = "[00:00:05] e", LogIndex = 4 });
+        for (var i = 0; i < 4; i++)
+        {
+            seen.Add((await stream.NextAsync())!.Value);
+        }
+
+        // Line 5 and the end were missed altogether: the resync finds them in the database.
+        await AppendAsync("[00:00:05] e\n[00:00:06] f\n", ActivityState.Complete);
+        Events(portal).Publish(ActivityUpdate.Resync());
+        seen.AddRange(await stream.ToEndAsync());
+
+        Assert.Equal(["a", "b", "c", "d", "e", "f"], seen.Where(e => e.Type == "log").Select(e => e.Data.GetProperty("line").GetString()![11..]));
+        Assert.Equal("result", seen[^1].Type);
+        Assert.Equal("complete", seen[^1].Data.GetProperty("state").GetString());
+
+        async Task AppendAsync(string lines, ActivityState state)
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            await db.Activities.Where(a => a.Id == remote.Id).ExecuteUpdateAsync(set => set
+                .SetProperty(a => a.Log, a => a.Log + lines)
+                .SetProperty(a => a.State, state)
+                .SetProperty(a => a.Result, state == ActivityState.Complete ? ActivityResult.Success : null), ct);
+        }
     }
 
     private static IActivityEvents Events(PortalFactory portal) => portal.Services.GetRequiredService<IActivityEvents>();

@@ -8,6 +8,8 @@ using Portal.Core.Environments;
 /// with <see cref="EnvironmentStatusReason"/> when Portal says why (an environment that needs attention).
 /// <see cref="LogLine"/> is set on the update that appended a line to the log (stamped, as stored), with its
 /// <see cref="LogIndex"/> among the activity's lines, so a follower can tell lines it already has from new ones.
+/// An update with <see cref="IsResync"/> names no activity: updates may have been lost (another node's, while the
+/// connection that brings them was down), so a follower reads what it shows again from the database.
 /// </summary>
 public sealed record ActivityUpdate(
     string ActivityId,
@@ -23,7 +25,15 @@ public sealed record ActivityUpdate(
     EnvironmentStatus? EnvironmentStatus = null,
     string? EnvironmentStatusReason = null,
     string? LogLine = null,
-    int LogIndex = -1);
+    int LogIndex = -1)
+{
+    /// <summary>True on the update that asks every follower to read again from the database; its other fields mean nothing.</summary>
+    public bool IsResync { get; private init; }
+
+    /// <summary>The resync signal: its project and activity match no filter, so a follower that ignores it stays as before.</summary>
+    public static ActivityUpdate Resync() =>
+        new("", "", Guid.Empty, "", ActivityState.Pending, null, 0, null, null) { IsResync = true };
+}
 
 /// <summary>The log of an activity while this node runs it, ahead of what the database has (it is written periodically).</summary>
 public interface IRunningActivityLogs

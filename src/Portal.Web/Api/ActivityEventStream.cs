@@ -25,7 +25,7 @@ internal sealed class ActivityEventStream(IActivityEvents events, IRunningActivi
         var updates = Channel.CreateUnbounded<ActivityUpdate>(new UnboundedChannelOptions { SingleReader = true });
         using var subscription = events.Subscribe(update =>
         {
-            if (update.ActivityId == activityId)
+            if (update.ActivityId == activityId || update.IsResync)
             {
                 updates.Writer.TryWrite(update);
             }
@@ -49,6 +49,38 @@ internal sealed class ActivityEventStream(IActivityEvents events, IRunningActivi
         yield return Item(ActivityEventNames.Progress, progress);
         await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken))
         {
+            if (update.IsResync || update.LogIndex > sent)
+            {
+                // Updates were missed (another node's, while the connection bringing them was down, or lines it sent before this
+                // stream read the database): the stored log fills the gap, once that node has written it.
+                var needed = update.IsResync ? sent : update.LogIndex;
+                var stored = await ReadThroughAsync(read, needed, cancellationToken);
+                var storedLines = Lines(stored.Log);
+                foreach (var missed in storedLines.Skip(sent).Take(update.IsResync ? int.MaxValue : update.LogIndex - sent))
+                {
+                    yield return Log(missed);
+                }
+
+                sent = update.IsResync ? Math.Max(sent, storedLines.Count) : update.LogIndex;
+                if (update.IsResync)
+                {
+                    if (IsFinished(stored.State))
+                    {
+                        yield return Result(stored);
+                        yield break;
+                    }
+
+                    var resynced = new ActivityProgressEvent(ApiMapping.ToApi(stored.State), stored.CompletionPercent);
+                    if (resynced != progress)
+                    {
+                        progress = resynced;
+                        yield return Item(ActivityEventNames.Progress, progress);
+                    }
+
+                    continue;
+                }
+            }
+
             if (update.LogLine is { } line && update.LogIndex >= sent)
             {
                 sent = update.LogIndex + 1;
@@ -74,6 +106,21 @@ internal sealed class ActivityEventStream(IActivityEvents events, IRunningActivi
                 progress = now;
                 yield return Item(ActivityEventNames.Progress, progress);
             }
+        }
+    }
+
+    /// <summary>The stored activity once it has at least <paramref name="lines"/> log lines or has finished; the node running it writes every few hundred ms, so this gives up after a few seconds.</summary>
+    private async Task<Activity> ReadThroughAsync(Func<CancellationToken, Task<Activity>> read, int lines, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await read(cancellationToken);
+            if (attempt >= 50 || IsFinished(stored.State) || Lines(stored.Log).Count >= lines)
+            {
+                return stored;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
         }
     }
 

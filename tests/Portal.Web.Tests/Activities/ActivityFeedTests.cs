@@ -131,6 +131,30 @@ public sealed class ActivityFeedTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task A_resync_reads_the_feed_and_the_top_pane_again_from_the_database()
+    {
+        var page = RenderPage("develop-branch");
+        page.WaitForElements("li.portal-entry");
+        var activity = await Service<Core.Snapshots.SnapshotService>().CreateAsync(await ActorAsync(), ProjectId, "develop-branch", live: false, Cancel);
+        page.WaitForElement($"li[data-activity='{activity.Id}']");
+
+        // What another node did while this one was not hearing it: only the database knows.
+        await using (var db = await Service<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.PortalDbContext>>().CreateDbContextAsync(Cancel))
+        {
+            var stored = db.Activities.Single(a => a.Id == activity.Id);
+            (stored.State, stored.Result) = (ActivityState.Complete, ActivityResult.Failure);
+            await db.SaveChangesAsync(Cancel);
+        }
+
+        await SetEnvironmentStatusAsync("develop-branch", Core.Environments.EnvironmentStatus.Paused);
+
+        Events.Publish(ActivityUpdate.Resync());
+
+        page.WaitForAssertion(() => Assert.Equal("failure", page.Find($"li[data-activity='{activity.Id}'] .mud-chip").TextContent.Trim()));
+        page.WaitForAssertion(() => Assert.Contains("paused", page.Find(".mud-paper").TextContent));
+    }
+
+    [Fact]
     public void Expanding_an_entry_shows_its_log()
     {
         var page = RenderPage("develop-branch");

@@ -28,6 +28,19 @@ public sealed class EnvironmentTreeTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task A_resync_reads_the_statuses_again_from_the_database()
+    {
+        var tree = RenderEnvironmentTree();
+        tree.WaitForAssertion(() => Assert.Equal("active", StatusShown(tree, "develop-branch")));
+        await SetEnvironmentStatusAsync("develop-branch", EnvironmentStatus.Paused);
+
+        Events.Publish(ActivityUpdate.Resync());
+
+        tree.WaitForAssertion(() => Assert.Equal("paused", StatusShown(tree, "develop-branch")));
+        Assert.Equal("active", StatusShown(tree, "integration"));
+    }
+
+    [Fact]
     public async Task Progress_without_a_status_change_leaves_the_dots_as_they_are()
     {
         var environment = (await EnvironmentAsync("develop-branch")).Environment;

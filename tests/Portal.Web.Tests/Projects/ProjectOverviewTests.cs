@@ -58,6 +58,18 @@ public sealed class ProjectOverviewTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task A_resync_reads_the_overview_again_from_the_database()
+    {
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
+        await SetEnvironmentStatusAsync("develop-branch", EnvironmentStatus.Paused);
+
+        Events.Publish(ActivityUpdate.Resync());
+
+        page.WaitForAssertion(() => Assert.Equal("paused", page.Find("tr[data-environment='develop-branch'] [data-status]").GetAttribute("data-status")));
+    }
+
+    [Fact]
     public void Project_admins_see_who_has_access_and_viewers_do_not()
     {
         var page = RenderOverview();

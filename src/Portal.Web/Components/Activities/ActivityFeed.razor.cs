@@ -59,7 +59,11 @@ public sealed partial class ActivityFeed
     protected override void OnInitialized() =>
         _subscription = Events.Subscribe(update =>
         {
-            if (update.ProjectId == ProjectId && update.EnvironmentId == Environment.Id)
+            if (update.IsResync)
+            {
+                _ = InvokeAsync(ResyncAsync);
+            }
+            else if (update.ProjectId == ProjectId && update.EnvironmentId == Environment.Id)
             {
                 _ = InvokeAsync(() => ApplyAsync(update));
             }
@@ -175,6 +179,14 @@ public sealed partial class ActivityFeed
         }
 
         StateHasChanged();
+    }
+
+    /// <summary>Updates from another node may have been missed: the list, and through the page the top pane, are read again.</summary>
+    private async Task ResyncAsync()
+    {
+        _live.Clear();
+        await ReloadAsync();
+        await OnActivityStateChanged.InvokeAsync();
     }
 
     private async Task RefreshEntryAsync(ActivityUpdate update)

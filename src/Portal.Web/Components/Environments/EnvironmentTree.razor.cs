@@ -35,7 +35,11 @@ public sealed partial class EnvironmentTree
     protected override void OnInitialized() =>
         _subscription = Events.Subscribe(update =>
         {
-            if (update.EnvironmentStatus is { } status)
+            if (update.IsResync)
+            {
+                _ = InvokeAsync(ResyncAsync);
+            }
+            else if (update.EnvironmentStatus is { } status)
             {
                 _ = InvokeAsync(() => ShowStatus(update.ProjectId, update.EnvironmentId, status));
             }
@@ -117,6 +121,14 @@ public sealed partial class EnvironmentTree
             _statuses[environmentId] = status;
             StateHasChanged();
         }
+    }
+
+    /// <summary>Status changes from another node may have been missed: the tree is read again.</summary>
+    private async Task ResyncAsync()
+    {
+        _loadedProject = null;
+        await OnParametersSetAsync();
+        StateHasChanged();
     }
 
     private static IEnumerable<(EnvironmentNode, int)> Flatten(IEnumerable<EnvironmentNode> nodes, int depth) =>

@@ -32,7 +32,7 @@ public sealed partial class ProjectOverview
 
     protected override void OnInitialized() => _subscription = Events.Subscribe(update =>
     {
-        if (update.ProjectId == ProjectId)
+        if (update.ProjectId == ProjectId || update.IsResync)
         {
             _ = InvokeAsync(() => ApplyAsync(update));
         }
@@ -65,16 +65,20 @@ public sealed partial class ProjectOverview
     /// <summary>Progress and statuses change the row in place; a new or ended activity reloads, as it changes the newest activity or last snapshot.</summary>
     private async Task ApplyAsync(ActivityUpdate update)
     {
-        if (_overview is not { } overview || overview.Environments.All(r => r.Environment.Id != update.EnvironmentId))
+        // A resync (updates from another node may have been missed) reloads like an ended activity.
+        if (!update.IsResync)
         {
-            return;
-        }
+            if (_overview is not { } overview || overview.Environments.All(r => r.Environment.Id != update.EnvironmentId))
+            {
+                return;
+            }
 
-        _overview = overview with { Environments = [.. overview.Environments.Select(r => r.Environment.Id == update.EnvironmentId ? r.With(update) : r)] };
-        StateHasChanged();
-        if (!update.IsNew && update.State is not (ActivityState.Complete or ActivityState.Cancelled))
-        {
-            return;
+            _overview = overview with { Environments = [.. overview.Environments.Select(r => r.Environment.Id == update.EnvironmentId ? r.With(update) : r)] };
+            StateHasChanged();
+            if (!update.IsNew && update.State is not (ActivityState.Complete or ActivityState.Cancelled))
+            {
+                return;
+            }
         }
 
         // Updates arrive on the renderer's context one at a time; one that comes during a reload asks for another after it.
