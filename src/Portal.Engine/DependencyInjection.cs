@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Portal.Engine.Store;
 
 public static class DependencyInjection
 {
@@ -14,7 +15,13 @@ public static class DependencyInjection
             .Bind(configuration.GetSection(EngineOptions.Section))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>());
-        services.TryAddSingleton<ISnapshotEngine>(sp => new SnapshotEngine(sp.GetRequiredService<IOptions<EngineOptions>>().Value));
+        // One node by default; a provider that spans nodes registers its own lock before this runs.
+        services.TryAddSingleton<IStoreLock, InProcessStoreLock>();
+        services.TryAddSingleton<ISnapshotEngine>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
+            return new SnapshotEngine(options, new FileSystemObjectStore(options.StorePath), sp.GetRequiredService<IStoreLock>());
+        });
         return services;
     }
 }

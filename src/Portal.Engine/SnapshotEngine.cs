@@ -11,7 +11,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly IObjectStore _store;
     private readonly EngineOptions _options;
     private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
-    private readonly StoreGate _gate = new();
+    private readonly IStoreLock _lock;
+    private readonly InProcessStoreLock? _ownedLock;
     private readonly OldTreeRemovals _removals;
     private readonly RestoredIndexes _restored;
 
@@ -26,10 +27,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
     }
 
-    public SnapshotEngine(EngineOptions options, IObjectStore store)
+    public SnapshotEngine(EngineOptions options, IObjectStore store, IStoreLock? storeLock = null)
     {
         _options = options;
         _store = store;
+        _ownedLock = storeLock is null ? new InProcessStoreLock() : null;
+        _lock = storeLock ?? _ownedLock!;
         // Started first: removals a stop interrupted go on while the engine serves.
         _removals = new OldTreeRemovals(options.StorePath);
         _restored = new RestoredIndexes(options.StorePath);
@@ -59,7 +62,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
         var clock = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
-        using var shared = await _gate.SharedAsync(cancellationToken);
+        await using var shared = await _lock.SharedAsync(cancellationToken);
         var counters = new EngineCounters();
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
@@ -109,7 +112,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private async Task VerifyCoreAsync(string snapshotId, CancellationToken cancellationToken)
     {
         var manifest = Load(snapshotId);
-        using var shared = await _gate.SharedAsync(cancellationToken);
+        await using var shared = await _lock.SharedAsync(cancellationToken);
         var tracker = new ProgressTracker(new Progress<EngineProgress>());
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
     }
@@ -129,7 +132,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             return (Target: target, Entry: entry, Adapter: adapter);
         }).ToList();
 
-        using var shared = await _gate.SharedAsync(cancellationToken);
+        await using var shared = await _lock.SharedAsync(cancellationToken);
         var startedAt = DateTimeOffset.UtcNow;
         var tracker = new ProgressTracker(progress);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
@@ -189,7 +192,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
         SnapshotIds.Validate(snapshotId);
         _store.DeleteManifest(snapshotId);
-        using var exclusive = await _gate.ExclusiveAsync(cancellationToken);
+        await using var exclusive = await _lock.ExclusiveAsync(cancellationToken);
         await Task.Run(() => Collect(cancellationToken), cancellationToken);
     });
 
@@ -211,7 +214,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     public void Dispose()
     {
         _removals.Dispose();
-        _gate.Dispose();
+        _ownedLock?.Dispose();
     }
 
     private void Collect(CancellationToken cancellationToken)

@@ -1,16 +1,13 @@
-namespace Portal.Engine;
+namespace Portal.Engine.Store;
 
-/// <summary>
-/// Lets captures, verifies and restores run together but never while garbage collection runs, since a capture may
-/// rely on an object no manifest references yet. In-process only: one node owns a filesystem store.
-/// </summary>
-internal sealed class StoreGate : IDisposable
+/// <summary>The store lock of a single node: readers share, garbage collection waits for them all and excludes them.</summary>
+public sealed class InProcessStoreLock : IStoreLock, IDisposable
 {
     private readonly SemaphoreSlim _entry = new(1, 1);
     private readonly SemaphoreSlim _exclusive = new(1, 1);
     private int _readers;
 
-    public async Task<IDisposable> SharedAsync(CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> SharedAsync(CancellationToken cancellationToken)
     {
         await _entry.WaitAsync(cancellationToken);
         try
@@ -44,7 +41,7 @@ internal sealed class StoreGate : IDisposable
         });
     }
 
-    public async Task<IDisposable> ExclusiveAsync(CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> ExclusiveAsync(CancellationToken cancellationToken)
     {
         await _exclusive.WaitAsync(cancellationToken);
         return new Release(() => _exclusive.Release());
@@ -56,16 +53,18 @@ internal sealed class StoreGate : IDisposable
         _exclusive.Dispose();
     }
 
-    private sealed class Release(Action action) : IDisposable
+    private sealed class Release(Action action) : IAsyncDisposable
     {
         private int _done;
 
-        public void Dispose()
+        public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
                 action();
             }
+
+            return ValueTask.CompletedTask;
         }
     }
 }
