@@ -19,8 +19,9 @@ public sealed record ServiceSpec(string Name, ServiceKind Kind, string Location)
 /// <summary>
 /// EnvironmentKey lets a capture reuse unchanged files recorded by that environment's newest manifest. Live means the
 /// environment keeps serving while it is captured, so no adapter may block its writes (e.g. by locking tables).
+/// Label, when given, is written in the manifest header (completed with the time and sizes) so the store can be read without the metadata database.
 /// </summary>
-public sealed record CaptureRequest(string SnapshotId, string EnvironmentKey, IReadOnlyList<ServiceSpec> Services, bool Live = false);
+public sealed record CaptureRequest(string SnapshotId, string EnvironmentKey, IReadOnlyList<ServiceSpec> Services, bool Live = false, SnapshotLabel? Label = null);
 
 /// <summary>
 /// SizeStored is what this capture added to the store (compressed bytes of objects it wrote). Warnings name, with their
@@ -68,6 +69,12 @@ public interface ISnapshotEngine
     Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
 
     bool HasManifest(string snapshotId);
+
+    /// <summary>
+    /// Every manifest in the store with its header (id, capture start, label), reading only the first bytes of each; a manifest
+    /// that cannot be read is listed with its Problem, never thrown, so one damaged file does not hide the others.
+    /// </summary>
+    Task<IReadOnlyList<StoredSnapshot>> ListStoredAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes and drops a small temp object the way a capture writes one; throws (an IOException) when the store takes no writes.</summary>
     Task ProbeWritableAsync(CancellationToken cancellationToken);

@@ -79,7 +79,16 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             }, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
-            var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
+            var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services)
+            {
+                Label = request.Label is null ? null : request.Label with
+                {
+                    CompletedAt = DateTimeOffset.UtcNow,
+                    SizeOfVolumes = services.Where(s => s.Kind == ServiceKind.Mount).Sum(s => s.Size),
+                    SizeOfDatabases = services.Where(s => s.Kind != ServiceKind.Mount).Sum(s => s.Size),
+                    SizeStored = counters.BytesStored,
+                },
+            };
             await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null, () =>
             {
                 _store.WriteManifest(request.SnapshotId, manifest.ToJson(), counters.Stored);
@@ -197,6 +206,9 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     });
 
     public bool HasManifest(string snapshotId) => _store.HasManifest(SnapshotIds.Validate(snapshotId));
+
+    public Task<IReadOnlyList<StoredSnapshot>> ListStoredAsync(CancellationToken cancellationToken) =>
+        Task.Run(() => ManifestListing.List(_store, cancellationToken), cancellationToken);
 
     public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(_store.TotalBytes, cancellationToken);
 

@@ -68,12 +68,15 @@ public static class DependencyInjection
         services.AddSingleton<EnvironmentPause>();
         services.AddSingleton<SnapshotCapture>();
         services.AddSingleton<RestoreJournals>();
+        services.AddSingleton<StoreReindex>();
         services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();
 
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();
+        // Right after it, so snapshots found in the store are listed before the worker takes work.
+        services.AddHostedService<StoreReindexOnStart>();
         // Before the worker, so it stops after it and still sends the worker's last updates.
         services.AddHostedService(s => s.GetRequiredService<PostgresActivityRelay>());
         services.AddHostedService<ActivityWorker>();

@@ -10,4 +10,7 @@ public sealed class SnapshotOptions
 
     /// <summary>Rule 5: a restore first takes a snapshot of the state it replaces, unless told not to.</summary>
     public bool SafetySnapshotByDefault { get; set; } = true;
+
+    /// <summary>At start, after the declared projects are applied, adds the snapshots the store holds that the metadata database does not know (a new host).</summary>
+    public bool ReindexOnStart { get; set; }
 }

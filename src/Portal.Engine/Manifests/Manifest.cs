@@ -9,9 +9,12 @@ internal sealed record Manifest(
     string SnapshotId,
     string EnvironmentKey,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<ManifestService> Services)
+    [property: JsonPropertyOrder(1)] IReadOnlyList<ManifestService> Services)
 {
     public const int CurrentVersion = 1;
+
+    /// <summary>Optional and written before "services" (which is ordered last), so a header read finds it; absent from older manifests.</summary>
+    public SnapshotLabel? Label { get; init; }
 
     /// <summary>Every object the snapshot needs, with the service/path it belongs to for error messages.</summary>
     public IEnumerable<(ChunkRef Chunk, string Owner)> Objects()
@@ -209,4 +212,5 @@ internal sealed record ExtendedAttribute(string Name, byte[] Value, byte[]? Name
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(Manifest))]
+[JsonSerializable(typeof(SnapshotLabel))]
 internal sealed partial class ManifestJson : JsonSerializerContext;

@@ -60,7 +60,7 @@ internal sealed class SnapshotCapture(
         try
         {
             var result = await engine.CaptureAsync(
-                new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment), Live: !safe),
+                new CaptureRequest(snapshotId, environment.Id.ToString("N"), ToSpecs(environment), Live: !safe, Label: LabelOf(snapshot)),
                 new EngineProgressAdapter(run.Phase(fromPercent, toPercent)),
                 cancellationToken);
             // A requested snapshot's last safe point: once it is recorded as created, a cancel is refused. A safety snapshot
@@ -135,6 +135,10 @@ internal sealed class SnapshotCapture(
             run.Log($"warning: what the cancelled capture of {snapshotId} had stored could not be removed yet ({ex.Message}); it goes at the next cleanup");
         }
     }
+
+    /// <summary>What the manifest keeps of the row, by the declared names, so a Portal without this database can list the snapshot again (<see cref="StoreReindex"/>).</summary>
+    private static SnapshotLabel LabelOf(Snapshot snapshot) => new(
+        snapshot.ProjectId, snapshot.EnvironmentName, snapshot.CreatedBy, snapshot.Safe, snapshot.IsSafetySnapshot, snapshot.ActivityId, snapshot.CreatedAt, snapshot.ExpiresAt);
 
     public static IReadOnlyList<ServiceSpec> ToSpecs(ProjectEnvironment environment) =>
         [.. environment.Services.Select(s => new ServiceSpec(s.Name, ToEngine(s.Kind), s.Location))];
