@@ -21,6 +21,12 @@ using Portal.Infrastructure.Telemetry;
 
 public static class DependencyInjection
 {
+    /// <summary>
+    /// The store lock's name in the database: the nodes of one database share one store, whatever path each mounts it at
+    /// (advisory locks are per database, so another database's Portal never waits on it).
+    /// </summary>
+    internal const string StoreLockKey = "snapshots";
+
     /// <summary>The health checks that decide whether this node can take work.</summary>
     public const string ReadyTag = "ready";
 
@@ -49,6 +55,7 @@ public static class DependencyInjection
         services.AddSingleton<ActivitySignal>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<ActivityLeases>();
+        services.AddSingleton<SingletonJobs>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<RunningActivities>();
         services.AddSingleton<Portal.Core.Activities.IActivityCancellations>(s => s.GetRequiredService<RunningActivities>());
@@ -60,6 +67,11 @@ public static class DependencyInjection
         services.AddSingleton<ConfiguredProjectsSync>();
         services.AddSingleton<ServiceChecker>();
 
+        // Before the engine's default (TryAdd): with PostgreSQL the store lock spans every node of the database.
+        services.AddSingleton<Portal.Engine.Store.IStoreLock>(sp =>
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value is { Provider: DatabaseProvider.PostgreSQL } database
+                ? new PostgresStoreLock(database.ConnectionString!, StoreLockKey)
+                : new Portal.Engine.Store.InProcessStoreLock());
         services.AddPortalEngine(configuration);
         services.AddOptions<EngineOptions>().Configure<IOptions<PortalOptions>>((engine, portal) =>
         {

@@ -10,8 +10,10 @@ using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Persistence.Configurations;
+using Portal.Infrastructure.Snapshots;
 using Portal.Infrastructure.Tests.Support;
 
 /// <summary>
@@ -170,6 +172,62 @@ public sealed class ActivityLeasesTests
         Assert.False(cluster.B.Get<NodeIdentity>().ClaimsWork);
         Assert.Null(await cluster.B.Get<ActivityLeases>().ClaimAsync([], ct));
         Assert.Empty(await cluster.B.Get<ActivityLeases>().TakeOverExpiredAsync(starting: true, [], ct));
+    }
+
+    [Fact]
+    public async Task A_singleton_job_runs_on_one_node_at_a_time()
+    {
+        await using var cluster = await Cluster.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var inside = new TaskCompletionSource();
+        var leave = new TaskCompletionSource();
+        var onA = cluster.A.Get<SingletonJobs>().TryRunAsync("sweep", async _ =>
+        {
+            inside.SetResult();
+            await leave.Task;
+        }, ct);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        var ranOnB = 0;
+        Assert.False(await cluster.B.Get<SingletonJobs>().TryRunAsync("sweep", _ => { ranOnB++; return Task.CompletedTask; }, ct));
+        Assert.True(await cluster.B.Get<SingletonJobs>().TryRunAsync("another job", _ => Task.CompletedTask, ct));
+
+        leave.SetResult();
+        Assert.True(await onA);
+        Assert.True(await cluster.B.Get<SingletonJobs>().TryRunAsync("sweep", _ => { ranOnB++; return Task.CompletedTask; }, ct));
+        Assert.Equal(1, ranOnB);
+    }
+
+    [Fact]
+    public async Task The_store_lock_of_one_node_excludes_garbage_collection_on_another()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
+        var ct = TestContext.Current.CancellationToken;
+        var a = new PostgresStoreLock(database.ConnectionString!, "store");
+        var b = new PostgresStoreLock(database.ConnectionString!, "store");
+
+        var shared = await a.SharedAsync(ct);
+        await using ((await b.SharedAsync(ct)).ConfigureAwait(false))
+        {
+            // Readers share, on any node.
+        }
+
+        var exclusive = b.ExclusiveAsync(ct);
+        await Task.Delay(500, ct);
+        Assert.False(exclusive.IsCompleted, "an exclusive hold was granted while another node held the store shared");
+
+        // Another store's lock is another lock.
+        await using ((await new PostgresStoreLock(database.ConnectionString!, "other store").ExclusiveAsync(ct)).ConfigureAwait(false))
+        {
+        }
+
+        await shared.DisposeAsync();
+        var held = await exclusive.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var reader = a.SharedAsync(ct);
+        await Task.Delay(500, ct);
+        Assert.False(reader.IsCompleted, "a shared hold was granted while another node collected garbage");
+        await held.DisposeAsync();
+        await (await reader.WaitAsync(TimeSpan.FromSeconds(10), ct)).DisposeAsync();
     }
 
     [Fact]
