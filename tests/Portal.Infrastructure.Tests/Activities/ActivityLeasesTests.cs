@@ -10,6 +10,7 @@ using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Activities;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Persistence.Configurations;
@@ -156,6 +157,41 @@ public sealed class ActivityLeasesTests
         Assert.Equal(us.Sequence, (await cluster.A.Get<ActivityLeases>().ClaimAsync([], ct))?.Sequence);
     }
 
+    [Fact]
+    public async Task An_activity_is_queued_with_the_placement_its_environment_is_declared_with()
+    {
+        var media = Directory.CreateTempSubdirectory("portal-placed-").FullName;
+        try
+        {
+            var declared = new Dictionary<string, string?>
+            {
+                ["Projects:0:Id"] = "placed",
+                ["Projects:0:Title"] = "Placed",
+                ["Projects:0:Environments:0:Name"] = "eu-shop",
+                ["Projects:0:Environments:0:Placement"] = "eu",
+                ["Projects:0:Environments:0:Services:0:Name"] = "media",
+                ["Projects:0:Environments:0:Services:0:Kind"] = "Mount",
+                ["Projects:0:Environments:0:Services:0:Location"] = media,
+            };
+            await using var cluster = await Cluster.StartAsync(aSettings: declared, bLabels: "us");
+            var environment = (await cluster.EnvironmentsAsync("placed")).Single();
+            var activity = await cluster.EnqueueAsync(cluster.A, environment);
+            var demo = await cluster.EnqueueAsync(cluster.A, (await cluster.ActiveEnvironmentsAsync())[0]);
+
+            Assert.Equal("eu", await cluster.PlacementAsync(activity.Sequence));
+            Assert.Equal(LeaseColumns.AnyNode, await cluster.PlacementAsync(demo.Sequence));
+            Assert.Equal(demo.Sequence, (await cluster.B.Get<ActivityLeases>().ClaimAsync([], TestContext.Current.CancellationToken))?.Sequence);
+            Assert.Null(await cluster.B.Get<ActivityLeases>().ClaimAsync([], TestContext.Current.CancellationToken));
+
+            var blank = new ConfiguredProjects { Items = [new() { Id = "placed", Title = "Placed", Environments = [new() { Name = "eu-shop", Placement = " " }] }] };
+            Assert.Contains("Projects:0:Environments:0:Placement must be a label", new ConfiguredProjectsValidator().Validate(null, blank).FailureMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(media, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("Activities:NodeLabels", "")]
     [InlineData("Activities:ClaimsEnabled", "false")]
@@ -255,12 +291,12 @@ public sealed class ActivityLeasesTests
         public FakeTimeProvider TimeA => timeA;
         public FakeTimeProvider TimeB => timeB;
 
-        public static async Task<Cluster> StartAsync(string? bLabels = null, Dictionary<string, string?>? bSettings = null)
+        public static async Task<Cluster> StartAsync(string? bLabels = null, Dictionary<string, string?>? bSettings = null, Dictionary<string, string?>? aSettings = null)
         {
             var database = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
             var timeA = new FakeTimeProvider(DateTimeOffset.UtcNow);
             var timeB = new FakeTimeProvider(timeA.GetUtcNow());
-            var a = await PortalTestHost.StartAsync(database, timeA, mediaFiles: 1);
+            var a = await PortalTestHost.StartAsync(database, timeA, mediaFiles: 1, settings: aSettings);
             bSettings ??= [];
             if (bLabels is not null)
             {
@@ -271,18 +307,27 @@ public sealed class ActivityLeasesTests
             return new Cluster(database, a, b, timeA, timeB);
         }
 
-        public async Task<List<ProjectEnvironment>> ActiveEnvironmentsAsync()
+        public Task<List<ProjectEnvironment>> ActiveEnvironmentsAsync() => EnvironmentsAsync(Project);
+
+        public async Task<List<ProjectEnvironment>> EnvironmentsAsync(string project)
         {
             await using var db = await Contexts.CreateDbContextAsync(TestContext.Current.CancellationToken);
-            return await db.Environments.AsNoTracking().Where(e => e.ProjectId == Project && e.Status == EnvironmentStatus.Active)
+            return await db.Environments.AsNoTracking().Where(e => e.ProjectId == project && e.Status == EnvironmentStatus.Active)
                 .OrderBy(e => e.Name).ToListAsync(TestContext.Current.CancellationToken);
+        }
+
+        public async Task<string> PlacementAsync(long sequence)
+        {
+            await using var db = await Contexts.CreateDbContextAsync(TestContext.Current.CancellationToken);
+            return await db.Activities.Where(a => a.Sequence == sequence).Select(a => EF.Property<string>(a, LeaseColumns.Placement))
+                .SingleAsync(TestContext.Current.CancellationToken);
         }
 
         public async Task<Activity> EnqueueAsync(PortalTestHost node, ProjectEnvironment environment, string? placement = null)
         {
             var activity = new Activity
             {
-                Id = Guid.NewGuid().ToString("N")[..12], ProjectId = Project, EnvironmentId = environment.Id, EnvironmentName = environment.Name,
+                Id = Guid.NewGuid().ToString("N")[..12], ProjectId = environment.ProjectId, EnvironmentId = environment.Id, EnvironmentName = environment.Name,
                 Type = ActivityTypes.Snapshot, CreatedAt = DateTimeOffset.UtcNow, Text = "a test activity", InitiatedBy = "test",
             };
             await node.Get<IActivityQueue>().EnqueueAsync(activity, null, TestContext.Current.CancellationToken);
