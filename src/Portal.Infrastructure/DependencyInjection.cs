@@ -21,6 +21,12 @@ using Portal.Infrastructure.Telemetry;
 
 public static class DependencyInjection
 {
+    /// <summary>
+    /// The store lock's name in the database: the nodes of one database share one store, whatever path each mounts it at
+    /// (advisory locks are per database, so another database's Portal never waits on it).
+    /// </summary>
+    internal const string StoreLockKey = "snapshots";
+
     /// <summary>The health checks that decide whether this node can take work.</summary>
     public const string ReadyTag = "ready";
 
@@ -28,7 +34,9 @@ public static class DependencyInjection
     public static IServiceCollection AddPortalInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.Section)).ValidateOnStart();
-        services.AddOptions<ActivityOptions>().Bind(configuration.GetSection(ActivityOptions.Section)).ValidateOnStart();
+        services.AddOptions<ActivityOptions>().Bind(configuration.GetSection(ActivityOptions.Section))
+            .Configure(o => o.NodeLabels = NodeLabels(configuration.GetSection(ActivityOptions.Section).GetSection(nameof(ActivityOptions.NodeLabels))) ?? o.NodeLabels)
+            .ValidateOnStart();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
         services.AddOptions<BackgroundOptions>().Bind(configuration.GetSection(BackgroundOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>();
@@ -45,6 +53,9 @@ public static class DependencyInjection
         services.AddSingleton<IUserSessionStore, UserSessionStore>();
         services.AddSingleton<IApiTokenRepository, ApiTokenRepository>();
         services.AddSingleton<ActivitySignal>();
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<ActivityLeases>();
+        services.AddSingleton<SingletonJobs>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<RunningActivities>();
         services.AddSingleton<Portal.Core.Activities.IActivityCancellations>(s => s.GetRequiredService<RunningActivities>());
@@ -56,6 +67,11 @@ public static class DependencyInjection
         services.AddSingleton<ConfiguredProjectsSync>();
         services.AddSingleton<ServiceChecker>();
 
+        // Before the engine's default (TryAdd): with PostgreSQL the store lock spans every node of the database.
+        services.AddSingleton<Portal.Engine.Store.IStoreLock>(sp =>
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value is { Provider: DatabaseProvider.PostgreSQL } database
+                ? new PostgresStoreLock(database.ConnectionString!, StoreLockKey)
+                : new Portal.Engine.Store.InProcessStoreLock());
         services.AddPortalEngine(configuration);
         services.AddOptions<EngineOptions>().Configure<IOptions<PortalOptions>>((engine, portal) =>
         {
@@ -79,6 +95,8 @@ public static class DependencyInjection
         services.AddHostedService<StoreReindexOnStart>();
         // Before the worker, so it stops after it and still sends the worker's last updates.
         services.AddHostedService(s => s.GetRequiredService<PostgresActivityRelay>());
+        // Before the worker, so it stops after it and keeps renewing while the worker's runs wind down.
+        services.AddHostedService<LeaseKeeper>();
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
@@ -124,6 +142,12 @@ public static class DependencyInjection
                 ? new PortalDbContextFactory<PostgresPortalDbContext>(sp.GetRequiredService<IDbContextFactory<PostgresPortalDbContext>>())
                 : new PortalDbContextFactory<SqlitePortalDbContext>(sp.GetRequiredService<IDbContextFactory<SqlitePortalDbContext>>()));
     }
+
+    /// <summary>A node's labels also as one value, "eu,us", and as an empty value for none (a web-only node), which a list cannot say.</summary>
+    private static List<string>? NodeLabels(IConfigurationSection section) =>
+        section.Value is { } value && !section.GetChildren().Any()
+            ? [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+            : null;
 
     private static string SqliteConnectionString(IServiceProvider services)
     {

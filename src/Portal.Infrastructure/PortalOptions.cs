@@ -54,4 +54,24 @@ public sealed class ActivityOptions
 
     /// <summary>A safety net for work enqueued by another process; new work in this process wakes the worker at once.</summary>
     public int PollMilliseconds { get; set; } = 5_000;
+
+    /// <summary>With PostgreSQL: how long a claim holds without renewal; after that another node finishes the activity.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With PostgreSQL: how often a node renews the leases of what it runs; null means a third of the duration.</summary>
+    public TimeSpan? LeaseRenewalInterval { get; set; }
+
+    public TimeSpan RenewalInterval => LeaseRenewalInterval ?? LeaseDuration / 3;
+
+    /// <summary>This node's name in the activities it claims; empty means a random one per start, so two nodes never share one.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>
+    /// The placement labels of the environments whose data this node reaches ("all": every one). Null means ["all"]; an empty
+    /// list (configured as an empty value) makes a web-only node that claims nothing.
+    /// </summary>
+    public List<string>? NodeLabels { get; set; }
+
+    /// <summary>False makes a web-only node: it serves pages and the API and queues work, and runs none.</summary>
+    public bool ClaimsEnabled { get; set; } = true;
 }

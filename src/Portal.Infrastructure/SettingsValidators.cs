@@ -33,6 +33,27 @@ internal sealed class ActivityOptionsValidator : IValidateOptions<ActivityOption
         problems.Range(At + nameof(options.MaxParallelEnvironments), options.MaxParallelEnvironments, 1, 64);
         problems.Range(At + nameof(options.ProgressFlushMilliseconds), options.ProgressFlushMilliseconds, 50, 60_000);
         problems.Range(At + nameof(options.PollMilliseconds), options.PollMilliseconds, 100, 600_000);
+        problems.Between(At + nameof(options.LeaseDuration), options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        if (options.LeaseRenewalInterval is { } renewal && (renewal <= TimeSpan.Zero || renewal >= options.LeaseDuration))
+        {
+            // A renewal as late as the lease itself would let a live node's work be taken over.
+            problems.Add(At + nameof(options.LeaseRenewalInterval), $"must be more than 0 and less than {At}{nameof(options.LeaseDuration)} ({options.LeaseDuration:c}) (got {renewal:c})");
+        }
+
+        if (options.NodeId is { Length: > 0 } node && (node.Length > 100 || node.Any(char.IsWhiteSpace)))
+        {
+            problems.Add(At + nameof(options.NodeId), $"must be at most 100 characters without spaces (got '{node}')");
+        }
+
+        for (var i = 0; i < options.NodeLabels?.Count; i++)
+        {
+            var label = options.NodeLabels[i];
+            if (string.IsNullOrWhiteSpace(label) || label.Length > 64)
+            {
+                problems.Add($"{At}{nameof(options.NodeLabels)}:{i}", $"must be a label of 1 to 64 characters (got '{label}')");
+            }
+        }
+
         return problems.Result;
     }
 }

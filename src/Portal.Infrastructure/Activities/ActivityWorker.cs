@@ -28,6 +28,7 @@ public sealed class ActivityWorker(
     Heartbeats heartbeats,
     TimeProvider time,
     IOptions<ActivityOptions> options,
+    ActivityLeases leases,
     ILogger<ActivityWorker> logger) : PeriodicBackgroundService(heartbeats, time, logger)
 {
     public const string InterruptedReason = "interrupted: Portal stopped while this was running";
@@ -44,7 +45,12 @@ public sealed class ActivityWorker(
         _running.Clear();
         _wake = null;
         _tick = null;
-        var resumed = await RecoverInterruptedAsync(stoppingToken);
+        if (leases.Enabled && !leases.Node.ClaimsWork)
+        {
+            return; // A web-only node reaches no environment's data: it neither recovers nor runs anything.
+        }
+
+        var resumed = leases.Enabled ? await TakeOverExpiredAsync(starting: true, stoppingToken) : await RecoverInterruptedAsync(stoppingToken);
         await CleanLeftoversAsync(stoppingToken);
 
         // Interrupted work is finished first; its environment takes nothing new until it is (it stays in progress).
@@ -56,7 +62,16 @@ public sealed class ActivityWorker(
 
     protected override async Task RunOnceAsync(CancellationToken stoppingToken)
     {
-        while (_running.Count < options.Value.MaxParallelEnvironments && await ClaimNextAsync(_running.Keys, stoppingToken) is { } activity)
+        if (leases.Enabled)
+        {
+            // Work of a node that died is finished here once its lease expires, the way a restart finishes it.
+            foreach (var activity in await TakeOverExpiredAsync(starting: false, stoppingToken))
+            {
+                _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken, resumed: true);
+            }
+        }
+
+        while (_running.Count < options.Value.MaxParallelEnvironments && await ClaimAsync(stoppingToken) is { } activity)
         {
             _running[activity.EnvironmentId] = RunAsync(activity, stoppingToken);
         }
@@ -89,21 +104,46 @@ public sealed class ActivityWorker(
     /// </summary>
     internal async Task<IReadOnlyList<Activity>> RecoverInterruptedAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var interrupted = await db.Activities.Where(a => a.State == ActivityState.InProgress).OrderBy(a => a.Sequence).ToListAsync(cancellationToken);
-        if (interrupted.Count == 0)
+        List<long> interrupted;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            interrupted = await db.Activities.Where(a => a.State == ActivityState.InProgress).Select(a => a.Sequence).ToListAsync(cancellationToken);
+        }
+
+        return await RecoverAsync(interrupted.ToDictionary(s => s, _ => (string?)null), cancellationToken);
+    }
+
+    /// <summary>
+    /// With leases: the running activities whose lease expired (and at start, this configured node's own), taken over by
+    /// this node and then recovered exactly as a restart recovers interrupted work. A live node's unexpired lease is never touched.
+    /// </summary>
+    internal async Task<IReadOnlyList<Activity>> TakeOverExpiredAsync(bool starting, CancellationToken cancellationToken) =>
+        await RecoverAsync(await leases.TakeOverExpiredAsync(starting, _running.Keys, cancellationToken), cancellationToken);
+
+    /// <summary>Recovers these interrupted activities, each with the node that was running it (null: this node's earlier run).</summary>
+    private async Task<IReadOnlyList<Activity>> RecoverAsync(IReadOnlyDictionary<long, string?> runBy, CancellationToken cancellationToken)
+    {
+        if (runBy.Count == 0)
         {
             return [];
         }
 
+        var sequences = runBy.Keys.ToList();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var interrupted = await db.Activities.Where(a => sequences.Contains(a.Sequence)).OrderBy(a => a.Sequence).ToListAsync(cancellationToken);
         var now = Time.GetUtcNow();
         var resumed = new List<Activity>();
         foreach (var activity in interrupted)
         {
+            // Taken over from another node whose lease expired: the log says which, so "interrupted" is not a mystery.
+            var deadNode = runBy[activity.Sequence] is { } node && node != leases.Node.NodeId
+                ? $"Portal node {node} stopped renewing its lease while this was running" : null;
             // A restore killed before it wrote its journal had changed nothing: it simply starts again.
             if (activity.Type is ActivityTypes.SnapshotDelete or ActivityTypes.Restore)
             {
-                activity.Log += $"[{now:HH:mm:ss}] Portal restarted while this was running; finishing it\n";
+                activity.Log += deadNode is not null
+                    ? $"[{now:HH:mm:ss}] {deadNode}; node {leases.Node.NodeId} is finishing it\n"
+                    : $"[{now:HH:mm:ss}] Portal restarted while this was running; finishing it\n";
                 resumed.Add(activity);
                 logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} was interrupted; finishing it", activity.Id, activity.Type, activity.EnvironmentName);
                 continue;
@@ -113,7 +153,7 @@ public sealed class ActivityWorker(
             activity.Result = ActivityResult.Failure;
             activity.Reason = InterruptedReason;
             activity.CompletedAt = now;
-            activity.Log += $"[{now:HH:mm:ss}] {InterruptedReason}\n";
+            activity.Log += deadNode is null ? $"[{now:HH:mm:ss}] {InterruptedReason}\n" : $"[{now:HH:mm:ss}] {deadNode}\n[{now:HH:mm:ss}] {InterruptedReason}\n";
             logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} was interrupted", activity.Id, activity.Type, activity.EnvironmentName);
         }
 
@@ -170,6 +210,18 @@ public sealed class ActivityWorker(
         }
     }
 
+    private async Task<Activity?> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var claimed = leases.Enabled ? await leases.ClaimAsync(_running.Keys, cancellationToken) : await ClaimNextAsync(_running.Keys, cancellationToken);
+        if (claimed is not null)
+        {
+            metrics.Started(claimed.Type, claimed.StartedAt!.Value - claimed.CreatedAt);
+        }
+
+        return claimed;
+    }
+
+    /// <summary>The one node of SQLite: the oldest pending activity of an environment with nothing in progress.</summary>
     private async Task<Activity?> ClaimNextAsync(IReadOnlyCollection<Guid> busyHere, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -196,7 +248,6 @@ public sealed class ActivityWorker(
                     .SetProperty(a => a.StartedAt, now), cancellationToken);
             if (claimed == 1)
             {
-                metrics.Started(next.Type, now - next.CreatedAt);
                 next.State = ActivityState.InProgress;
                 next.StartedAt = now;
                 return next;
@@ -221,7 +272,9 @@ public sealed class ActivityWorker(
         // The executor stops at its next safe point when Portal stops or when a user cancels this run; a request that comes
         // after the run's point of no return (until it is recorded complete) is answered with the reason the run gave.
         using var cancellation = run.Cancellation;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, run.Cancellation.Token);
+        // With leases the run also stops when this node loses its lease: another node has the activity now.
+        using var lease = leases.Enabled ? leases.Hold(activity.Sequence) : null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, run.Cancellation.Token, lease?.Lost ?? CancellationToken.None);
         using var reachable = running.Register(activity.Id, run);
         ActivityResult? result;
         string? reason = null;
@@ -247,6 +300,19 @@ public sealed class ActivityWorker(
                 await run.FlushAsync(CancellationToken.None);
                 logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} is left to be finished at the next start",
                     activity.Id, activity.Type, activity.EnvironmentName);
+                if (lease is not null && lease.LostBecause is null)
+                {
+                    // Another node may finish it now rather than when the lease would have run out.
+                    await leases.ReleaseAsync(activity.Sequence, CancellationToken.None);
+                }
+
+                return;
+            }
+            catch (Exception) when (lease?.LostBecause is { } lost && run.Cancellation.RequestedBy is null)
+            {
+                run.Log($"stopped on node {leases.Node.NodeId}: {lost}");
+                await run.FlushAsync(CancellationToken.None);
+                logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} stopped here: {Reason}", activity.Id, activity.Type, activity.EnvironmentName, lost);
                 return;
             }
             catch (Exception) when (run.Cancellation.RequestedBy is { } by)
@@ -307,13 +373,21 @@ public sealed class ActivityWorker(
         var state = result is null ? ActivityState.Cancelled : ActivityState.Complete;
         var percent = result == ActivityResult.Success ? 100 : run.Percent;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
-        await db.Activities.Where(a => a.Sequence == activity.Sequence).ExecuteUpdateAsync(set => set
+        var recorded = await leases.Held(db.Activities.Where(a => a.Sequence == activity.Sequence)).ExecuteUpdateAsync(set => set
             .SetProperty(a => a.State, state)
             .SetProperty(a => a.Result, result)
             .SetProperty(a => a.Reason, reason)
             .SetProperty(a => a.CompletionPercent, percent)
             .SetProperty(a => a.Warnings, run.Warnings)
             .SetProperty(a => a.CompletedAt, now), CancellationToken.None);
+        if (recorded == 0)
+        {
+            // Its lease was taken over meanwhile: the node that has it now records the end.
+            logger.LogWarning("Activity {ActivityId} ({Type}) on {Environment} ended here ({Result}) after another node took it over; its end is that node's to record",
+                activity.Id, activity.Type, activity.EnvironmentName, result?.ToString() ?? nameof(ActivityState.Cancelled));
+            return;
+        }
+
         events.Publish(run.Snapshot(state, result, percent));
         var outcome = result?.ToString() ?? nameof(ActivityState.Cancelled);
         metrics.Completed(activity.Type, outcome, now - (activity.StartedAt ?? now));

@@ -37,6 +37,10 @@ public sealed class EnvironmentDefinition
     public EnvironmentStatus Status { get; set; } = EnvironmentStatus.Active;
     public string? PreSnapshotCommand { get; set; }
     public string? PostSnapshotCommand { get; set; }
+
+    /// <summary>The label a node needs (in <c>Activities:NodeLabels</c>) to run this environment's activities: where its data can be reached.</summary>
+    public string Placement { get; set; } = Persistence.Configurations.LeaseColumns.AnyNode;
+
     public List<ServiceDefinition> Services { get; set; } = [];
 }
 
@@ -103,6 +107,11 @@ internal sealed class ConfiguredProjectsValidator(IConfigurationSection? project
                 Limit(errors, $"{envAt}:Title", environment.Title, ColumnLengths.Title);
                 Limit(errors, $"{envAt}:PreSnapshotCommand", environment.PreSnapshotCommand, ColumnLengths.Command);
                 Limit(errors, $"{envAt}:PostSnapshotCommand", environment.PostSnapshotCommand, ColumnLengths.Command);
+                if (string.IsNullOrWhiteSpace(environment.Placement) || environment.Placement.Length > 64)
+                {
+                    errors.Add($"{envAt}:Placement must be a label of 1 to 64 characters (got '{environment.Placement}').");
+                }
+
                 if (environment.Status is not (EnvironmentStatus.Active or EnvironmentStatus.Inactive))
                 {
                     // Paused and dirty are Portal's own: an activity sets them and only Portal may lift them.

@@ -19,6 +19,7 @@ internal sealed class SnapshotExpiry(
     ISnapshotEngine engine,
     RestoreJournals journals,
     IOptions<BackgroundOptions> options,
+    SingletonJobs singleton,
     Heartbeats heartbeats,
     TimeProvider time,
     ILogger<SnapshotExpiry> logger) : PeriodicBackgroundService(heartbeats, time, logger)
@@ -26,7 +27,8 @@ internal sealed class SnapshotExpiry(
     protected override TimeSpan Interval => options.Value.ExpirySweepInterval;
 
     // A failed sweep is logged by the base and the next one tries again; expired snapshots are already refused for restore by the rules.
-    protected override Task RunOnceAsync(CancellationToken stoppingToken) => SweepAsync(stoppingToken);
+    // One node sweeps at a time: two would delete the same manifests and count each other's work as failures.
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) => singleton.TryRunAsync(nameof(SnapshotExpiry), SweepAsync, stoppingToken);
 
     /// <summary>Returns how many snapshots were collected.</summary>
     internal async Task<int> SweepAsync(CancellationToken cancellationToken)

@@ -9,7 +9,6 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
 {
     public void Configure(EntityTypeBuilder<Activity> builder)
     {
-
         // The sequence is the key: it gives FIFO order and a unique keyset tie-breaker; Id is what users see.
         builder.HasKey(a => a.Sequence);
         builder.Property(a => a.Sequence).ValueGeneratedOnAdd();
@@ -23,6 +22,12 @@ internal sealed class ActivityConfiguration : IEntityTypeConfiguration<Activity>
         builder.Property(a => a.Text).HasMaxLength(500);
         builder.Property(a => a.InitiatedBy).HasMaxLength(200);
         builder.Property(a => a.Reason).HasMaxLength(2000);
+        // Leases (PostgreSQL, several nodes): who runs it and until when, so a node that dies is noticed and its work taken over.
+        builder.Property<string?>(LeaseColumns.ClaimedBy).HasMaxLength(128);
+        builder.Property<DateTimeOffset?>(LeaseColumns.LeaseExpiresAt);
+
+        // The label the environment required when queued: only a node with that label (or "all") may run it.
+        builder.Property<string>(LeaseColumns.Placement).IsRequired().HasMaxLength(64).HasDefaultValue(LeaseColumns.AnyNode);
         builder.HasOne<ProjectEnvironment>().WithMany().HasForeignKey(a => a.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
 
         // The feed: newest first per environment, optionally of one type; keyset paging on (created_at, sequence).
