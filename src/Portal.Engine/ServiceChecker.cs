@@ -3,6 +3,7 @@ namespace Portal.Engine;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Npgsql;
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 using StackExchange.Redis;
 

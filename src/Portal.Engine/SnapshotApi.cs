@@ -1,14 +1,6 @@
 namespace Portal.Engine;
 
-/// <summary>What kind of persistent data a service holds, which decides the adapter that captures it.</summary>
-public enum ServiceKind
-{
-    Mount,
-    Sqlite,
-    MySql,
-    PostgreSql,
-    Redis,
-}
+using Portal.Contracts;
 
 /// <summary>
 /// One service of an environment. Location is a folder path (Mount), a database file (Sqlite), a connection

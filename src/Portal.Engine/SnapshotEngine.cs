@@ -1,6 +1,7 @@
 namespace Portal.Engine;
 
 using System.Diagnostics;
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;

@@ -3,6 +3,7 @@ namespace Portal.Engine.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Contracts;
 
 public sealed class DependencyInjectionTests : IDisposable
 {

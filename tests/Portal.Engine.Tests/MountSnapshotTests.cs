@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using System.Text;
+using Portal.Contracts;
 
 public sealed class MountSnapshotTests : IDisposable
 {

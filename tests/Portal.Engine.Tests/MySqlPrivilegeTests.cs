@@ -3,6 +3,7 @@ namespace Portal.Engine.Tests;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 
 /// <summary>

@@ -3,6 +3,7 @@ namespace Portal.Engine.Tests;
 using System.Data.Common;
 using System.Security.Cryptography;
 using Npgsql;
+using Portal.Contracts;
 
 public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
 {

@@ -1,5 +1,6 @@
 namespace Portal.Engine.Tests;
 
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 using StackExchange.Redis;
 

@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using System.Text.Json.Nodes;
+using Portal.Contracts;
 
 public sealed class RestoreSafetyTests : IDisposable
 {

@@ -1,5 +1,6 @@
 namespace Portal.Engine.Tests;
 
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 
 /// <summary>Failures users hit when a server is down or a client tool is missing must read as plain sentences.</summary>

@@ -1,5 +1,7 @@
 namespace Portal.Engine.Tests;
 
+using Portal.Contracts;
+
 public sealed class SqliteSnapshotTests : IDisposable
 {
     private readonly Workspace _ws = new(chunkSize: 16 * 1024);

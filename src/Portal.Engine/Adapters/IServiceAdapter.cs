@@ -1,5 +1,6 @@
 namespace Portal.Engine.Adapters;
 
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 
 /// <summary>The previous snapshot's record of the same service, and when that capture started (for racy-mtime checks).</summary>

@@ -1,5 +1,6 @@
 namespace Portal.Engine.Adapters;
 
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 
 /// <summary>

@@ -2,6 +2,7 @@ namespace Portal.Engine.Adapters;
 
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 

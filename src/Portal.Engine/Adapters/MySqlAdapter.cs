@@ -1,6 +1,7 @@
 namespace Portal.Engine.Adapters;
 
 using MySqlConnector;
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 

@@ -2,6 +2,7 @@ namespace Portal.Engine.Adapters;
 
 using System.Text;
 using Npgsql;
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 
 /// <summary>

@@ -2,6 +2,7 @@ namespace Portal.Engine.Adapters;
 
 using System.Globalization;
 using System.Text;
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 using StackExchange.Redis;

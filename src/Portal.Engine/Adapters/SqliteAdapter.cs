@@ -1,6 +1,7 @@
 namespace Portal.Engine.Adapters;
 
 using Microsoft.Data.Sqlite;
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 
 /// <summary>An SQLite database file, captured and restored through SQLite's online backup API.</summary>

@@ -3,6 +3,7 @@ namespace Portal.Engine.Tests.Adapters;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Portal.Contracts;
 using Microsoft.Win32.SafeHandles;
 
 /// <summary>Every legal name, link, special file, attribute and timestamp comes back byte for byte and lstat for lstat.</summary>

@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests.Adapters;
 
 using System.Text;
+using Portal.Contracts;
 using static Portal.Engine.Tests.MountSnapshotTests;
 
 /// <summary>A live capture records the tree as it finds it: what vanishes is left out, what changes is kept as read, both said.</summary>

@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests.Adapters;
 
 using System.Text.Json.Nodes;
+using Portal.Contracts;
 
 /// <summary>What a user can fix is said in a sentence that names the disk or path, the size or the user; nothing is changed.</summary>
 public sealed class MountRestoreErrorTests : IDisposable

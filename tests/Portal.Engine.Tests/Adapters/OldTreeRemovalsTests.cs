@@ -1,5 +1,6 @@
 namespace Portal.Engine.Tests.Adapters;
 
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 
 public sealed class OldTreeRemovalsTests : IDisposable

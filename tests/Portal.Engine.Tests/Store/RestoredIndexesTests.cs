@@ -1,5 +1,7 @@
 namespace Portal.Engine.Tests.Store;
 
+using Portal.Contracts;
+
 public sealed class RestoredIndexesTests : IDisposable
 {
     private readonly Workspace _ws = new();
