@@ -4,6 +4,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Mounts;
+using Portal.Engine.Adapters.MySql;
+using Portal.Engine.Adapters.PostgreSql;
+using Portal.Engine.Adapters.Redis;
+using Portal.Engine.Adapters.Sqlite;
 using Portal.Engine.Store;
 
 public static class DependencyInjection
@@ -17,11 +23,26 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>());
         // One node by default; a provider that spans nodes registers its own lock before this runs.
         services.TryAddSingleton<IStoreLock, InProcessStoreLock>();
+        services.AddServiceAdapters();
+        services.TryAddSingleton(sp => new ServiceChecker(sp.GetServices<IServiceAdapter>()));
         services.TryAddSingleton<ISnapshotEngine>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-            return new SnapshotEngine(options, new FileSystemObjectStore(options.StorePath), sp.GetRequiredService<IStoreLock>());
+            return new SnapshotEngine(options, new FileSystemObjectStore(options.StorePath), sp.GetRequiredService<IStoreLock>(), sp.GetServices<IServiceAdapter>());
         });
         return services;
     }
+
+    /// <summary>One adapter per service kind; the engine refuses to start on a kind claimed twice or by none.</summary>
+    internal static IServiceCollection AddServiceAdapters(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, MountAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, SqliteAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, MySqlAdapter>(sp => new MySqlAdapter(Options(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, PostgreSqlAdapter>(sp => new PostgreSqlAdapter(Options(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, RedisAdapter>(sp => new RedisAdapter(Options(sp))));
+        return services;
+    }
+
+    private static EngineOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<EngineOptions>>().Value;
 }

@@ -1,6 +1,7 @@
 namespace Portal.Engine;
 
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Mounts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 

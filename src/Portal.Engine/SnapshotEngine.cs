@@ -3,6 +3,7 @@ namespace Portal.Engine;
 using System.Diagnostics;
 using Portal.Contracts;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Mounts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
@@ -11,9 +12,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 {
     private readonly IObjectStore _store;
     private readonly EngineOptions _options;
-    private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
+    private readonly ServiceAdapters _adapters;
     private readonly IStoreLock _lock;
-    private readonly InProcessStoreLock? _ownedLock;
     private readonly OldTreeRemovals _removals;
     private readonly RestoredIndexes _restored;
 
@@ -23,22 +23,15 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// <summary>Services captured or restored at once; each adapter already uses every core for its own CPU-bound part.</summary>
     private const int ServiceConcurrency = 4;
 
-    public SnapshotEngine(EngineOptions options)
-        : this(options, new FileSystemObjectStore(options.StorePath))
-    {
-    }
-
-    public SnapshotEngine(EngineOptions options, IObjectStore store, IStoreLock? storeLock = null)
+    public SnapshotEngine(EngineOptions options, IObjectStore store, IStoreLock storeLock, IEnumerable<IServiceAdapter> adapters)
     {
         _options = options;
         _store = store;
-        _ownedLock = storeLock is null ? new InProcessStoreLock() : null;
-        _lock = storeLock ?? _ownedLock!;
+        _lock = storeLock;
+        _adapters = new ServiceAdapters(adapters);
         // Started first: removals a stop interrupted go on while the engine serves.
         _removals = new OldTreeRemovals(options.StorePath);
         _restored = new RestoredIndexes(options.StorePath);
-        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter(options)];
-        _adapters = adapters.ToDictionary(a => a.Kind);
     }
 
     /// <summary>Figures of the most recent capture, for tests proving what was (not) read and stored.</summary>
@@ -76,7 +69,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             services = await ForEachServiceAsync(request.Services, (spec, token) =>
             {
                 var reuse = Reusable(request.EnvironmentKey, spec, previous);
-                return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
+                return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => _adapters.For(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
             }, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -128,7 +121,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         {
             var entry = manifest.Services.FirstOrDefault(s => s.Name == target.Name && s.Kind == target.Kind)
                 ?? throw new SnapshotEngineException($"Snapshot {request.SnapshotId} has no {target.Kind} service named '{target.Name}'.");
-            var adapter = Adapter(target.Kind);
+            var adapter = _adapters.For(target.Kind);
             adapter.CheckRestorable(entry, target);
             return (Target: target, Entry: entry, Adapter: adapter);
         }).ToList();
@@ -215,7 +208,6 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     public void Dispose()
     {
         _removals.Dispose();
-        _ownedLock?.Dispose();
     }
 
     private void Collect(CancellationToken cancellationToken)
@@ -351,9 +343,4 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             ? restored
             : captured;
     }
-
-    private IServiceAdapter Adapter(ServiceKind kind) =>
-        _adapters.TryGetValue(kind, out var adapter)
-            ? adapter
-            : throw new SnapshotEngineException($"Snapshots of {kind} services are not supported by this engine yet.");
 }

@@ -54,7 +54,6 @@ public static class DependencyInjection
         services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConfiguredProjects>>(new ConfiguredProjectsValidator(configuration.GetSection(ConfiguredProjects.Section)));
         services.AddSingleton<ConfiguredProjectsSync>();
-        services.AddSingleton<ServiceChecker>();
 
         services.AddPortalEngine(configuration);
         services.AddOptions<EngineOptions>().Configure<IOptions<PortalOptions>>((engine, portal) =>

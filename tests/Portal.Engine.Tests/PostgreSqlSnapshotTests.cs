@@ -4,6 +4,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using Npgsql;
 using Portal.Contracts;
+using Portal.Engine.Adapters.PostgreSql;
 
 public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
 {
@@ -183,7 +184,7 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         psql.RedirectStandardError = true;
         using (var process = System.Diagnostics.Process.Start(psql)!)
         {
-            await process.StandardInput.WriteAsync(Portal.Engine.Adapters.PostgreSqlAdapter.ResetSchemas + dump[..(dump.Length / 2)]);
+            await process.StandardInput.WriteAsync(PostgreSqlAdapter.ResetSchemas + dump[..(dump.Length / 2)]);
             process.StandardInput.Close();
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         }

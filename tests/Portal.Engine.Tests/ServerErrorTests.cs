@@ -2,6 +2,7 @@ namespace Portal.Engine.Tests;
 
 using Portal.Contracts;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Common;
 
 /// <summary>Failures users hit when a server is down or a client tool is missing must read as plain sentences.</summary>
 public sealed class ServerErrorTests : IDisposable

@@ -11,6 +11,12 @@ internal interface IServiceAdapter
 {
     ServiceKind Kind { get; }
 
+    /// <summary>
+    /// Checks, without changing anything, that the service can be snapshotted here (the folder or file exists, the client
+    /// tools are installed, the server answers, the user holds the rights); returns why not in words an admin can act on, or null.
+    /// </summary>
+    Task<string?> CheckAsync(ServiceSpec spec, CancellationToken cancellationToken);
+
     Task<ManifestService> CaptureAsync(ServiceSpec spec, PreviousCapture? previous, EngineContext context);
 
     /// <summary>Rejects a manifest entry that cannot be restored safely into target; runs before anything is changed.</summary>
@@ -53,6 +59,9 @@ internal sealed class LoadOnCommit(Func<EngineContext, Task> load) : IPreparedRe
 
 internal static class ServiceEntries
 {
+    /// <summary>A check answers within this: an admin waits for it, and a server that takes longer is not usable for a snapshot anyway.</summary>
+    public static readonly TimeSpan CheckConnectTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>A dump-based entry without chunks cannot be restored; say so before anything is dropped.</summary>
     public static IReadOnlyList<ChunkRef> RequireChunks(ManifestService entry, string what) =>
         entry.Chunks ?? throw new SnapshotCorruptException($"The snapshot's {what} '{entry.Name}' has no content.");
