@@ -59,6 +59,9 @@ public interface ISnapshotEngine
     /// <summary>Drops the manifest, then collects objects that no remaining manifest references.</summary>
     Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
 
+    Task<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken);
+
+    /// <summary>Synchronous form kept only for ActivityWorker (another branch reworks that folder); use <see cref="HasManifestAsync"/>.</summary>
     bool HasManifest(string snapshotId);
 
     /// <summary>Writes and drops a small temp object the way a capture writes one; throws (an IOException) when the store takes no writes.</summary>

@@ -43,7 +43,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private async Task<CaptureResult> CaptureCoreAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         SnapshotIds.Validate(request.SnapshotId);
-        if (_store.HasManifest(request.SnapshotId))
+        if (await _store.HasManifestAsync(request.SnapshotId, cancellationToken))
         {
             throw new SnapshotEngineException($"Snapshot {request.SnapshotId} already exists.");
         }
@@ -61,7 +61,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
         var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live, removals: _removals);
-        var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => Task.FromResult(FindPrevious(request.EnvironmentKey)));
+        var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => FindPreviousAsync(request.EnvironmentKey, cancellationToken));
 
         List<ManifestService> services;
         try
@@ -74,11 +74,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
             cancellationToken.ThrowIfCancellationRequested();
             var manifest = new Manifest(Manifest.CurrentVersion, request.SnapshotId, request.EnvironmentKey, startedAt, services);
-            await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null, () =>
-            {
-                _store.WriteManifest(request.SnapshotId, manifest.ToJson(), counters.Stored);
-                return Task.CompletedTask;
-            });
+            await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null,
+                () => _store.WriteManifestAsync(request.SnapshotId, manifest.ToJson(), counters.Stored, cancellationToken).AsTask());
         }
         catch (IOException ex) when (DiskFailures.IsDiskFull(ex))
         {
@@ -105,7 +102,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     private async Task VerifyCoreAsync(string snapshotId, CancellationToken cancellationToken)
     {
-        var manifest = Load(snapshotId);
+        var manifest = await LoadAsync(snapshotId, cancellationToken);
         await using var shared = await _lock.SharedAsync(cancellationToken);
         var tracker = new ProgressTracker(new Progress<EngineProgress>());
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
@@ -116,7 +113,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     private async Task<RestoreResult> RestoreCoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
-        var manifest = Load(request.SnapshotId);
+        var manifest = await LoadAsync(request.SnapshotId, cancellationToken);
         var plan = request.Targets.Select(target =>
         {
             var entry = manifest.Services.FirstOrDefault(s => s.Name == target.Name && s.Kind == target.Kind)
@@ -185,19 +182,23 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     public Task DeleteAsync(string snapshotId, CancellationToken cancellationToken) => EngineTelemetry.PhaseAsync("delete", snapshotId, null, async () =>
     {
         SnapshotIds.Validate(snapshotId);
-        _store.DeleteManifest(snapshotId);
+        await _store.DeleteManifestAsync(snapshotId, cancellationToken);
         await using var exclusive = await _lock.ExclusiveAsync(cancellationToken);
-        await Task.Run(() => Collect(cancellationToken), cancellationToken);
+        // Off the caller's thread: the filesystem store walks every object folder synchronously.
+        await Task.Run(() => CollectAsync(cancellationToken), cancellationToken);
     });
 
-    public bool HasManifest(string snapshotId) => _store.HasManifest(SnapshotIds.Validate(snapshotId));
+    public async Task<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken) =>
+        await _store.HasManifestAsync(SnapshotIds.Validate(snapshotId), cancellationToken);
 
-    public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(_store.TotalBytes, cancellationToken);
+    public bool HasManifest(string snapshotId) => StoreCalls.Wait(_store.HasManifestAsync(SnapshotIds.Validate(snapshotId), CancellationToken.None));
 
-    public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(() =>
+    public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(() => _store.TotalBytesAsync(cancellationToken).AsTask(), cancellationToken);
+
+    public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(async () =>
     {
         // Never committed: disposing the pending object removes its temp file.
-        using var probe = _store.BeginPut();
+        using var probe = await _store.BeginPutAsync(cancellationToken);
         probe.Content.WriteByte(0);
         probe.Content.Flush();
     }, cancellationToken);
@@ -210,12 +211,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         _removals.Dispose();
     }
 
-    private void Collect(CancellationToken cancellationToken)
+    private async Task CollectAsync(CancellationToken cancellationToken)
     {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var id in _store.ListManifests())
+        foreach (var id in await _store.ListManifestsAsync(cancellationToken))
         {
-            var json = _store.ReadManifest(id);
+            var json = await _store.ReadManifestAsync(id, cancellationToken);
             if (json is null)
             {
                 continue;
@@ -235,16 +236,15 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             referenced.UnionWith(manifest.Objects().Select(o => o.Chunk.Hash));
         }
 
-        foreach (var hash in _store.List().ToList())
+        foreach (var hash in await _store.ListAsync(cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
             if (!referenced.Contains(hash))
             {
-                _store.Delete(hash);
+                await _store.DeleteAsync(hash, cancellationToken);
             }
         }
 
-        _store.ClearTemp();
+        await _store.ClearTempAsync(cancellationToken);
     }
 
     /// <summary>
@@ -289,9 +289,9 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private Task VerifyObjectsAsync(IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken) =>
         ChunkReader.VerifyAllAsync(_store, objects, tracker, cancellationToken);
 
-    private Manifest Load(string snapshotId)
+    private async Task<Manifest> LoadAsync(string snapshotId, CancellationToken cancellationToken)
     {
-        var json = _store.ReadManifest(SnapshotIds.Validate(snapshotId))
+        var json = await _store.ReadManifestAsync(SnapshotIds.Validate(snapshotId), cancellationToken)
             ?? throw new SnapshotEngineException($"Snapshot {snapshotId} is not in the store (no manifest).");
         return Manifest.FromJson(json, snapshotId);
     }
@@ -300,12 +300,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// The newest complete snapshot of the same environment, whose file hashes a capture may reuse. Only manifest headers
     /// are read to find it, so a store holding many environments' snapshots costs one full parse, not one per manifest.
     /// </summary>
-    private Manifest? FindPrevious(string environmentKey)
+    private async Task<Manifest?> FindPreviousAsync(string environmentKey, CancellationToken cancellationToken)
     {
         var candidates = new List<(string Id, DateTimeOffset CreatedAt)>();
-        foreach (var id in _store.ListManifests())
+        foreach (var id in await _store.ListManifestsAsync(cancellationToken))
         {
-            if (_store.ReadManifestStart(id, ManifestHeaderBytes) is { } start
+            if (await _store.ReadManifestStartAsync(id, ManifestHeaderBytes, cancellationToken) is { } start
                 && Manifest.ReadHeader(start) is { } header && header.EnvironmentKey == environmentKey)
             {
                 candidates.Add((id, header.CreatedAt));
@@ -316,7 +316,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         {
             try
             {
-                if (_store.ReadManifest(id) is { } json)
+                if (await _store.ReadManifestAsync(id, cancellationToken) is { } json)
                 {
                     return Manifest.FromJson(json, id);
                 }

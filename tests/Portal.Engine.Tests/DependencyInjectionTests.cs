@@ -36,7 +36,7 @@ public sealed class DependencyInjectionTests : IDisposable
             Directory.Delete(media, recursive: true);
         }
 
-        Assert.True(engine.HasManifest("s1"));
+        Assert.True(await engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
         Assert.True(File.Exists(Path.Combine(_store, "manifests", "s1.json")));
         Assert.Equal(65536, provider.GetRequiredService<IOptions<EngineOptions>>().Value.ChunkSizeBytes);
     }

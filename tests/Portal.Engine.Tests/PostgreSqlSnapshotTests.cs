@@ -75,7 +75,7 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             _ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [Spec(db)]), progress, cancel.Token));
 
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_ws.StorePath, "tmp")));
     }
 

@@ -21,7 +21,7 @@ public sealed class ServerErrorTests : IDisposable
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.Contains("'data'", ex.Message, StringComparison.Ordinal);
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
     }
 
     [Fact]

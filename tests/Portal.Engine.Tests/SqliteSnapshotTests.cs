@@ -72,6 +72,6 @@ public sealed class SqliteSnapshotTests : IDisposable
             _ws.CaptureAsync("s1", new ServiceSpec("db", ServiceKind.Sqlite, _ws.PathOf("missing.db"))));
 
         Assert.Contains("missing.db", ex.Message, StringComparison.Ordinal);
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
     }
 }

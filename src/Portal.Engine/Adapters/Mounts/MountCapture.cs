@@ -224,7 +224,7 @@ internal sealed class MountCapture : IDisposable
 
         var started = previous.StartedAt - RacyWindow;
         var before = _settledBefore = new FileTime(started.ToUnixTimeSeconds(), started.Millisecond * 1_000_000L);
-        var stored = _context.Store.WhichExist(tree.Entries.SelectMany(e => e.Chunks ?? []).Select(c => c.Hash));
+        var stored = StoreCalls.Wait(_context.Store.WhichExistAsync(tree.Entries.SelectMany(e => e.Chunks ?? []).Select(c => c.Hash), _context.CancellationToken));
         foreach (var entry in tree.Entries)
         {
             if (entry.Type == EntryType.File && entry.Chunks is not null && entry.MTime() is { } mtime && mtime < before
