@@ -3,6 +3,8 @@ namespace Portal.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Portal.Engine.Adapters;
 using Portal.Engine.Adapters.Mounts;
@@ -23,12 +25,16 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>());
         // One node by default; a provider that spans nodes registers its own lock before this runs.
         services.TryAddSingleton<IStoreLock, InProcessStoreLock>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddServiceAdapters();
         services.TryAddSingleton(sp => new ServiceChecker(sp.GetServices<IServiceAdapter>()));
         services.TryAddSingleton<ISnapshotEngine>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-            return new SnapshotEngine(options, new FileSystemObjectStore(options.StorePath), sp.GetRequiredService<IStoreLock>(), sp.GetServices<IServiceAdapter>());
+            // A host without logging (a tool, a test) still gets the retries, unlogged.
+            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
+            var store = new RetryingObjectStore(new FileSystemObjectStore(options.StorePath), options.StoreRetry, sp.GetRequiredService<TimeProvider>(), logger);
+            return new SnapshotEngine(options, store, sp.GetRequiredService<IStoreLock>(), sp.GetServices<IServiceAdapter>());
         });
         return services;
     }

@@ -4,7 +4,7 @@ namespace Portal.Engine.Store;
 /// Where objects (zstd-compressed, named by the SHA-256 of their uncompressed content) and manifests live;
 /// the filesystem backend is the default, an S3-compatible one can implement the same contract. Every call that
 /// reaches the backend is asynchronous and cancellable; the filesystem backend completes them synchronously, so the
-/// capture and restore paths pay no thread hop for it.
+/// capture and restore paths pay no thread hop for it. <see cref="RetryingObjectStore"/> retries transient failures.
 /// </summary>
 internal interface IObjectStore
 {
@@ -13,7 +13,7 @@ internal interface IObjectStore
 
     /// <summary>
     /// Publishes an object this store began under its hash; returns the compressed size if it was new, 0 if it already existed.
-    /// A member of the store, not of the object, so a wrapper (a retrying store) needs no object of its own per chunk.
+    /// A member of the store, not of the object, so a wrapper such as <see cref="RetryingObjectStore"/> needs no object of its own per chunk.
     /// </summary>
     ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken);
 
