@@ -7,6 +7,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using Portal.Contracts;
 using Portal.Engine;
 using StackExchange.Redis;
 

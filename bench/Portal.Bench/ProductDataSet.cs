@@ -2,6 +2,7 @@ namespace Portal.Bench;
 
 using MySqlConnector;
 using Npgsql;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 using StackExchange.Redis;

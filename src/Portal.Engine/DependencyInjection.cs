@@ -3,7 +3,15 @@ namespace Portal.Engine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Mounts;
+using Portal.Engine.Adapters.MySql;
+using Portal.Engine.Adapters.PostgreSql;
+using Portal.Engine.Adapters.Redis;
+using Portal.Engine.Adapters.Sqlite;
 using Portal.Engine.Store;
 
 public static class DependencyInjection
@@ -17,11 +25,30 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>());
         // One node by default; a provider that spans nodes registers its own lock before this runs.
         services.TryAddSingleton<IStoreLock, InProcessStoreLock>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddServiceAdapters();
+        services.TryAddSingleton(sp => new ServiceChecker(sp.GetServices<IServiceAdapter>()));
         services.TryAddSingleton<ISnapshotEngine>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-            return new SnapshotEngine(options, new FileSystemObjectStore(options.StorePath), sp.GetRequiredService<IStoreLock>());
+            // A host without logging (a tool, a test) still gets the retries, unlogged.
+            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
+            var store = new RetryingObjectStore(new FileSystemObjectStore(options.StorePath), options.StoreRetry, sp.GetRequiredService<TimeProvider>(), logger);
+            return new SnapshotEngine(options, store, sp.GetRequiredService<IStoreLock>(), sp.GetServices<IServiceAdapter>());
         });
         return services;
     }
+
+    /// <summary>One adapter per service kind; the engine refuses to start on a kind claimed twice or by none.</summary>
+    internal static IServiceCollection AddServiceAdapters(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, MountAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, SqliteAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, MySqlAdapter>(sp => new MySqlAdapter(Options(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, PostgreSqlAdapter>(sp => new PostgreSqlAdapter(Options(sp))));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceAdapter, RedisAdapter>(sp => new RedisAdapter(Options(sp))));
+        return services;
+    }
+
+    private static EngineOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<EngineOptions>>().Value;
 }

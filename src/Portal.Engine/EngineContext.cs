@@ -1,6 +1,7 @@
 namespace Portal.Engine;
 
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Mounts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
@@ -40,7 +41,7 @@ internal sealed class EngineContext(
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
     public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals);
 
-    public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner);
+    public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner, CancellationToken);
 
     /// <summary>Decompresses and rehashes every distinct chunk on all cores; throws naming the first bad one.</summary>
     public Task VerifyAsync(IEnumerable<ChunkRef> chunks, string owner) =>

@@ -24,6 +24,9 @@ public sealed class EngineOptions
     /// <summary>Where mariadb-dump, mariadb, pg_dump and pg_restore are looked for first; empty means PATH only.</summary>
     public string ToolDirectory { get; set; } = "";
 
+    /// <summary>How transient failures of the snapshot store are retried.</summary>
+    public StoreRetryOptions StoreRetry { get; set; } = new();
+
     /// <summary>False only in tests, to let a MariaDB capture or commit meet a refusal its checks would have caught (a missing privilege, a full disk).</summary>
     internal bool MySqlPreflight { get; set; } = true;
 }

@@ -21,6 +21,17 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         Range(problems, nameof(options.CompressionLevel), options.CompressionLevel, 1, 19);
         Defined(problems, nameof(options.MySqlMethod), options.MySqlMethod);
         Defined(problems, nameof(options.RedisMethod), options.RedisMethod);
+        Range(problems, "StoreRetry:MaxAttempts", options.StoreRetry.MaxAttempts, 1, StoreRetryOptions.MaxMaxAttempts);
+        if (options.StoreRetry.MaxDelay <= TimeSpan.Zero || options.StoreRetry.MaxDelay > StoreRetryOptions.MaxMaxDelay)
+        {
+            problems.Add($"{EngineOptions.Section}:StoreRetry:MaxDelay must be more than 0 and at most {StoreRetryOptions.MaxMaxDelay} (got {options.StoreRetry.MaxDelay})");
+        }
+
+        if (options.StoreRetry.InitialDelay <= TimeSpan.Zero || options.StoreRetry.InitialDelay > options.StoreRetry.MaxDelay)
+        {
+            problems.Add($"{EngineOptions.Section}:StoreRetry:InitialDelay must be more than 0 and at most Engine:StoreRetry:MaxDelay (got {options.StoreRetry.InitialDelay})");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.ToolDirectory) && !Directory.Exists(options.ToolDirectory))
         {
             problems.Add($"Engine:ToolDirectory must be an existing folder (got \"{options.ToolDirectory}\")");

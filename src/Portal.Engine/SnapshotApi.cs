@@ -1,14 +1,6 @@
 namespace Portal.Engine;
 
-/// <summary>What kind of persistent data a service holds, which decides the adapter that captures it.</summary>
-public enum ServiceKind
-{
-    Mount,
-    Sqlite,
-    MySql,
-    PostgreSql,
-    Redis,
-}
+using Portal.Contracts;
 
 /// <summary>
 /// One service of an environment. Location is a folder path (Mount), a database file (Sqlite), a connection
@@ -68,7 +60,7 @@ public interface ISnapshotEngine
     /// <summary>Drops the manifest, then collects objects that no remaining manifest references.</summary>
     Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
 
-    bool HasManifest(string snapshotId);
+    Task<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Every manifest in the store with its header (id, capture start, label), reading only the first bytes of each; a manifest

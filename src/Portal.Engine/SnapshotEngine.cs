@@ -1,7 +1,9 @@
 namespace Portal.Engine;
 
 using System.Diagnostics;
+using Portal.Contracts;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Mounts;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
@@ -10,9 +12,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 {
     private readonly IObjectStore _store;
     private readonly EngineOptions _options;
-    private readonly Dictionary<ServiceKind, IServiceAdapter> _adapters;
+    private readonly ServiceAdapters _adapters;
     private readonly IStoreLock _lock;
-    private readonly InProcessStoreLock? _ownedLock;
     private readonly OldTreeRemovals _removals;
     private readonly RestoredIndexes _restored;
 
@@ -22,22 +23,15 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// <summary>Services captured or restored at once; each adapter already uses every core for its own CPU-bound part.</summary>
     private const int ServiceConcurrency = 4;
 
-    public SnapshotEngine(EngineOptions options)
-        : this(options, new FileSystemObjectStore(options.StorePath))
-    {
-    }
-
-    public SnapshotEngine(EngineOptions options, IObjectStore store, IStoreLock? storeLock = null)
+    public SnapshotEngine(EngineOptions options, IObjectStore store, IStoreLock storeLock, IEnumerable<IServiceAdapter> adapters)
     {
         _options = options;
         _store = store;
-        _ownedLock = storeLock is null ? new InProcessStoreLock() : null;
-        _lock = storeLock ?? _ownedLock!;
+        _lock = storeLock;
+        _adapters = new ServiceAdapters(adapters);
         // Started first: removals a stop interrupted go on while the engine serves.
         _removals = new OldTreeRemovals(options.StorePath);
         _restored = new RestoredIndexes(options.StorePath);
-        IServiceAdapter[] adapters = [new MountAdapter(), new SqliteAdapter(), new MySqlAdapter(options), new PostgreSqlAdapter(options), new RedisAdapter(options)];
-        _adapters = adapters.ToDictionary(a => a.Kind);
     }
 
     /// <summary>Figures of the most recent capture, for tests proving what was (not) read and stored.</summary>
@@ -49,7 +43,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private async Task<CaptureResult> CaptureCoreAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         SnapshotIds.Validate(request.SnapshotId);
-        if (_store.HasManifest(request.SnapshotId))
+        if (await _store.HasManifestAsync(request.SnapshotId, cancellationToken))
         {
             throw new SnapshotEngineException($"Snapshot {request.SnapshotId} already exists.");
         }
@@ -67,7 +61,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
         var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live, removals: _removals);
-        var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => Task.FromResult(FindPrevious(request.EnvironmentKey)));
+        var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => FindPreviousAsync(request.EnvironmentKey, cancellationToken));
 
         List<ManifestService> services;
         try
@@ -75,7 +69,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             services = await ForEachServiceAsync(request.Services, (spec, token) =>
             {
                 var reuse = Reusable(request.EnvironmentKey, spec, previous);
-                return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => Adapter(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
+                return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => _adapters.For(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
             }, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -89,11 +83,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
                     SizeStored = counters.BytesStored,
                 },
             };
-            await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null, () =>
-            {
-                _store.WriteManifest(request.SnapshotId, manifest.ToJson(), counters.Stored);
-                return Task.CompletedTask;
-            });
+            await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null,
+                () => _store.WriteManifestAsync(request.SnapshotId, manifest.ToJson(), counters.Stored, cancellationToken).AsTask());
         }
         catch (IOException ex) when (DiskFailures.IsDiskFull(ex))
         {
@@ -120,7 +111,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     private async Task VerifyCoreAsync(string snapshotId, CancellationToken cancellationToken)
     {
-        var manifest = Load(snapshotId);
+        var manifest = await LoadAsync(snapshotId, cancellationToken);
         await using var shared = await _lock.SharedAsync(cancellationToken);
         var tracker = new ProgressTracker(new Progress<EngineProgress>());
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
@@ -131,12 +122,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     private async Task<RestoreResult> RestoreCoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
-        var manifest = Load(request.SnapshotId);
+        var manifest = await LoadAsync(request.SnapshotId, cancellationToken);
         var plan = request.Targets.Select(target =>
         {
             var entry = manifest.Services.FirstOrDefault(s => s.Name == target.Name && s.Kind == target.Kind)
                 ?? throw new SnapshotEngineException($"Snapshot {request.SnapshotId} has no {target.Kind} service named '{target.Name}'.");
-            var adapter = Adapter(target.Kind);
+            var adapter = _adapters.For(target.Kind);
             adapter.CheckRestorable(entry, target);
             return (Target: target, Entry: entry, Adapter: adapter);
         }).ToList();
@@ -200,22 +191,24 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     public Task DeleteAsync(string snapshotId, CancellationToken cancellationToken) => EngineTelemetry.PhaseAsync("delete", snapshotId, null, async () =>
     {
         SnapshotIds.Validate(snapshotId);
-        _store.DeleteManifest(snapshotId);
+        await _store.DeleteManifestAsync(snapshotId, cancellationToken);
         await using var exclusive = await _lock.ExclusiveAsync(cancellationToken);
-        await Task.Run(() => Collect(cancellationToken), cancellationToken);
+        // Off the caller's thread: the filesystem store walks every object folder synchronously.
+        await Task.Run(() => CollectAsync(cancellationToken), cancellationToken);
     });
 
-    public bool HasManifest(string snapshotId) => _store.HasManifest(SnapshotIds.Validate(snapshotId));
+    public async Task<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken) =>
+        await _store.HasManifestAsync(SnapshotIds.Validate(snapshotId), cancellationToken);
 
     public Task<IReadOnlyList<StoredSnapshot>> ListStoredAsync(CancellationToken cancellationToken) =>
-        Task.Run(() => ManifestListing.List(_store, cancellationToken), cancellationToken);
+        Task.Run(() => ManifestListing.ListAsync(_store, cancellationToken), cancellationToken);
 
-    public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(_store.TotalBytes, cancellationToken);
+    public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(() => _store.TotalBytesAsync(cancellationToken).AsTask(), cancellationToken);
 
-    public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(() =>
+    public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(async () =>
     {
         // Never committed: disposing the pending object removes its temp file.
-        using var probe = _store.BeginPut();
+        using var probe = await _store.BeginPutAsync(cancellationToken);
         probe.Content.WriteByte(0);
         probe.Content.Flush();
     }, cancellationToken);
@@ -226,15 +219,14 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     public void Dispose()
     {
         _removals.Dispose();
-        _ownedLock?.Dispose();
     }
 
-    private void Collect(CancellationToken cancellationToken)
+    private async Task CollectAsync(CancellationToken cancellationToken)
     {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var id in _store.ListManifests())
+        foreach (var id in await _store.ListManifestsAsync(cancellationToken))
         {
-            var json = _store.ReadManifest(id);
+            var json = await _store.ReadManifestAsync(id, cancellationToken);
             if (json is null)
             {
                 continue;
@@ -254,16 +246,15 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             referenced.UnionWith(manifest.Objects().Select(o => o.Chunk.Hash));
         }
 
-        foreach (var hash in _store.List().ToList())
+        foreach (var hash in await _store.ListAsync(cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
             if (!referenced.Contains(hash))
             {
-                _store.Delete(hash);
+                await _store.DeleteAsync(hash, cancellationToken);
             }
         }
 
-        _store.ClearTemp();
+        await _store.ClearTempAsync(cancellationToken);
     }
 
     /// <summary>
@@ -308,9 +299,9 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private Task VerifyObjectsAsync(IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken) =>
         ChunkReader.VerifyAllAsync(_store, objects, tracker, cancellationToken);
 
-    private Manifest Load(string snapshotId)
+    private async Task<Manifest> LoadAsync(string snapshotId, CancellationToken cancellationToken)
     {
-        var json = _store.ReadManifest(SnapshotIds.Validate(snapshotId))
+        var json = await _store.ReadManifestAsync(SnapshotIds.Validate(snapshotId), cancellationToken)
             ?? throw new SnapshotEngineException($"Snapshot {snapshotId} is not in the store (no manifest).");
         return Manifest.FromJson(json, snapshotId);
     }
@@ -319,12 +310,12 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// The newest complete snapshot of the same environment, whose file hashes a capture may reuse. Only manifest headers
     /// are read to find it, so a store holding many environments' snapshots costs one full parse, not one per manifest.
     /// </summary>
-    private Manifest? FindPrevious(string environmentKey)
+    private async Task<Manifest?> FindPreviousAsync(string environmentKey, CancellationToken cancellationToken)
     {
         var candidates = new List<(string Id, DateTimeOffset CreatedAt)>();
-        foreach (var id in _store.ListManifests())
+        foreach (var id in await _store.ListManifestsAsync(cancellationToken))
         {
-            if (_store.ReadManifestStart(id, ManifestHeaderBytes) is { } start
+            if (await _store.ReadManifestStartAsync(id, ManifestHeaderBytes, cancellationToken) is { } start
                 && Manifest.ReadHeader(start) is { } header && header.EnvironmentKey == environmentKey)
             {
                 candidates.Add((id, header.CreatedAt));
@@ -335,7 +326,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         {
             try
             {
-                if (_store.ReadManifest(id) is { } json)
+                if (await _store.ReadManifestAsync(id, cancellationToken) is { } json)
                 {
                     return Manifest.FromJson(json, id);
                 }
@@ -362,9 +353,4 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             ? restored
             : captured;
     }
-
-    private IServiceAdapter Adapter(ServiceKind kind) =>
-        _adapters.TryGetValue(kind, out var adapter)
-            ? adapter
-            : throw new SnapshotEngineException($"Snapshots of {kind} services are not supported by this engine yet.");
 }

@@ -65,7 +65,6 @@ public static class DependencyInjection
         services.AddOptions<ConfiguredProjects>().Configure(o => configuration.GetSection(ConfiguredProjects.Section).Bind(o.Items)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConfiguredProjects>>(new ConfiguredProjectsValidator(configuration.GetSection(ConfiguredProjects.Section)));
         services.AddSingleton<ConfiguredProjectsSync>();
-        services.AddSingleton<ServiceChecker>();
 
         // Before the engine's default (TryAdd): with PostgreSQL the store lock spans every node of the database.
         services.AddSingleton<Portal.Engine.Store.IStoreLock>(sp =>

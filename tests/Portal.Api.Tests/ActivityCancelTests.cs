@@ -67,7 +67,7 @@ public sealed class ActivityCancelTests
         var snapshot = await SnapshotAsync(client, snapshotId);
         Assert.Equal("failed", snapshot.GetProperty("status").GetString());
         Assert.False(snapshot.GetProperty("restorable").GetBoolean());
-        Assert.False(portal.Services.GetRequiredService<ISnapshotEngine>().HasManifest(snapshotId));
+        Assert.False(await portal.Services.GetRequiredService<ISnapshotEngine>().HasManifestAsync(snapshotId, TestContext.Current.CancellationToken));
         // It was the first snapshot of this Portal: nothing it stored may remain (objects, manifest, temp files).
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(portal.DataPath, "snapshots"), "*", SearchOption.AllDirectories));
         var environment = JsonDocumentOf(await client.GetStringAsync($"/api/projects/{DemoSeeder.ProjectId}/environments/{Environment}", TestContext.Current.CancellationToken));
@@ -101,7 +101,7 @@ public sealed class ActivityCancelTests
         Assert.Equal("cancelled", ended.GetProperty("state").GetString());
         var safetyId = queued.GetProperty("safety_snapshot_id").GetString()!;
         Assert.Equal("failed", (await SnapshotAsync(client, safetyId)).GetProperty("status").GetString());
-        Assert.False(portal.Services.GetRequiredService<ISnapshotEngine>().HasManifest(safetyId));
+        Assert.False(await portal.Services.GetRequiredService<ISnapshotEngine>().HasManifestAsync(safetyId, TestContext.Current.CancellationToken));
         Assert.Equal(before, after);
         Assert.Equal(0, await JournalsAsync(portal));
     }

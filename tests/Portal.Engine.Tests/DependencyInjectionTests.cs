@@ -3,6 +3,7 @@ namespace Portal.Engine.Tests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Contracts;
 
 public sealed class DependencyInjectionTests : IDisposable
 {
@@ -35,7 +36,7 @@ public sealed class DependencyInjectionTests : IDisposable
             Directory.Delete(media, recursive: true);
         }
 
-        Assert.True(engine.HasManifest("s1"));
+        Assert.True(await engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
         Assert.True(File.Exists(Path.Combine(_store, "manifests", "s1.json")));
         Assert.Equal(65536, provider.GetRequiredService<IOptions<EngineOptions>>().Value.ChunkSizeBytes);
     }
@@ -58,6 +59,20 @@ public sealed class DependencyInjectionTests : IDisposable
         using var provider = Build(new() { ["Engine:StorePath"] = _store, ["Engine:ChunkSizeBytes"] = "10" });
 
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+    }
+
+    [Fact]
+    public void StoreRetrySettingsAreBoundAndCheckedAtStart()
+    {
+        using var bound = Build(new() { ["Engine:StorePath"] = _store, ["Engine:StoreRetry:MaxAttempts"] = "3", ["Engine:StoreRetry:InitialDelay"] = "00:00:00.050", ["Engine:StoreRetry:MaxDelay"] = "00:00:02" });
+        bound.GetRequiredService<IStartupValidator>().Validate();
+        var retry = bound.GetRequiredService<IOptions<EngineOptions>>().Value.StoreRetry;
+        Assert.Equal((3, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2)), (retry.MaxAttempts, retry.InitialDelay, retry.MaxDelay));
+
+        using var wrong = Build(new() { ["Engine:StorePath"] = _store, ["Engine:StoreRetry:MaxAttempts"] = "0", ["Engine:StoreRetry:InitialDelay"] = "00:01:00", ["Engine:StoreRetry:MaxDelay"] = "00:00:10" });
+        var ex = Assert.Throws<OptionsValidationException>(() => wrong.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("Engine:StoreRetry:MaxAttempts must be between 1 and 20 (got 0)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Engine:StoreRetry:InitialDelay must be more than 0 and at most Engine:StoreRetry:MaxDelay (got 00:01:00)", ex.Message, StringComparison.Ordinal);
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)

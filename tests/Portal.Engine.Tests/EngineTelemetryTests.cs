@@ -2,6 +2,7 @@ namespace Portal.Engine.Tests;
 
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Portal.Contracts;
 
 /// <summary>The engine's phase spans, heard through a plain ActivityListener as any OpenTelemetry tracer would hear them.</summary>
 public sealed class EngineTelemetryTests : IDisposable

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using MySqlConnector;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.MySql;
 
 /// <summary>A shop database holding every kind of object a MariaDB restore must carry, and the means to compare its states.</summary>
 internal static class MariaDbShop

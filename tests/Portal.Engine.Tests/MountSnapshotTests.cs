@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using System.Text;
+using Portal.Contracts;
 
 public sealed class MountSnapshotTests : IDisposable
 {
@@ -273,7 +274,7 @@ public sealed class MountSnapshotTests : IDisposable
         await delete;
 
         await _ws.Engine.VerifyAsync("new", Workspace.Token);
-        Assert.False(_ws.Engine.HasManifest("old"));
+        Assert.False(await _ws.Engine.HasManifestAsync("old", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -291,7 +292,7 @@ public sealed class MountSnapshotTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             _ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [Media]), progress, cancel.Token));
 
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
     }
 
     [Fact]

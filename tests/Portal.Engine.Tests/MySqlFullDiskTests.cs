@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using MySqlConnector;
+using Portal.Contracts;
 
 /// <summary>
 /// A MariaDB restore on a server whose disk cannot take the new copy of the tables: refused before anything changes when

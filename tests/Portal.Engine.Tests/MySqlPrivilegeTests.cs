@@ -3,7 +3,9 @@ namespace Portal.Engine.Tests;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Portal.Contracts;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.MySql;
 
 /// <summary>
 /// The privileges a MariaDB capture and restore need: a service check and a restore's prepare name every one a user lacks,
@@ -138,7 +140,7 @@ public sealed partial class MySqlPrivilegeTests : IAsyncLifetime
     private static string User(ServiceSpec spec) => new MySqlConnectionStringBuilder(spec.Location).UserID;
 
     private Task<string?> CheckAsync(ServiceSpec spec) =>
-        new ServiceChecker(Options.Create(_ws.Options)).CheckAsync(spec with { Name = "database" }, Workspace.Token);
+        TestEngines.Checker(_ws.Options).CheckAsync(spec with { Name = "database" }, Workspace.Token);
 
     private ServiceSpec SpecOf(string db) => new("db", ServiceKind.MySql, _scratch.On(db));
 

@@ -2,6 +2,7 @@ namespace Portal.Engine.Tests;
 
 using System.Text.RegularExpressions;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.MySql;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 

@@ -2,6 +2,7 @@ namespace Portal.Engine.Tests;
 
 using System.Data.Common;
 using MySqlConnector;
+using Portal.Contracts;
 
 /// <summary>Logical capture: rows as text from one consistent-snapshot transaction, as over a network or for a live snapshot.</summary>
 public sealed class MySqlLogicalSnapshotTests : MySqlSnapshotTests

@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using Microsoft.Data.Sqlite;
+using Portal.Contracts;
 
 /// <summary>The store keeps every folder 0700 and file 0600 whatever the files it holds; a restore gives each file its own mode back.</summary>
 public sealed class OwnerOnlyTests : IDisposable

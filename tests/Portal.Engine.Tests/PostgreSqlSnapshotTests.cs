@@ -3,6 +3,8 @@ namespace Portal.Engine.Tests;
 using System.Data.Common;
 using System.Security.Cryptography;
 using Npgsql;
+using Portal.Contracts;
+using Portal.Engine.Adapters.PostgreSql;
 
 public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
 {
@@ -73,7 +75,7 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             _ws.Engine.CaptureAsync(new CaptureRequest("s1", "env-1", [Spec(db)]), progress, cancel.Token));
 
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_ws.StorePath, "tmp")));
     }
 
@@ -182,7 +184,7 @@ public sealed class PostgreSqlSnapshotTests : IAsyncLifetime
         psql.RedirectStandardError = true;
         using (var process = System.Diagnostics.Process.Start(psql)!)
         {
-            await process.StandardInput.WriteAsync(Portal.Engine.Adapters.PostgreSqlAdapter.ResetSchemas + dump[..(dump.Length / 2)]);
+            await process.StandardInput.WriteAsync(PostgreSqlAdapter.ResetSchemas + dump[..(dump.Length / 2)]);
             process.StandardInput.Close();
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         }

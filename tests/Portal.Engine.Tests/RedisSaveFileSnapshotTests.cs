@@ -1,6 +1,8 @@
 namespace Portal.Engine.Tests;
 
+using Portal.Contracts;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Redis;
 using StackExchange.Redis;
 
 /// <summary>

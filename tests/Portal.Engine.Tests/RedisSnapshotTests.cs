@@ -3,6 +3,7 @@ namespace Portal.Engine.Tests;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using Portal.Contracts;
 using StackExchange.Redis;
 
 /// <summary>SCAN, DUMP and PTTL over the connection: how Redis is captured where Portal cannot read the server's RDB file.</summary>

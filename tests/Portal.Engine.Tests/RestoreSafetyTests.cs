@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using System.Text.Json.Nodes;
+using Portal.Contracts;
 
 public sealed class RestoreSafetyTests : IDisposable
 {
@@ -125,7 +126,7 @@ public sealed class RestoreSafetyTests : IDisposable
 
         await _ws.Engine.DeleteAsync("s1", Workspace.Token);
 
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
         Assert.False(File.Exists(_ws.ObjectFile(twoHash)));
         Assert.True(File.Exists(_ws.ObjectFile(oneHash)));
         Assert.True(File.Exists(_ws.ObjectFile(newTwoHash)));

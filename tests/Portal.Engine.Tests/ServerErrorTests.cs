@@ -1,6 +1,8 @@
 namespace Portal.Engine.Tests;
 
+using Portal.Contracts;
 using Portal.Engine.Adapters;
+using Portal.Engine.Adapters.Common;
 
 /// <summary>Failures users hit when a server is down or a client tool is missing must read as plain sentences.</summary>
 public sealed class ServerErrorTests : IDisposable
@@ -19,7 +21,7 @@ public sealed class ServerErrorTests : IDisposable
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.Contains("'data'", ex.Message, StringComparison.Ordinal);
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 namespace Portal.Engine.Tests;
 
+using Portal.Contracts;
+
 public sealed class SqliteSnapshotTests : IDisposable
 {
     private readonly Workspace _ws = new(chunkSize: 16 * 1024);
@@ -70,6 +72,6 @@ public sealed class SqliteSnapshotTests : IDisposable
             _ws.CaptureAsync("s1", new ServiceSpec("db", ServiceKind.Sqlite, _ws.PathOf("missing.db"))));
 
         Assert.Contains("missing.db", ex.Message, StringComparison.Ordinal);
-        Assert.False(_ws.Engine.HasManifest("s1"));
+        Assert.False(await _ws.Engine.HasManifestAsync("s1", TestContext.Current.CancellationToken));
     }
 }

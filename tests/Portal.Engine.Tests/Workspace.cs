@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
+using Portal.Engine.Adapters.Mounts;
 
 /// <summary>A real temp folder holding a store and an environment's data, removed after the test.</summary>
 internal sealed class Workspace : IDisposable
@@ -15,7 +16,7 @@ internal sealed class Workspace : IDisposable
         Directory.CreateDirectory(Root);
         StorePath = Path.Combine(Root, "store");
         Options = new EngineOptions { StorePath = StorePath, ChunkSizeBytes = chunkSize };
-        Engine = new SnapshotEngine(Options);
+        Engine = TestEngines.Create(Options);
     }
 
     public string Root { get; }
@@ -49,7 +50,7 @@ internal sealed class Workspace : IDisposable
     {
         Engine.Dispose();
         // Byte names and paths beyond PATH_MAX, which Directory.Delete cannot remove.
-        Portal.Engine.Adapters.MountSwap.RemoveTree(Root);
+        MountSwap.RemoveTree(Root);
     }
 }
 

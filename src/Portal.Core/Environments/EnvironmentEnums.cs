@@ -21,16 +21,6 @@ public enum EnvironmentStatus
     Dirty,
 }
 
-/// <summary>What a snapshot captures; never code.</summary>
-public enum ServiceKind
-{
-    Mount,
-    Sqlite,
-    MySql,
-    PostgreSql,
-    Redis,
-}
-
 public static class EnvironmentNames
 {
     public static string ToApiName(this EnvironmentType type) => type switch

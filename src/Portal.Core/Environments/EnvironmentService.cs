@@ -1,5 +1,7 @@
 namespace Portal.Core.Environments;
 
+using Portal.Contracts;
+
 /// <summary>One persistent service of an environment: a database, a Redis store or a mounted folder.</summary>
 public sealed class EnvironmentService
 {

@@ -1,5 +1,6 @@
 namespace Portal.Engine.Adapters;
 
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 
 /// <summary>The previous snapshot's record of the same service, and when that capture started (for racy-mtime checks).</summary>
@@ -9,6 +10,12 @@ internal sealed record PreviousCapture(ManifestService Service, DateTimeOffset S
 internal interface IServiceAdapter
 {
     ServiceKind Kind { get; }
+
+    /// <summary>
+    /// Checks, without changing anything, that the service can be snapshotted here (the folder or file exists, the client
+    /// tools are installed, the server answers, the user holds the rights); returns why not in words an admin can act on, or null.
+    /// </summary>
+    Task<string?> CheckAsync(ServiceSpec spec, CancellationToken cancellationToken);
 
     Task<ManifestService> CaptureAsync(ServiceSpec spec, PreviousCapture? previous, EngineContext context);
 
@@ -52,6 +59,9 @@ internal sealed class LoadOnCommit(Func<EngineContext, Task> load) : IPreparedRe
 
 internal static class ServiceEntries
 {
+    /// <summary>A check answers within this: an admin waits for it, and a server that takes longer is not usable for a snapshot anyway.</summary>
+    public static readonly TimeSpan CheckConnectTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>A dump-based entry without chunks cannot be restored; say so before anything is dropped.</summary>
     public static IReadOnlyList<ChunkRef> RequireChunks(ManifestService entry, string what) =>
         entry.Chunks ?? throw new SnapshotCorruptException($"The snapshot's {what} '{entry.Name}' has no content.");

@@ -2,6 +2,7 @@ namespace Portal.Engine.Manifests;
 
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Portal.Contracts;
 
 /// <summary>A snapshot: written last and atomically, so its presence means every object it names was stored.</summary>
 internal sealed record Manifest(

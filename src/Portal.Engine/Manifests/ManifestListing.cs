@@ -9,13 +9,13 @@ internal static class ManifestListing
     /// <summary>Far more than a header with its label takes (a few hundred bytes); a header longer than this is reported, not guessed at.</summary>
     internal const int HeaderBytes = 64 * 1024;
 
-    public static IReadOnlyList<StoredSnapshot> List(IObjectStore store, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<StoredSnapshot>> ListAsync(IObjectStore store, CancellationToken cancellationToken)
     {
         var list = new List<StoredSnapshot>();
-        foreach (var id in store.ListManifests())
+        foreach (var id in await store.ListManifestsAsync(cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (Read(store, id) is { } stored)
+            if (await ReadAsync(store, id, cancellationToken) is { } stored)
             {
                 list.Add(stored);
             }
@@ -25,12 +25,12 @@ internal static class ManifestListing
     }
 
     /// <summary>Null when the manifest went (deleted while listing).</summary>
-    private static StoredSnapshot? Read(IObjectStore store, string id)
+    private static async Task<StoredSnapshot?> ReadAsync(IObjectStore store, string id, CancellationToken cancellationToken)
     {
         byte[]? start;
         try
         {
-            start = store.ReadManifestStart(id, HeaderBytes);
+            start = await store.ReadManifestStartAsync(id, HeaderBytes, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SnapshotEngineException)
         {

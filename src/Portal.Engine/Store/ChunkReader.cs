@@ -19,6 +19,7 @@ internal sealed class ChunkReader : ReadOnlyStream
     private readonly IObjectStore _store;
     private readonly IReadOnlyList<ChunkRef> _chunks;
     private readonly string _owner;
+    private readonly CancellationToken _cancellationToken;
     private int _index = -1;
     private Stream? _raw;
     private DecompressionStream? _current;
@@ -28,17 +29,18 @@ internal sealed class ChunkReader : ReadOnlyStream
     private int _wholeLength;
     private int _wholeServed;
 
-    public ChunkReader(IObjectStore store, IReadOnlyList<ChunkRef> chunks, string owner)
+    public ChunkReader(IObjectStore store, IReadOnlyList<ChunkRef> chunks, string owner, CancellationToken cancellationToken)
     {
         _store = store;
         _chunks = chunks;
         _owner = owner;
+        _cancellationToken = cancellationToken;
     }
 
     /// <summary>Decompresses and rehashes one object; returns the uncompressed size or throws naming the owner.</summary>
     public static long Verify(IObjectStore store, ChunkRef chunk, string owner, Action<long>? advance, CancellationToken cancellationToken)
     {
-        using var reader = new ChunkReader(store, [chunk], owner);
+        using var reader = new ChunkReader(store, [chunk], owner, cancellationToken);
         var buffer = new byte[1 << 16];
         long total = 0;
         int n;
@@ -150,7 +152,7 @@ internal sealed class ChunkReader : ReadOnlyStream
         _index++;
         try
         {
-            _raw = _store.OpenRead(_chunks[_index].Hash);
+            _raw = StoreCalls.Wait(_store.OpenReadAsync(_chunks[_index].Hash, _cancellationToken));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -26,17 +26,106 @@ internal sealed class FileSystemObjectStore : IObjectStore
         OwnerOnly.CreateFolder(_temp);
     }
 
-    public IPendingObject BeginPut() => new PendingFile(this, NewTempPath(".obj"));
+    // Each call below runs synchronously and returns a completed ValueTask: local file calls gain nothing from a thread hop.
+    public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IPendingObject>(new PendingFile(this, NewTempPath(".obj")));
+    }
 
-    public Stream OpenRead(string hash) =>
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(((PendingFile)pending).Commit(hash));
+    }
+
+    public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         // Unbuffered: readers take large blocks (or the whole object) themselves, so a buffer per object would only be copied through.
-        new FileStream(ObjectPath(hash), FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        return ValueTask.FromResult<Stream>(new FileStream(ObjectPath(hash), FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan));
+    }
 
-    public bool Exists(string hash) => File.Exists(ObjectPath(hash));
+    public ValueTask<bool> ExistsAsync(string hash, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Exists(hash));
+    }
 
-    public void Delete(string hash) => File.Delete(ObjectPath(hash));
+    public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        File.Delete(ObjectPath(hash));
+        return ValueTask.CompletedTask;
+    }
 
-    public IReadOnlySet<string> WhichExist(IEnumerable<string> hashes)
+    public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IReadOnlySet<string>>(WhichExist(hashes));
+    }
+
+    public ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<string>>([.. List(cancellationToken)]);
+
+    public ValueTask<long> TotalBytesAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(new[] { _objects, _manifests }.SelectMany(folder => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories)).Sum(file => file.Length));
+    }
+
+    public ValueTask WriteManifestAsync(string snapshotId, byte[] content, IReadOnlyCollection<string> stored, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        WriteManifest(snapshotId, content, stored);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<byte[]?> ReadManifestAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(ReadManifest(snapshotId));
+    }
+
+    public ValueTask<byte[]?> ReadManifestStartAsync(string snapshotId, int length, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(ReadManifestStart(snapshotId, length));
+    }
+
+    public ValueTask<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(File.Exists(ManifestPath(snapshotId)));
+    }
+
+    public ValueTask DeleteManifestAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        File.Delete(ManifestPath(snapshotId));
+        Posix.FsyncDirectory(_manifests);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IReadOnlyList<string>>([.. Directory.EnumerateFiles(_manifests, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>()]);
+    }
+
+    public ValueTask ClearTempAsync(CancellationToken cancellationToken)
+    {
+        foreach (var file in Directory.EnumerateFiles(_temp))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Delete(file);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private bool Exists(string hash) => File.Exists(ObjectPath(hash));
+
+    private HashSet<string> WhichExist(IEnumerable<string> hashes)
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var folder in hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal).GroupBy(h => h[..2], StringComparer.Ordinal))
@@ -58,10 +147,11 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return found;
     }
 
-    public IEnumerable<string> List()
+    private IEnumerable<string> List(CancellationToken cancellationToken)
     {
         foreach (var prefix in Directory.EnumerateDirectories(_objects))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var head = Path.GetFileName(prefix);
             foreach (var file in Directory.EnumerateFiles(prefix))
             {
@@ -74,10 +164,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public long TotalBytes() =>
-        new[] { _objects, _manifests }.SelectMany(folder => new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories)).Sum(file => file.Length);
-
-    public void WriteManifest(string snapshotId, byte[] content, IReadOnlyCollection<string> stored)
+    private void WriteManifest(string snapshotId, byte[] content, IReadOnlyCollection<string> stored)
     {
         var final = ManifestPath(snapshotId);
         if (stored.Count <= SyncEachUpTo)
@@ -109,7 +196,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         Posix.FsyncDirectory(_manifests);
     }
 
-    public byte[]? ReadManifest(string snapshotId)
+    private byte[]? ReadManifest(string snapshotId)
     {
         var path = ManifestPath(snapshotId);
         try
@@ -122,7 +209,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
-    public byte[]? ReadManifestStart(string snapshotId, int length)
+    private byte[]? ReadManifestStart(string snapshotId, int length)
     {
         try
         {
@@ -134,25 +221,6 @@ internal sealed class FileSystemObjectStore : IObjectStore
         catch (FileNotFoundException)
         {
             return null;
-        }
-    }
-
-    public bool HasManifest(string snapshotId) => File.Exists(ManifestPath(snapshotId));
-
-    public void DeleteManifest(string snapshotId)
-    {
-        File.Delete(ManifestPath(snapshotId));
-        Posix.FsyncDirectory(_manifests);
-    }
-
-    public IEnumerable<string> ListManifests() =>
-        Directory.EnumerateFiles(_manifests, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>();
-
-    public void ClearTemp()
-    {
-        foreach (var file in Directory.EnumerateFiles(_temp))
-        {
-            File.Delete(file);
         }
     }
 

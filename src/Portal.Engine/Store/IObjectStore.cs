@@ -2,57 +2,70 @@ namespace Portal.Engine.Store;
 
 /// <summary>
 /// Where objects (zstd-compressed, named by the SHA-256 of their uncompressed content) and manifests live;
-/// the filesystem backend is the default, an S3-compatible one can implement the same contract.
+/// the filesystem backend is the default, an S3-compatible one can implement the same contract. Every call that
+/// reaches the backend is asynchronous and cancellable; the filesystem backend completes them synchronously, so the
+/// capture and restore paths pay no thread hop for it. <see cref="RetryingObjectStore"/> retries transient failures.
 /// </summary>
 internal interface IObjectStore
 {
     /// <summary>Starts an object whose name is only known once its content has been hashed.</summary>
-    IPendingObject BeginPut();
+    ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes an object this store began under its hash; returns the compressed size if it was new, 0 if it already existed.
+    /// A member of the store, not of the object, so a wrapper such as <see cref="RetryingObjectStore"/> needs no object of its own per chunk.
+    /// </summary>
+    ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken);
 
     /// <summary>The compressed bytes of an object; throws FileNotFoundException when it is missing.</summary>
-    Stream OpenRead(string hash);
+    ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken);
 
-    bool Exists(string hash);
+    ValueTask<bool> ExistsAsync(string hash, CancellationToken cancellationToken);
 
     /// <summary>Which of the hashes are stored; reads each object folder's listing once instead of looking up each object.</summary>
-    IReadOnlySet<string> WhichExist(IEnumerable<string> hashes);
+    ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken);
 
-    void Delete(string hash);
+    ValueTask DeleteAsync(string hash, CancellationToken cancellationToken);
 
-    IEnumerable<string> List();
+    /// <summary>Every stored object's hash, read whole so a retry can list again from the start.</summary>
+    ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken);
 
     /// <summary>Bytes the objects and manifests take in the store (compressed), for the store-size metric.</summary>
-    long TotalBytes();
+    ValueTask<long> TotalBytesAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Durable once this returns, and so are the objects the capture stored (<paramref name="stored"/>; the ones it reused
     /// were made durable by the capture that stored them): written to a temp name, flushed, then renamed.
     /// </summary>
-    void WriteManifest(string snapshotId, byte[] content, IReadOnlyCollection<string> stored);
+    ValueTask WriteManifestAsync(string snapshotId, byte[] content, IReadOnlyCollection<string> stored, CancellationToken cancellationToken);
 
-    byte[]? ReadManifest(string snapshotId);
+    ValueTask<byte[]?> ReadManifestAsync(string snapshotId, CancellationToken cancellationToken);
 
     /// <summary>At most the first <paramref name="length"/> bytes of a manifest, enough for its header; null when missing.</summary>
-    byte[]? ReadManifestStart(string snapshotId, int length);
+    ValueTask<byte[]?> ReadManifestStartAsync(string snapshotId, int length, CancellationToken cancellationToken);
 
-    bool HasManifest(string snapshotId);
+    ValueTask<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken);
 
-    void DeleteManifest(string snapshotId);
+    ValueTask DeleteManifestAsync(string snapshotId, CancellationToken cancellationToken);
 
-    IEnumerable<string> ListManifests();
+    ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken);
 
     /// <summary>Removes what killed runs left in the temp area; only safe while nothing is being written.</summary>
-    void ClearTemp();
+    ValueTask ClearTempAsync(CancellationToken cancellationToken);
 
-    /// <summary>A scratch file path for uncompressed intermediates such as an SQLite backup.</summary>
+    /// <summary>A local scratch file path for uncompressed intermediates such as an SQLite backup; names a path, touches nothing.</summary>
     string NewTempPath(string suffix);
 }
 
-/// <summary>An object being written under a temp name; nothing is visible in the store until Commit.</summary>
+/// <summary>An object being written under a temp name; nothing is visible in the store until it is committed (<see cref="IObjectStore.CommitAsync"/>).</summary>
 internal interface IPendingObject : IDisposable
 {
     Stream Content { get; }
+}
 
-    /// <summary>Publishes the object under its hash; returns the compressed size if it was new, 0 if it already existed.</summary>
-    long Commit(string hash);
+/// <summary>For the synchronous Stream paths (<see cref="ObjectSink"/>, <see cref="ChunkReader"/>) that call the store from Read and Write.</summary>
+internal static class StoreCalls
+{
+    /// <summary>The filesystem store has already completed (no allocation, no hop); a remote store blocks this worker thread.</summary>
+    public static T Wait<T>(ValueTask<T> call) => call.IsCompletedSuccessfully ? call.Result : call.AsTask().GetAwaiter().GetResult();
 }

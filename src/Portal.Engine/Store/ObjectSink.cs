@@ -147,7 +147,7 @@ internal sealed class ObjectSink : WriteOnlyStream
     private Stream ChooseEncoding()
     {
         // Only a chunk longer than the probe is streamed to a temp object before its hash is known.
-        _pending = _context.Store.BeginPut();
+        _pending = StoreCalls.Wait(_context.Store.BeginPutAsync(_context.CancellationToken));
         var content = _pending.Content;
         // The stream compresses the probe again, so deciding on a sample keeps that double work small.
         if (!Compresses(_probe.AsSpan(0, SampleSize), out _))
@@ -203,15 +203,15 @@ internal sealed class ObjectSink : WriteOnlyStream
         _hash.Dispose();
         long stored = 0;
         // A small chunk the store already holds (a file re-read, another environment's copy) is neither compressed nor written.
-        if (_pending is not null || !_context.Store.Exists(hash))
+        if (_pending is not null || !StoreCalls.Wait(_context.Store.ExistsAsync(hash, _context.CancellationToken)))
         {
             if (_pending is null)
             {
-                _pending = _context.Store.BeginPut();
+                _pending = StoreCalls.Wait(_context.Store.BeginPutAsync(_context.CancellationToken));
                 WriteSmallChunk();
             }
 
-            stored = _pending.Commit(hash);
+            stored = StoreCalls.Wait(_context.Store.CommitAsync(_pending, hash, _context.CancellationToken));
             _pending.Dispose();
             _pending = null;
         }

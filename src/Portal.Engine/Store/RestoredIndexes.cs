@@ -2,6 +2,7 @@ namespace Portal.Engine.Store;
 
 using System.Security.Cryptography;
 using System.Text;
+using Portal.Contracts;
 using Portal.Engine.Adapters;
 using Portal.Engine.Manifests;
 

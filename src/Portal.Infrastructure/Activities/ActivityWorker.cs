@@ -196,10 +196,15 @@ public sealed class ActivityWorker(
             failed = await db.Snapshots.AsNoTracking().Where(s => s.Status == SnapshotStatus.Failed).Select(s => s.Id).ToListAsync(cancellationToken);
         }
 
-        foreach (var id in failed.Where(engine.HasManifest))
+        foreach (var id in failed)
         {
             try
             {
+                if (!await engine.HasManifestAsync(id, cancellationToken))
+                {
+                    continue;
+                }
+
                 await engine.DeleteAsync(id, cancellationToken);
                 logger.LogInformation("Removed the stored data of failed snapshot {Snapshot}", id);
             }

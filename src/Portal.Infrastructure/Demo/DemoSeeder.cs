@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Demo;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Contracts;
 using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Common;

@@ -2,6 +2,7 @@ namespace Portal.Infrastructure.Environments;
 
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Portal.Contracts;
 using Portal.Core.Access;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Persistence;

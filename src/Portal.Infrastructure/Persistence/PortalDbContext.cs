@@ -2,6 +2,7 @@ namespace Portal.Infrastructure.Persistence;
 
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Portal.Contracts;
 using Portal.Core.Access;
 using Portal.Core.Access.Tokens;
 using Portal.Core.Activities;

@@ -276,7 +276,7 @@ internal sealed class RestoreSnapshotExecutor(
 
         private async Task<bool> IsCreatedAsync(string snapshotId) =>
             await owner.LoadSnapshotAsync(snapshotId, CancellationToken.None) is { Status: SnapshotStatus.Created }
-            && owner._engine.HasManifest(snapshotId);
+            && await owner._engine.HasManifestAsync(snapshotId, CancellationToken.None);
 
         private static string Reason(Exception ex) => ex.Message.TrimEnd('.');
     }

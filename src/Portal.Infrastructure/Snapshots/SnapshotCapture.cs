@@ -9,8 +9,6 @@ using Portal.Engine;
 using Portal.Infrastructure.Activities;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Telemetry;
-using CoreServiceKind = Portal.Core.Environments.ServiceKind;
-using EngineServiceKind = Portal.Engine.ServiceKind;
 
 /// <summary>
 /// Takes one snapshot of an environment through the engine and records it; shared by "create snapshot"
@@ -141,19 +139,9 @@ internal sealed class SnapshotCapture(
         snapshot.ProjectId, snapshot.EnvironmentName, snapshot.CreatedBy, snapshot.Safe, snapshot.IsSafetySnapshot, snapshot.ActivityId, snapshot.CreatedAt, snapshot.ExpiresAt);
 
     public static IReadOnlyList<ServiceSpec> ToSpecs(ProjectEnvironment environment) =>
-        [.. environment.Services.Select(s => new ServiceSpec(s.Name, ToEngine(s.Kind), s.Location))];
+        [.. environment.Services.Select(s => new ServiceSpec(s.Name, s.Kind, s.Location))];
 
     public static string Bytes(long bytes) => ByteSize.Format(bytes);
-
-    private static EngineServiceKind ToEngine(CoreServiceKind kind) => kind switch
-    {
-        CoreServiceKind.Mount => EngineServiceKind.Mount,
-        CoreServiceKind.Sqlite => EngineServiceKind.Sqlite,
-        CoreServiceKind.MySql => EngineServiceKind.MySql,
-        CoreServiceKind.PostgreSql => EngineServiceKind.PostgreSql,
-        CoreServiceKind.Redis => EngineServiceKind.Redis,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown service kind"),
-    };
 
     // The outcome is recorded even when Portal is stopping, so a snapshot is never left "creating".
     private async Task SaveAsync(Snapshot snapshot)

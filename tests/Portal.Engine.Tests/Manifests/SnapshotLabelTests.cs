@@ -2,6 +2,7 @@ namespace Portal.Engine.Tests.Manifests;
 
 using System.Text;
 using System.Text.Json;
+using Portal.Contracts;
 using Portal.Engine.Manifests;
 
 /// <summary>

@@ -111,7 +111,7 @@ public sealed class ObjectSinkTests : IDisposable
 
     private byte[] ReadBack(IReadOnlyList<ChunkRef> chunks)
     {
-        using var reader = new ChunkReader(_store, chunks, "test");
+        using var reader = new ChunkReader(_store, chunks, "test", TestContext.Current.CancellationToken);
         using var copy = new MemoryStream();
         reader.CopyTo(copy);
         return copy.ToArray();

@@ -1,5 +1,7 @@
 namespace Portal.Engine.Tests.Store;
 
+using Portal.Contracts;
+
 public sealed class RestoredIndexesTests : IDisposable
 {
     private readonly Workspace _ws = new();
@@ -32,7 +34,7 @@ public sealed class RestoredIndexesTests : IDisposable
         File.WriteAllBytes(index, File.ReadAllBytes(index)[..40]);
         File.WriteAllText(Path.Combine(Folder, "0123abcd.tmp"), "{\"version\":1,");
 
-        using var restarted = new SnapshotEngine(_ws.Options);
+        using var restarted = TestEngines.Create(_ws.Options);
         Assert.Empty(Directory.GetFiles(Folder, "*.tmp"));
         await restarted.CaptureAsync(new CaptureRequest("s2", "env-1", [Media]), Workspace.NoProgress, Workspace.Token);
 

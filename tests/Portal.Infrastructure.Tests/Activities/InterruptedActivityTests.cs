@@ -55,7 +55,7 @@ public sealed class InterruptedActivityTests
         var half = Assert.Single(snapshots, s => s.Snapshot.Id == killed.SnapshotId);
         Assert.Equal(SnapshotStatus.Failed, half.Snapshot.Status);
         Assert.False(half.Restorable);
-        Assert.False(host.Get<ISnapshotEngine>().HasManifest(killed.SnapshotId!));
+        Assert.False(await host.Get<ISnapshotEngine>().HasManifestAsync(killed.SnapshotId!, TestContext.Current.CancellationToken));
         Assert.True(Assert.Single(snapshots, s => s.Snapshot.Id == waiting.SnapshotId).Restorable);
 
         var environment = await host.InScopeAsync<EnvironmentDirectory, EnvironmentView>(d => d.GetAsync(PortalTestHost.Alice, Project, "develop-branch", ct));

@@ -36,18 +36,18 @@ public sealed class LeftoverCleanupTests
         var store = Path.Combine(host.DataPath, "snapshots", "objects");
         int CountObjects() => Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories).Count();
         var objectsBefore = CountObjects();
-        Assert.True(engine.HasManifest(failed.SnapshotId!));
+        Assert.True(await engine.HasManifestAsync(failed.SnapshotId!, TestContext.Current.CancellationToken));
 
         await host.StartWorkerAsync();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         // The manifest goes first, then the objects once the store is exclusively held: wait for both.
-        while ((engine.HasManifest(failed.SnapshotId!) || CountObjects() >= objectsBefore) && DateTime.UtcNow < deadline)
+        while ((await engine.HasManifestAsync(failed.SnapshotId!, TestContext.Current.CancellationToken) || CountObjects() >= objectsBefore) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50, ct);
         }
 
-        Assert.False(engine.HasManifest(failed.SnapshotId!));
-        Assert.True(engine.HasManifest(kept.SnapshotId!));
+        Assert.False(await engine.HasManifestAsync(failed.SnapshotId!, TestContext.Current.CancellationToken));
+        Assert.True(await engine.HasManifestAsync(kept.SnapshotId!, TestContext.Current.CancellationToken));
         Assert.True(CountObjects() < objectsBefore, "the failed snapshot's own objects were collected");
         await engine.VerifyAsync(kept.SnapshotId!, ct);
     }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 

@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Tests.Deployment;
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Portal.Contracts;
 using Portal.Core.Access;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;

@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Tests.Environments;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tests.Support;

@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Tests.Environments;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tests.Support;

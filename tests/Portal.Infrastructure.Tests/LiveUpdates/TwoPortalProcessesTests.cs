@@ -2,6 +2,7 @@ namespace Portal.Infrastructure.Tests.LiveUpdates;
 
 using System.Net;
 using System.Text.Json;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 

@@ -35,8 +35,8 @@ public sealed class SnapshotExpiryTests
 
         await expiry.SweepAsync(ct);
 
-        Assert.False(engine.HasManifest(old));
-        Assert.True(engine.HasManifest(recent));
+        Assert.False(await engine.HasManifestAsync(old, TestContext.Current.CancellationToken));
+        Assert.True(await engine.HasManifestAsync(recent, TestContext.Current.CancellationToken));
         // Objects the expired snapshot shared with the recent one are still there, byte for byte.
         await engine.VerifyAsync(recent, ct);
         var listed = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, Environment, ct));

@@ -3,6 +3,7 @@ namespace Portal.Infrastructure.Tests.Support;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using MySqlConnector;
 using Npgsql;
+using Portal.Contracts;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;
 using StackExchange.Redis;

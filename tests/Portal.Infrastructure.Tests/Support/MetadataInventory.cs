@@ -1,6 +1,7 @@
 namespace Portal.Infrastructure.Tests.Support;
 
 using Microsoft.EntityFrameworkCore;
+using Portal.Contracts;
 using Portal.Core.Access;
 using Portal.Core.Environments;
 using Portal.Infrastructure.Environments;

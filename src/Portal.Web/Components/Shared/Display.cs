@@ -1,6 +1,7 @@
 namespace Portal.Web.Components.Shared;
 
 using System.Globalization;
+using Portal.Contracts;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
 using Portal.Core.Snapshots;

@@ -2,6 +2,7 @@ namespace Portal.Web.Components.Snapshots;
 
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Portal.Contracts;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
