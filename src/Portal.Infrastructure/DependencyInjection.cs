@@ -58,7 +58,7 @@ public static class DependencyInjection
         services.AddSingleton<SingletonJobs>();
         services.AddSingleton<IActivityQueue, ActivityQueue>();
         services.AddSingleton<RunningActivities>();
-        services.AddSingleton<Portal.Core.Activities.IActivityCancellations>(s => s.GetRequiredService<RunningActivities>());
+        services.AddSingleton<Portal.Core.Activities.IActivityCancellations, NodeCancellations>();
         services.AddSingleton<Portal.Core.Activities.IRunningActivityLogs>(s => s.GetRequiredService<RunningActivities>());
         services.AddSingleton<DemoSeeder>();
         services.AddSingleton<OwnerOnlyFiles>();
@@ -124,6 +124,7 @@ public static class DependencyInjection
         services.AddSingleton<IValidateOptions<LiveUpdateOptions>, LiveUpdateOptionsValidator>();
         services.AddSingleton<PostgresActivityEvents>();
         services.AddSingleton<PostgresActivityRelay>();
+        services.AddSingleton<PostgresStopRequests>();
         services.Replace(ServiceDescriptor.Singleton<Portal.Core.Activities.IActivityEvents>(sp =>
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSQL
                 ? sp.GetRequiredService<PostgresActivityEvents>()

@@ -22,8 +22,8 @@ public interface IActivityCancellations
     /// <summary>Cancels the activity if it is still pending (a feed line says who); false when the worker started it first.</summary>
     Task<bool> CancelPendingAsync(Activity activity, string cancelledBy, CancellationToken cancellationToken);
 
-    /// <summary>Asks the run of a started activity to stop at its next safe point; null when no run of it is known here.</summary>
-    StopAnswer? RequestStop(string activityId, string requestedBy);
+    /// <summary>Asks the run of a started activity to stop at its next safe point, on whichever node runs it; null when no node answers for it.</summary>
+    Task<StopAnswer?> RequestStopAsync(string activityId, string requestedBy, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -58,7 +58,7 @@ public sealed class ActivityCancelService(ActivityFeedService feed, AccessGuard 
 
         if (activity.State == ActivityState.InProgress)
         {
-            var answer = cancellations.RequestStop(activity.Id, actor.DisplayName);
+            var answer = await cancellations.RequestStopAsync(activity.Id, actor.DisplayName, cancellationToken);
             if (answer is { Stopping: true })
             {
                 return activity;
@@ -68,7 +68,7 @@ public sealed class ActivityCancelService(ActivityFeedService feed, AccessGuard 
             if (activity.State == ActivityState.InProgress)
             {
                 throw new PortalRefusedException(new Refusal(RefusalCode.ActivityCannotStop, answer?.CannotStop
-                    ?? $"Activity {activity.Id} is not running on this Portal node and cannot be stopped from here; it will finish."));
+                    ?? $"Activity {activity.Id} is running, but no Portal node answered for its run, so it cannot be stopped now; it will finish."));
             }
         }
 

@@ -8,12 +8,12 @@ using Portal.Core.Snapshots;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
-/// The worker's registry of the runs it holds, kept in memory because one node runs the activities today (with several
-/// nodes a cancel would have to reach the node that runs it, e.g. over NOTIFY): how to ask each to stop, and its log so far.
+/// The worker's registry of the runs this node holds, in memory: how to ask each to stop, and its log so far. A run on another
+/// node is reached through <see cref="NodeCancellations"/>.
 /// A pending activity is cancelled in the database, guarded by its state so the worker cannot have started it meanwhile.
 /// </summary>
 public sealed class RunningActivities(IDbContextFactory<PortalDbContext> contexts, IActivityEvents events, TimeProvider time)
-    : IActivityCancellations, IRunningActivityLogs
+    : IRunningActivityLogs
 {
     private readonly ConcurrentDictionary<string, ActivityRun> _running = new(StringComparer.Ordinal);
 
@@ -48,6 +48,7 @@ public sealed class RunningActivities(IDbContextFactory<PortalDbContext> context
         return true;
     }
 
+    /// <summary>Asks this node's run of the activity to stop; null when this node does not run it.</summary>
     public StopAnswer? RequestStop(string activityId, string requestedBy) =>
         _running.TryGetValue(activityId, out var run) ? run.Cancellation.Request(requestedBy) : null;
 

@@ -9,7 +9,7 @@ public sealed class LiveUpdateOptions
 {
     public const string Section = "LiveUpdates";
 
-    /// <summary>The NOTIFY channel every node of one Portal database listens on.</summary>
+    /// <summary>The NOTIFY channel every node of one Portal database listens on; cancel requests use it with "_stop" and "_stopping" added.</summary>
     public string Channel { get; set; } = "portal_activity";
 
     /// <summary>A node sends what it has queued at most this often; progress of an activity within one interval is sent once.</summary>
@@ -30,7 +30,7 @@ internal sealed partial class LiveUpdateOptionsValidator : IValidateOptions<Live
         const string At = LiveUpdateOptions.Section + ":";
         if (!Identifier().IsMatch(options.Channel ?? ""))
         {
-            problems.Add(At + nameof(options.Channel), $"must be a lowercase PostgreSQL identifier of letters, digits and _ (got {options.Channel})");
+            problems.Add(At + nameof(options.Channel), $"must be a lowercase PostgreSQL identifier of letters, digits and _, at most 54 long (got {options.Channel})");
         }
 
         problems.Range(At + nameof(options.NotifyMilliseconds), options.NotifyMilliseconds, 10, 10_000);
@@ -39,6 +39,6 @@ internal sealed partial class LiveUpdateOptionsValidator : IValidateOptions<Live
         return problems.Result;
     }
 
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,53}$", RegexOptions.CultureInvariant)]
     private static partial Regex Identifier();
 }

@@ -13,6 +13,7 @@ using Npgsql;
 /// </summary>
 public sealed partial class PostgresActivityRelay(
     PostgresActivityEvents events,
+    PostgresStopRequests stopRequests,
     IOptions<DatabaseOptions> database,
     IOptions<LiveUpdateOptions> options,
     TimeProvider time,
@@ -44,9 +45,21 @@ public sealed partial class PostgresActivityRelay(
             try
             {
                 await using var connection = new NpgsqlConnection(ListenConnectionString());
-                connection.Notification += (_, e) => Receive(e.Payload);
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == options.Value.Channel)
+                    {
+                        Receive(e.Payload);
+                    }
+                    else
+                    {
+                        stopRequests.Receive(e.Channel, e.Payload);
+                    }
+                };
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {options.Value.Channel}", connection))
+                // Channels are identifiers checked at start (LiveUpdateOptionsValidator), so they are safe to put in the text.
+                var channels = new[] { options.Value.Channel, stopRequests.AskChannel, stopRequests.AnswerChannel };
+                await using (var listen = new NpgsqlCommand(string.Concat(channels.Select(c => $"LISTEN {c};")), connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

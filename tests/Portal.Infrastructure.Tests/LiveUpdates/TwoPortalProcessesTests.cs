@@ -2,9 +2,6 @@ namespace Portal.Infrastructure.Tests.LiveUpdates;
 
 using System.Net;
 using System.Text.Json;
-using Portal.Contracts;
-using Portal.Core.Environments;
-using Portal.Infrastructure.Environments;
 
 /// <summary>
 /// Two real Portal processes on one PostgreSQL database (and one shared data folder, standing in for shared storage): a
@@ -27,30 +24,7 @@ public sealed class TwoPortalProcessesTests
             }
 
             // The pre-snapshot command keeps the activity running long enough for A to follow it from the start.
-            var shop = new ProjectDefinition
-            {
-                Id = "two-nodes",
-                Title = "Two nodes",
-                Admins = ["alice"],
-                Environments =
-                [
-                    new EnvironmentDefinition
-                    {
-                        Name = "develop", Type = EnvironmentType.Development, PreSnapshotCommand = "sleep 3",
-                        Services = [new ServiceDefinition { Name = "pub/media", Kind = ServiceKind.Mount, Location = media }],
-                    },
-                ],
-            };
-            var common = new Dictionary<string, string?>(database.Settings)
-            {
-                ["Activities:ProgressFlushMilliseconds"] = "100",
-                ["Portal:Demo:Enabled"] = "false",
-            };
-            foreach (var (key, value) in ConfigurationPairs.Projects(shop))
-            {
-                common[key] = value;
-            }
-
+            var common = TwoNodeShop.Settings(database, media, "sleep 3", ("Activities:ProgressFlushMilliseconds", "100"));
             var data = Path.Combine(root, "data");
 
             // A's worker looks for work only at its start and every ten minutes: what B queues, B runs.
