@@ -58,7 +58,8 @@ public sealed class StoreReindexTests
         Assert.Equal([taken[0].Id, taken[1].Id], report.Added);
         Assert.Equal(0, report.AlreadyKnown);
         Assert.Equal(
-            [$"{taken[2].Id}: project 'shop' has no environment 'gone'", "unlabelled1: its manifest has no label (written before Portal recorded one), so its project and environment are unknown"],
+            new[] { $"{taken[2].Id}: project 'shop' has no environment 'gone'", "unlabelled1: its manifest has no label (written before Portal recorded one), so its project and environment are unknown" }
+                .Order(StringComparer.Ordinal),
             report.Skipped.Select(s => $"{s.SnapshotId}: {s.Reason}").Order(StringComparer.Ordinal));
         Assert.StartsWith("Reindex: 4 manifests, 2 added, 0 already known, 2 skipped: ", report.Summary, StringComparison.Ordinal);
 
