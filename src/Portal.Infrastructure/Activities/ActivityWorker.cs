@@ -62,6 +62,18 @@ public sealed class ActivityWorker(
 
     protected override async Task RunOnceAsync(CancellationToken stoppingToken)
     {
+        // This run's claims answer a wake-up or tick that came before them; one that comes while they run must bring another
+        // run, so it is kept (completed) for the next wait instead of being replaced by a fresh wait that never sees it.
+        if (_wake is { IsCompleted: true })
+        {
+            _wake = null;
+        }
+
+        if (_tick is { IsCompleted: true })
+        {
+            _tick = null;
+        }
+
         if (leases.Enabled)
         {
             // Work of a node that died is finished here once its lease expires, the way a restart finishes it.
@@ -83,9 +95,10 @@ public sealed class ActivityWorker(
     protected override async Task<bool> WaitForNextRunAsync(PeriodicTimer timer, CancellationToken stoppingToken)
     {
         // Wake on new work, on a finished activity (its environment may have more), or on the poll safety net.
-        // The same wait is kept across turns so a wake-up is never consumed by an abandoned one.
-        _wake = _wake is null || _wake.IsCompleted ? signal.WaitAsync(stoppingToken) : _wake;
-        _tick = _tick is null || _tick.IsCompleted ? Task.Delay(Interval, Time, stoppingToken) : _tick;
+        // The same wait is kept across turns so a wake-up is never consumed by an abandoned one; one already completed
+        // here came during the last run (RunOnceAsync clears those it answered) and starts the next at once.
+        _wake ??= signal.WaitAsync(stoppingToken);
+        _tick ??= Task.Delay(Interval, Time, stoppingToken);
         await Task.WhenAny([_wake, _tick, .. _running.Values]);
         foreach (var done in _running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
         {

@@ -34,4 +34,22 @@ public sealed class ActivityWakeUpTests
             snapshotId = done.SnapshotId ?? snapshotId;
         }
     }
+
+    [Fact]
+    public async Task ActivityQueuedWhileThePollRunsStartsWithoutWaitingForTheNextPoll()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await PortalTestHost.StartAsync(time: time, mediaFiles: 2);
+        await host.StartWorkerAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        for (var i = 0; i < 40; i++)
+        {
+            // The poll fires, and the snapshot is queued while that run looks for work: its wake-up comes during the run.
+            time.Advance(TimeSpan.FromMinutes(10));
+            var queued = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(PortalTestHost.Alice, Project, Environment, live: true, ct));
+            var done = await host.WaitForCompletionAsync(queued.Id, TimeSpan.FromSeconds(30));
+            Assert.True(done.Result == ActivityResult.Success, $"activity {i}: {done.Log}");
+        }
+    }
 }
