@@ -19,6 +19,7 @@ public static class DependencyInjection
         services.AddSingleton<ActivityEventStream>();
         services.AddHealthChecks();
         services.AddPortalTelemetry(configuration);
+        services.AddPortalProxies(configuration);
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddCascadingAuthenticationState();
         services.AddHttpContextAccessor();
@@ -33,6 +34,7 @@ public static class DependencyInjection
 
     public static WebApplication UsePortalWeb(this WebApplication app)
     {
+        app.UsePortalProxies();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler();

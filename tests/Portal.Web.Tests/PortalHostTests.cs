@@ -56,6 +56,7 @@ public sealed class PortalHostTests : IDisposable
         { "Development", "Background:ExpirySweepInterval=00:00:00", "Background:ExpirySweepInterval must be between 00:00:01 and 1.00:00:00 (got 00:00:00)" },
         { "Development", "Background:ServiceCheckInterval=often", "Background:ServiceCheckInterval must be a TimeSpan (got \"often\")" },
         { "Development", "Telemetry:OtlpEndpoint=otel-collector:4317", "Telemetry:OtlpEndpoint must be an absolute http:// or https:// address of an OTLP collector (got \"otel-collector:4317\")" },
+        { "Development", "Proxy:TrustedNetworks:0=the balancer", "Proxy:TrustedNetworks:0 must be a network in CIDR form such as 10.89.0.0/24 (got \"the balancer\")" },
         { "Development", "RateLimiting:PermitsPerMinute=0", "RateLimiting:PermitsPerMinute must be between 1 and 1000000 (got 0)" },
         { "Development", "RateLimiting:AnonymousPermitsPerMinute=lots", "RateLimiting:AnonymousPermitsPerMinute must be a whole number (got \"lots\")" },
         { "Development", "Snapshots:RetentionDays=0|Engine:CompressionLevel=0", "Snapshots:RetentionDays must be between 1 and 365 (got 0); Engine:CompressionLevel must be between 1 and 19 (got 0)" },
