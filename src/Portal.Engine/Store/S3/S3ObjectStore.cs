@@ -416,6 +416,9 @@ internal sealed class S3ObjectStore : IObjectStore
     /// <summary>An object's bytes as S3 streams them; disposing it ends the response.</summary>
     private sealed class ResponseStream(GetObjectResponse response) : ReadOnlyStream
     {
+        // Readers size their buffer from the object's length, as they do with a file.
+        public override long Length => response.ContentLength;
+
         public override int Read(Span<byte> buffer) => response.ResponseStream.Read(buffer);
 
         public override int Read(byte[] buffer, int offset, int count) => response.ResponseStream.Read(buffer, offset, count);
