@@ -22,6 +22,9 @@ TMP=""             # the one temp folder holding every server's data
 PG_DATA=""         # set once PostgreSQL is started, so cleanup knows to stop it
 MARIADB_PID=""
 REDIS_PIDFILE=""
+S3RVER_PID=""
+S3RVER_VERSION=3.7.1
+S3_BUCKET=portal-tests   # created by s3rver at start; the tests' TestServers.S3Bucket names it too
 WAIT_PID=""        # the `servers` subcommand's sleep
 
 log()  { printf '==> %s\n' "$*" >&2; }
@@ -168,6 +171,31 @@ start_redis() {
   log "Redis on 127.0.0.1:$port"
 }
 
+# s3rver (npm), a small S3-compatible server on the filesystem, for the S3 snapshot store's tests. Installed once into a
+# cache outside the repository (never node_modules in the tree), started on loopback with its data in the temp folder.
+start_s3rver() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || { missing "node and npm not found (apt-get install nodejs npm): the S3 store tests need s3rver"; return 0; }
+  local cache="${PORTAL_S3RVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/portal-test/s3rver-$S3RVER_VERSION}"
+  local bin="$cache/node_modules/s3rver/bin/s3rver.js" port dir="$TMP/s3rver"
+  if [[ ! -f "$bin" ]]; then
+    log "installing s3rver $S3RVER_VERSION with npm into $cache"
+    mkdir -p "$cache"
+    npm install --prefix "$cache" --no-audit --no-fund --loglevel=error "s3rver@$S3RVER_VERSION" </dev/null >&2 \
+      || { missing "npm could not install s3rver@$S3RVER_VERSION"; return 0; }
+  fi
+  port=$(pick_port "${PORTAL_S3_PORT:-54568}")
+  mkdir -p "$dir/data"
+  node "$bin" --silent -d "$dir/data" -a 127.0.0.1 -p "$port" --configure-bucket "$S3_BUCKET" </dev/null >"$dir/server.log" 2>&1 &
+  S3RVER_PID=$!
+  # Ready once the bucket answers a listing (it is created before s3rver listens).
+  wait_until s3rver "$dir/server.log" node -e "require('http').get('http://127.0.0.1:$port/$S3_BUCKET',
+      r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))" \
+    || { missing "s3rver is not answering on 127.0.0.1:$port"; return 0; }
+  export PORTAL_TEST_S3="http://127.0.0.1:$port"
+  log "s3rver $S3RVER_VERSION on 127.0.0.1:$port (bucket $S3_BUCKET)"
+}
+
 # kill_and_wait PID: TERM, wait up to 30 s, then KILL.
 kill_and_wait() {
   local pid=$1 i
@@ -186,6 +214,7 @@ stop_servers() {
   fi
   [[ -n "$MARIADB_PID" ]] && kill_and_wait "$MARIADB_PID"
   if [[ -n "$REDIS_PIDFILE" && -f "$REDIS_PIDFILE" ]]; then kill_and_wait "$(cat "$REDIS_PIDFILE")"; fi
+  [[ -n "$S3RVER_PID" ]] && kill_and_wait "$S3RVER_PID"
   [[ -n "$WAIT_PID" ]] && kill "$WAIT_PID" 2>/dev/null
   [[ -n "$TMP" ]] && rm -rf "$TMP"
   exit "$rc"
@@ -201,6 +230,7 @@ start_servers() {
   start_postgres
   start_mariadb
   start_redis
+  start_s3rver
 }
 
 check_chromium() {
@@ -220,7 +250,7 @@ export_test_env() {
 
 print_exports() {
   local v
-  for v in PORTAL_TEST_POSTGRES PORTAL_TEST_MARIADB PORTAL_TEST_REDIS PORTAL_TEST_CHROMIUM \
+  for v in PORTAL_TEST_POSTGRES PORTAL_TEST_MARIADB PORTAL_TEST_REDIS PORTAL_TEST_S3 PORTAL_TEST_CHROMIUM \
            PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO; do
     [[ -n "${!v:-}" ]] && printf "export %s='%s'\n" "$v" "${!v}"
   done

@@ -13,6 +13,7 @@ using Portal.Engine.Adapters.PostgreSql;
 using Portal.Engine.Adapters.Redis;
 using Portal.Engine.Adapters.Sqlite;
 using Portal.Engine.Store;
+using Portal.Engine.Store.S3;
 
 public static class DependencyInjection
 {
@@ -33,11 +34,18 @@ public static class DependencyInjection
             var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
             // A host without logging (a tool, a test) still gets the retries, unlogged.
             var logger = sp.GetService<ILoggerFactory>()?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
-            var store = new RetryingObjectStore(new FileSystemObjectStore(options.StorePath), options.StoreRetry, sp.GetRequiredService<TimeProvider>(), logger);
+            var store = new RetryingObjectStore(CreateStore(options), options.StoreRetry, sp.GetRequiredService<TimeProvider>(), logger);
             return new SnapshotEngine(options, store, sp.GetRequiredService<IStoreLock>(), sp.GetServices<IServiceAdapter>());
         });
         return services;
     }
+
+    /// <summary>The backend Engine:StoreKind names, unwrapped; an S3 client takes its credentials from the AWS SDK's default chain.</summary>
+    internal static IObjectStore CreateStore(EngineOptions options) => options.StoreKind switch
+    {
+        StoreKind.S3 => new S3ObjectStore(options.S3, options.StorePath, S3ObjectStore.CreateClient(options.S3)),
+        _ => new FileSystemObjectStore(options.StorePath),
+    };
 
     /// <summary>One adapter per service kind; the engine refuses to start on a kind claimed twice or by none.</summary>
     internal static IServiceCollection AddServiceAdapters(this IServiceCollection services)

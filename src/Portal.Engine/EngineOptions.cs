@@ -6,8 +6,14 @@ public sealed class EngineOptions
     public const long MinChunkSizeBytes = 4096;
     public const long MaxChunkSizeBytes = 1L << 30;
 
-    /// <summary>Folder holding objects/, manifests/ and tmp/; the host fills it in when configuration leaves it empty.</summary>
+    /// <summary>Folder holding objects/, manifests/ and tmp/ (with an S3 store only the local tmp/, restored/ and removals/); the host fills it in when configuration leaves it empty.</summary>
     public string StorePath { get; set; } = "";
+
+    /// <summary>Where objects and manifests go: the filesystem under <see cref="StorePath"/> (the default) or an S3 bucket (<see cref="S3"/>).</summary>
+    public StoreKind StoreKind { get; set; } = StoreKind.FileSystem;
+
+    /// <summary>The bucket when <see cref="StoreKind"/> is S3.</summary>
+    public S3StoreOptions S3 { get; set; } = new();
 
     /// <summary>Large files and dumps are split so each piece streams through zstd without being held whole.</summary>
     public long ChunkSizeBytes { get; set; } = 32L * 1024 * 1024;

@@ -32,12 +32,40 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             problems.Add($"{EngineOptions.Section}:StoreRetry:InitialDelay must be more than 0 and at most Engine:StoreRetry:MaxDelay (got {options.StoreRetry.InitialDelay})");
         }
 
+        Defined(problems, nameof(options.StoreKind), options.StoreKind);
+        if (options.StoreKind == StoreKind.S3)
+        {
+            S3(problems, options.S3);
+        }
+
         if (!string.IsNullOrWhiteSpace(options.ToolDirectory) && !Directory.Exists(options.ToolDirectory))
         {
             problems.Add($"Engine:ToolDirectory must be an existing folder (got \"{options.ToolDirectory}\")");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void S3(List<string> problems, S3StoreOptions s3)
+    {
+        if (string.IsNullOrWhiteSpace(s3.Bucket))
+        {
+            problems.Add($"{EngineOptions.Section}:S3:Bucket must name the bucket when Engine:StoreKind is S3");
+        }
+
+        if (!string.IsNullOrEmpty(s3.ServiceUrl)
+            && !(Uri.TryCreate(s3.ServiceUrl, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+        {
+            problems.Add($"{EngineOptions.Section}:S3:ServiceUrl must be an http(s) URL or empty for AWS (got \"{s3.ServiceUrl}\")");
+        }
+
+        if (s3.Prefix.Contains("//", StringComparison.Ordinal))
+        {
+            problems.Add($"{EngineOptions.Section}:S3:Prefix must not hold an empty folder name (got \"{s3.Prefix}\")");
+        }
+
+        Range(problems, "S3:PartSizeMiB", s3.PartSizeMiB, S3StoreOptions.MinPartSizeMiB, S3StoreOptions.MaxPartSizeMiB);
+        Range(problems, "S3:Parallelism", s3.Parallelism, 1, S3StoreOptions.MaxParallelism);
     }
 
     private static void Range(List<string> problems, string key, long value, long min, long max)

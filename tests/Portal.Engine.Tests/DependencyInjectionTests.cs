@@ -75,6 +75,30 @@ public sealed class DependencyInjectionTests : IDisposable
         Assert.Contains("Engine:StoreRetry:InitialDelay must be more than 0 and at most Engine:StoreRetry:MaxDelay (got 00:01:00)", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void S3StoreSettingsAreBoundAndCheckedAtStart()
+    {
+        using var bound = Build(new()
+        {
+            ["Engine:StorePath"] = _store, ["Engine:StoreKind"] = "S3", ["Engine:S3:ServiceUrl"] = "http://127.0.0.1:9", ["Engine:S3:Bucket"] = "b",
+            ["Engine:S3:Prefix"] = "/portal/", ["Engine:S3:ForcePathStyle"] = "true", ["Engine:S3:PartSizeMiB"] = "8", ["Engine:S3:Parallelism"] = "2",
+        });
+        bound.GetRequiredService<IStartupValidator>().Validate();
+        var s3 = bound.GetRequiredService<IOptions<EngineOptions>>().Value.S3;
+        Assert.Equal(("b", "portal/", true, 8, 2), (s3.Bucket, s3.KeyPrefix, s3.ForcePathStyle, s3.PartSizeMiB, s3.Parallelism));
+        Assert.NotNull(bound.GetRequiredService<ISnapshotEngine>());
+
+        using var wrong = Build(new() { ["Engine:StorePath"] = _store, ["Engine:StoreKind"] = "S3", ["Engine:S3:ServiceUrl"] = "ftp://x", ["Engine:S3:PartSizeMiB"] = "1" });
+        var ex = Assert.Throws<OptionsValidationException>(() => wrong.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Contains("Engine:S3:Bucket must name the bucket", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Engine:S3:ServiceUrl must be an http(s) URL", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Engine:S3:PartSizeMiB must be between 5 and 5120 (got 1)", ex.Message, StringComparison.Ordinal);
+
+        // The filesystem default ignores the S3 section entirely.
+        using var fileSystem = Build(new() { ["Engine:StorePath"] = _store, ["Engine:S3:PartSizeMiB"] = "1" });
+        fileSystem.GetRequiredService<IStartupValidator>().Validate();
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

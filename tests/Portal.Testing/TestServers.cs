@@ -10,6 +10,17 @@ public static class TestServers
     public const string MariaDb = "PORTAL_TEST_MARIADB";
     public const string Redis = "PORTAL_TEST_REDIS";
 
+    /// <summary>An S3-compatible server's URL (s3rver), holding <see cref="S3Bucket"/>; it takes the credentials <see cref="S3AccessKey"/> / <see cref="S3SecretKey"/>.</summary>
+    public const string S3 = "PORTAL_TEST_S3";
+
+    /// <summary>The bucket build.sh has s3rver create at start (--configure-bucket); tests keep apart by key prefix.</summary>
+    public const string S3Bucket = "portal-tests";
+
+    /// <summary>s3rver's built-in test credentials (not a secret).</summary>
+    public const string S3AccessKey = "S3RVER";
+
+    public const string S3SecretKey = "S3RVER";
+
     public static string Require(string variable)
     {
         var value = Environment.GetEnvironmentVariable(variable);

@@ -1,0 +1,12 @@
+namespace Portal.Engine.Tests.Store.S3;
+
+using Portal.Engine.Store;
+
+public sealed class S3ObjectStoreContractTests : ObjectStoreContractTests
+{
+    private S3TestStore? _s3;
+
+    public override void Dispose() => _s3?.Dispose();
+
+    internal override IObjectStore CreateStore() => (_s3 = new S3TestStore()).Store;
+}

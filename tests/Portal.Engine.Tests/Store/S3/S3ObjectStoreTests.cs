@@ -1,0 +1,114 @@
+namespace Portal.Engine.Tests.Store.S3;
+
+using System.Security.Cryptography;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+using Portal.Contracts;
+using Portal.Engine.Store;
+using Portal.Engine.Store.S3;
+
+public sealed class S3ObjectStoreTests : IDisposable
+{
+    private readonly List<IDisposable> _disposables = [];
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        foreach (var disposable in _disposables)
+        {
+            disposable.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task APartFailingWith503IsRetriedAndTheObjectIsStoredWholeOnce()
+    {
+        var failing = new FailingHttpClientFactory(r => r.Method == HttpMethod.Put && r.RequestUri!.Query.Contains("partNumber=2", StringComparison.Ordinal));
+        var s3 = Track(new S3TestStore(failing));
+        var store = Retrying(s3.Store);
+        var content = RandomNumberGenerator.GetBytes(11 * 1024 * 1024);
+        var hash = ObjectStoreContractTests.Hash(content);
+
+        Assert.Equal(content.Length, await ObjectStoreContractTests.PutAsync(store, hash, content));
+
+        Assert.Equal(1, failing.Failed);
+        Assert.Equal(1, failing.Passed);
+        Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(store, hash));
+        Assert.Equal([s3.Store.ObjectKey(hash)], await s3.KeysAsync(Token));
+    }
+
+    [Fact]
+    public async Task APutObjectFailingWith503IsRetriedAndTheObjectIsStoredWholeOnce()
+    {
+        var failing = new FailingHttpClientFactory(r => r.Method == HttpMethod.Put && r.RequestUri!.AbsolutePath.Contains("/objects/", StringComparison.Ordinal), failures: 2);
+        var s3 = Track(new S3TestStore(failing));
+        var store = Retrying(s3.Store);
+        var content = RandomNumberGenerator.GetBytes(64 * 1024);
+        var hash = ObjectStoreContractTests.Hash(content);
+
+        Assert.Equal(content.Length, await ObjectStoreContractTests.PutAsync(store, hash, content));
+
+        Assert.Equal((2, 1), (failing.Failed, failing.Passed));
+        Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(store, hash));
+        Assert.Equal([s3.Store.ObjectKey(hash)], await s3.KeysAsync(Token));
+    }
+
+    [Fact]
+    public async Task ARefusalIsPermanentAndNamesBucketAndKeyButNotTheCredentials()
+    {
+        var s3 = Track(new S3TestStore());
+        using var client = S3ObjectStore.CreateClient(s3.Options, new BasicAWSCredentials("NOT-A-KEY", "wrong-secret-4f1c"));
+        var store = Retrying(new S3ObjectStore(s3.Options, s3.LocalRoot, client));
+
+        var ex = await Assert.ThrowsAsync<SnapshotEngineException>(async () => await store.WriteManifestAsync("s1", [1], [], Token));
+
+        Assert.Contains($"s3://{TestServers.S3Bucket}/{s3.Options.KeyPrefix}manifests/s1.json", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("403", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret-4f1c", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEngineCaptureAndRestoreThroughS3GiveTheMountBackByteForByte()
+    {
+        var s3 = Track(new S3TestStore());
+        var media = Directory.CreateTempSubdirectory("portal-s3-media-").FullName;
+        Directory.CreateDirectory(Path.Combine(media, "images"));
+        File.WriteAllText(Path.Combine(media, "images", "a.txt"), "alpha");
+        // Above the part size: a multipart object; incompressible, so stored as raw zstd blocks.
+        File.WriteAllBytes(Path.Combine(media, "big.bin"), RandomNumberGenerator.GetBytes((13 * 1024 * 1024) + 7));
+        File.WriteAllBytes(Path.Combine(media, "zeros.bin"), new byte[3 * 1024 * 1024]);
+        Tree.SetOldMTime(media);
+        var before = Tree.Describe(media);
+        var spec = new ServiceSpec("media", ServiceKind.Mount, media);
+        var options = new EngineOptions { StorePath = s3.LocalRoot, ChunkSizeBytes = 32L * 1024 * 1024, StoreKind = StoreKind.S3, S3 = s3.Options };
+        using var engine = TestEngines.Create(options, Retrying(s3.Store));
+        try
+        {
+            await engine.CaptureAsync(new CaptureRequest("s1", "env-1", [spec]), new Progress<EngineProgress>(), Token);
+            File.WriteAllText(Path.Combine(media, "images", "a.txt"), "changed");
+            File.Delete(Path.Combine(media, "big.bin"));
+
+            await engine.RestoreAsync(new RestoreRequest("s1", [spec], EnvironmentKey: "env-1"), new Progress<EngineProgress>(), Token);
+            await engine.WhenOldTreesRemovedAsync();
+
+            Assert.Equal(before, Tree.Describe(media));
+            Assert.Contains(s3.Store.ManifestKey("s1"), await s3.KeysAsync(Token));
+            Assert.True(await engine.HasManifestAsync("s1", Token));
+        }
+        finally
+        {
+            Directory.Delete(media, recursive: true);
+        }
+    }
+
+    private static RetryingObjectStore Retrying(IObjectStore inner) =>
+        new(inner, new StoreRetryOptions { MaxAttempts = 4, InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger<RetryingObjectStore>.Instance);
+
+    private T Track<T>(T disposable)
+        where T : IDisposable
+    {
+        _disposables.Add(disposable);
+        return disposable;
+    }
+}
