@@ -44,6 +44,8 @@ install_packages() {
   for p in "${APT_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing_pkgs+=("$p")
   done
+  # s3rver runs on Node.js; a node already installed (e.g. from NodeSource, npm included) is kept, never replaced.
+  command -v npm >/dev/null 2>&1 || missing_pkgs+=(nodejs npm)
   if ((${#missing_pkgs[@]} == 0)); then
     log "apt packages: all present"
     return
