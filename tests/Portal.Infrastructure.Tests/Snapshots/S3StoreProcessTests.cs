@@ -75,6 +75,9 @@ public sealed class S3StoreProcessTests : IDisposable
 
         await using var portal = S3Portal(master);
         portal.Settings["Engine:ChunkSizeBytes"] = (ChunkMiB * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Each chunk goes as a multipart upload: s3rver writes a single PUT's body in place as it arrives (S3 and MinIO do not),
+        // so only multipart uploads, which appear on completion, show on s3rver what Portal relies on S3 for.
+        portal.Settings["Engine:S3:PartSizeMiB"] = "5";
         await portal.StartAsync(Cancel);
         using (var dana = await portal.SignedInClientAsync(DeclaredShop.Admin, Cancel))
         {
