@@ -56,7 +56,7 @@ public sealed class S3StoreProcessTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(media, "kept.txt"), "changed", Cancel);
         File.Delete(Path.Combine(media, "big.bin"));
         using var dana = await portal.SignedInClientAsync(DeclaredShop.Admin, Cancel);
-        var restore = await RunAsync(portal, dana, $"api/projects/shop/environments/master/snapshots/{id}/restore", new Dictionary<string, object> { ["safety_snapshot"] = false });
+        var restore = await DeclaredShop.RunAsync(portal, dana, $"api/projects/shop/environments/master/snapshots/{id}/restore", new Dictionary<string, object> { ["safety_snapshot"] = false });
 
         Assert.True(restore.GetProperty("result").GetString() == "success", restore.GetProperty("log").GetString());
         Assert.Equal(before, DirectoryState.Capture(media));
@@ -114,7 +114,7 @@ public sealed class S3StoreProcessTests : IDisposable
         Assert.DoesNotContain(snapshots.EnumerateArray(), s => s.GetProperty("restorable").GetBoolean());
     }
 
-    /// <summary>Portal over the shop with the S3 store, its credentials in the environment as the AWS SDK's default chain reads them.</summary>
+    /// <summary>Portal over the shop with the S3 store under this test's prefix.</summary>
     private PortalProcess S3Portal(EnvironmentDefinition master)
     {
         var portal = new PortalProcess(_shop.DataPath);
@@ -123,33 +123,6 @@ public sealed class S3StoreProcessTests : IDisposable
             portal.Settings[key] = value;
         }
 
-        portal.Settings["Engine:StoreKind"] = "S3";
-        portal.Settings["Engine:S3:ServiceUrl"] = _bucket.ServiceUrl;
-        portal.Settings["Engine:S3:Bucket"] = TestServers.S3Bucket;
-        portal.Settings["Engine:S3:Prefix"] = Prefix;
-        portal.Settings["Engine:S3:ForcePathStyle"] = "true";
-        portal.Settings["Engine:S3:PartSizeMiB"] = "5";
-        portal.EnvironmentVariables["AWS_ACCESS_KEY_ID"] = TestServers.S3AccessKey;
-        portal.EnvironmentVariables["AWS_SECRET_ACCESS_KEY"] = TestServers.S3SecretKey;
-        // No instance-metadata probe on a machine that is not in EC2.
-        portal.EnvironmentVariables["AWS_EC2_METADATA_DISABLED"] = "true";
-        return portal;
-    }
-
-    /// <summary>POSTs an activity and waits for it to finish; its final state as the API shows it.</summary>
-    private static async Task<JsonElement> RunAsync(PortalProcess portal, HttpClient dana, string path, object body)
-    {
-        using var created = await dana.PostAsJsonAsync(new Uri(path, UriKind.Relative), body, Cancel);
-        Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync(Cancel));
-        var activity = await created.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (activity.GetProperty("state").GetString() != "complete")
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the activity did not finish in time:\n{portal.Output}");
-            await Task.Delay(200, Cancel);
-            activity = await dana.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/shop/activities/{activity.GetProperty("id").GetString()}", UriKind.Relative), Cancel);
-        }
-
-        return activity;
+        return _bucket.Serve(portal);
     }
 }
