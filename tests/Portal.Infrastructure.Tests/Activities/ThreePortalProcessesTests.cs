@@ -154,9 +154,10 @@ public sealed class ThreePortalProcessesTests
                 try
                 {
                     var n = int.Parse(holder.ClaimedBy!["node-".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1;
+                    // Taken before the kill, so the time to finish is not understated by the wait for the process to exit.
+                    var killedAt = DateTime.UtcNow;
                     await nodes[n].KillAsync();
                     dead = n;
-                    var killedAt = DateTime.UtcNow;
                     var atKill = await ReadAsync(database, id, ct);
                     // Killed mid-way: still in progress, and the restore had not reached its end.
                     Assert.True(atKill.State == "InProgress" && !atKill.Log.Contains("Restore complete", StringComparison.Ordinal), atKill.Log);
@@ -203,6 +204,8 @@ public sealed class ThreePortalProcessesTests
             Assert.True(recovered.Result == "Success", $"{recovered.Result} {recovered.Reason}\n{recovered.Log}");
             Assert.NotEqual(holder.ClaimedBy, recovered.ClaimedBy);
             Assert.Contains($"Portal node {holder.ClaimedBy} stopped renewing its lease", recovered.Log, StringComparison.Ordinal);
+            // Its journal was still there: the killed run had not finished the restore.
+            Assert.Contains("Portal restarted during this restore;", recovered.Log, StringComparison.Ordinal);
             var killToFinish = recovered.CompletedAt!.Value - killedAt;
             Report($"Three nodes: {all.Count} activities in {clock.Elapsed.TotalSeconds:0} s; the killed restore finished {killToFinish.TotalSeconds:0.0} s after the kill, "
                 + $"ran {recovered.CompletedAt - recovered.StartedAt} in all");
