@@ -32,6 +32,22 @@ public sealed class TestBucket : IDisposable
 
     public AmazonS3Client Client { get; }
 
+    /// <summary>Points this Portal's snapshot store at the prefix, credentials in the environment as the AWS SDK's default chain reads them.</summary>
+    public PortalProcess Serve(PortalProcess portal)
+    {
+        portal.Settings["Engine:StoreKind"] = "S3";
+        portal.Settings["Engine:S3:ServiceUrl"] = ServiceUrl;
+        portal.Settings["Engine:S3:Bucket"] = Bucket;
+        portal.Settings["Engine:S3:Prefix"] = Prefix;
+        portal.Settings["Engine:S3:ForcePathStyle"] = "true";
+        portal.Settings["Engine:S3:PartSizeMiB"] = "5";
+        portal.EnvironmentVariables["AWS_ACCESS_KEY_ID"] = TestServers.S3AccessKey;
+        portal.EnvironmentVariables["AWS_SECRET_ACCESS_KEY"] = TestServers.S3SecretKey;
+        // No instance-metadata probe on a machine that is not in EC2.
+        portal.EnvironmentVariables["AWS_EC2_METADATA_DISABLED"] = "true";
+        return portal;
+    }
+
     /// <summary>Every key under the prefix, as the bucket lists it.</summary>
     public async Task<List<string>> KeysAsync(CancellationToken cancellationToken)
     {

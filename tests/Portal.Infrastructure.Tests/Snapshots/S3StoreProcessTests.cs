@@ -11,7 +11,8 @@ using ZstdNet;
 /// <summary>
 /// Issue #15 item 2: the real Portal process with Engine:StoreKind=S3 against the test S3 server (s3rver), credentials from
 /// the AWS SDK's default chain (environment variables): a snapshot taken and restored through the REST API byte for byte,
-/// and a SIGKILL in the middle of a capture's uploads that leaves no half object and no snapshot to restore.
+/// a SIGKILL in the middle of a capture's uploads that leaves no half object and no snapshot to restore, and the disaster the
+/// bucket is for: a fresh Portal that lost its database and data folder finds the snapshots again, with their dates, and restores them.
 /// </summary>
 public sealed class S3StoreProcessTests : IDisposable
 {
@@ -43,7 +44,7 @@ public sealed class S3StoreProcessTests : IDisposable
         // Above the 5 MiB part size: one multipart object.
         await File.WriteAllBytesAsync(Path.Combine(media, "big.bin"), RandomNumberGenerator.GetBytes((7 * 1024 * 1024) + 3), Cancel);
         var before = DirectoryState.Capture(media);
-        await using var portal = S3Portal(master);
+        await using var portal = S3Portal(_shop.Project(master));
         await portal.StartAsync(Cancel);
 
         var id = await DeclaredShop.TakeSnapshotAsync(portal, "master");
@@ -56,7 +57,7 @@ public sealed class S3StoreProcessTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(media, "kept.txt"), "changed", Cancel);
         File.Delete(Path.Combine(media, "big.bin"));
         using var dana = await portal.SignedInClientAsync(DeclaredShop.Admin, Cancel);
-        var restore = await RunAsync(portal, dana, $"api/projects/shop/environments/master/snapshots/{id}/restore", new Dictionary<string, object> { ["safety_snapshot"] = false });
+        var restore = await DeclaredShop.RunAsync(portal, dana, $"api/projects/shop/environments/master/snapshots/{id}/restore", new Dictionary<string, object> { ["safety_snapshot"] = false });
 
         Assert.True(restore.GetProperty("result").GetString() == "success", restore.GetProperty("log").GetString());
         Assert.Equal(before, DirectoryState.Capture(media));
@@ -73,7 +74,7 @@ public sealed class S3StoreProcessTests : IDisposable
             await File.WriteAllBytesAsync(Path.Combine(media, $"big{i}.bin"), RandomNumberGenerator.GetBytes(FileMiB * 1024 * 1024), Cancel);
         }
 
-        await using var portal = S3Portal(master);
+        await using var portal = S3Portal(_shop.Project(master));
         portal.Settings["Engine:ChunkSizeBytes"] = (ChunkMiB * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Each chunk goes as a multipart upload: s3rver writes a single PUT's body in place as it arrives (S3 and MinIO do not),
         // so only multipart uploads, which appear on completion, show on s3rver what Portal relies on S3 for.
@@ -117,42 +118,76 @@ public sealed class S3StoreProcessTests : IDisposable
         Assert.DoesNotContain(snapshots.EnumerateArray(), s => s.GetProperty("restorable").GetBoolean());
     }
 
-    /// <summary>Portal over the shop with the S3 store, its credentials in the environment as the AWS SDK's default chain reads them.</summary>
-    private PortalProcess S3Portal(EnvironmentDefinition master)
+    [Fact]
+    public async Task AFreshPortalOnTheSameBucketAfterLosingItsDatabaseAndDataFolderListsTheSnapshotsWithTheirDatesAndRestoresThem()
+    {
+        var master = _shop.Environment("master");
+        var feature = _shop.Environment("feature", "master");
+        var declared = _shop.Project(master, feature);
+        var environments = new[] { master, feature };
+        foreach (var environment in environments)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(environment.Services[0].Location, "photo.bin"), RandomNumberGenerator.GetBytes(300_000), Cancel);
+        }
+
+        var before = environments.ToDictionary(e => e.Name, e => e.Services.Select(s => DirectoryState.Capture(s.Location)).ToList());
+        var taken = new Dictionary<string, JsonElement>();
+        await using (var lostDatabase = await TestDatabase.CreateAsync(TestDatabase.PostgreSql))
+        await using (var lost = S3Portal(declared, lostDatabase))
+        {
+            await lost.StartAsync(Cancel);
+            using var dana = await lost.SignedInClientAsync(DeclaredShop.Admin, Cancel);
+            foreach (var environment in environments)
+            {
+                var id = await DeclaredShop.TakeSnapshotAsync(lost, environment.Name);
+                taken[environment.Name] = Assert.Single((await ListAsync(dana, environment.Name)).EnumerateArray(), s => s.GetProperty("id").GetString() == id);
+            }
+
+            Assert.Equal(0, await lost.StopAsync(Cancel));
+        }
+
+        // The disaster: the database is gone (dropped above) and so is the data folder.
+        Directory.Delete(_shop.DataPath, recursive: true);
+        foreach (var environment in environments)
+        {
+            await File.WriteAllTextAsync(Path.Combine(environment.Services[0].Location, "kept.txt"), "changed after the disaster", Cancel);
+            File.Delete(Path.Combine(environment.Services[0].Location, "photo.bin"));
+            File.Delete(Path.Combine(environment.Services[1].Location, "kept.txt"));
+        }
+
+        await using var freshDatabase = await TestDatabase.CreateAsync(TestDatabase.PostgreSql);
+        await using var fresh = S3Portal(declared, freshDatabase);
+        fresh.Settings["Snapshots:ReindexOnStart"] = "true";
+        await fresh.StartAsync(Cancel);
+        Assert.Contains("Reindex: 2 manifests, 2 added, 0 already known, 0 skipped", fresh.Output, StringComparison.Ordinal);
+        using var again = await fresh.SignedInClientAsync(DeclaredShop.Admin, Cancel);
+        foreach (var environment in environments)
+        {
+            var found = Assert.Single((await ListAsync(again, environment.Name)).EnumerateArray());
+            var original = taken[environment.Name];
+            Assert.Equal(original.GetProperty("id").GetString(), found.GetProperty("id").GetString());
+            Assert.Equal(original.GetProperty("created_at").GetDateTimeOffset(), found.GetProperty("created_at").GetDateTimeOffset());
+            Assert.True(found.GetProperty("restorable").GetBoolean(), found.ToString());
+
+            var restore = await DeclaredShop.RunAsync(fresh, again, $"api/projects/shop/environments/{environment.Name}/snapshots/{found.GetProperty("id").GetString()}/restore",
+                new Dictionary<string, object> { ["safety_snapshot"] = false });
+            Assert.True(restore.GetProperty("result").GetString() == "success", restore.GetProperty("log").GetString());
+            Assert.Equal(before[environment.Name], environment.Services.Select(s => DirectoryState.Capture(s.Location)).ToList());
+        }
+    }
+
+    /// <summary>Portal over the shop's data folder with the S3 store under this test's prefix, on this database (SQLite in the data folder when none).</summary>
+    private PortalProcess S3Portal(ProjectDefinition declared, TestDatabase? database = null)
     {
         var portal = new PortalProcess(_shop.DataPath);
-        foreach (var (key, value) in DeclaredShop.Settings(_shop.Project(master)))
+        foreach (var (key, value) in DeclaredShop.Settings(declared).Concat(database?.Settings ?? []))
         {
             portal.Settings[key] = value;
         }
 
-        portal.Settings["Engine:StoreKind"] = "S3";
-        portal.Settings["Engine:S3:ServiceUrl"] = _bucket.ServiceUrl;
-        portal.Settings["Engine:S3:Bucket"] = TestServers.S3Bucket;
-        portal.Settings["Engine:S3:Prefix"] = Prefix;
-        portal.Settings["Engine:S3:ForcePathStyle"] = "true";
-        portal.Settings["Engine:S3:PartSizeMiB"] = "5";
-        portal.EnvironmentVariables["AWS_ACCESS_KEY_ID"] = TestServers.S3AccessKey;
-        portal.EnvironmentVariables["AWS_SECRET_ACCESS_KEY"] = TestServers.S3SecretKey;
-        // No instance-metadata probe on a machine that is not in EC2.
-        portal.EnvironmentVariables["AWS_EC2_METADATA_DISABLED"] = "true";
-        return portal;
+        return _bucket.Serve(portal);
     }
 
-    /// <summary>POSTs an activity and waits for it to finish; its final state as the API shows it.</summary>
-    private static async Task<JsonElement> RunAsync(PortalProcess portal, HttpClient dana, string path, object body)
-    {
-        using var created = await dana.PostAsJsonAsync(new Uri(path, UriKind.Relative), body, Cancel);
-        Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync(Cancel));
-        var activity = await created.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (activity.GetProperty("state").GetString() != "complete")
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the activity did not finish in time:\n{portal.Output}");
-            await Task.Delay(200, Cancel);
-            activity = await dana.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/shop/activities/{activity.GetProperty("id").GetString()}", UriKind.Relative), Cancel);
-        }
-
-        return activity;
-    }
+    private static async Task<JsonElement> ListAsync(HttpClient client, string environment) =>
+        await client.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/shop/environments/{environment}/snapshots", UriKind.Relative), Cancel);
 }

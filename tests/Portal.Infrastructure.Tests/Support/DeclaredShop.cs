@@ -66,5 +66,23 @@ public sealed class DeclaredShop : IDisposable
         return activity.GetProperty("snapshot_id").GetString()!;
     }
 
+    /// <summary>POSTs an activity and waits for it to finish; its final state as the API shows it.</summary>
+    public static async Task<JsonElement> RunAsync(PortalProcess portal, HttpClient client, string path, object body)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        using var created = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body, cancel);
+        Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync(cancel));
+        var activity = await created.Content.ReadFromJsonAsync<JsonElement>(cancel);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (activity.GetProperty("state").GetString() != "complete")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the activity did not finish in time:\n{portal.Output}");
+            await Task.Delay(200, cancel);
+            activity = await client.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/{ProjectId}/activities/{activity.GetProperty("id").GetString()}", UriKind.Relative), cancel);
+        }
+
+        return activity;
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }
