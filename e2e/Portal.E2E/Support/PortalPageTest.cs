@@ -57,6 +57,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
             Assert.Skip(message);
         }
 
+        await BeforePortalStartsAsync();
         App = await PortalProcess.StartAsync(dataPath: null, new Dictionary<string, string?>(Settings) { ["Portal:Demo:MediaFiles"] = $"{MediaFiles}" }, Cancel);
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
@@ -84,7 +85,15 @@ public abstract partial class PortalPageTest : IAsyncLifetime
         {
             await App.DisposeAsync();
         }
+
+        await AfterPortalStoppedAsync();
     }
+
+    /// <summary>Runs before this test's Portal starts, e.g. to create the database its <see cref="Settings"/> name.</summary>
+    protected virtual ValueTask BeforePortalStartsAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Runs once this test's Portal stopped, e.g. to drop the database it used.</summary>
+    protected virtual ValueTask AfterPortalStoppedAsync() => ValueTask.CompletedTask;
 
     /// <summary>Signs the browser in as a demo user through the Development-only test sign-in (<c>/account/local-login?user=</c>).</summary>
     protected async Task SignInAsync(string user = "alice")
