@@ -14,13 +14,12 @@ using StackExchange.Redis;
 /// a SQLite file, a MariaDB database, a PostgreSQL database and a Redis database. It can describe its whole state as one
 /// text, change every service, and list what a restore may have left behind.
 /// </summary>
-public sealed class KillHarnessShop : IAsyncDisposable
+/// <param name="redisDatabase">The shop's Redis database, one no test class running beside it uses: the Engine tests take 1-14, the shop round trip 15, the rollback tests 13, the S3 disaster test 12.</param>
+public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
 {
     public const string Project = "harness";
     public const string Environment = "master";
 
-    // Redis database 0: the Engine tests take 1-14 and the shop round trip 15.
-    private const int RedisDatabase = 0;
     private const int MediaFiles = 200;
     private const int Rows = 8000;
 
@@ -47,7 +46,7 @@ public sealed class KillHarnessShop : IAsyncDisposable
         var redis = ConfigurationOptions.Parse(TestServers.Require(TestServers.Redis));
         redis.AllowAdmin = true;
         _redis = await ConnectionMultiplexer.ConnectAsync(redis);
-        await _redis.GetServers()[0].FlushDatabaseAsync(RedisDatabase);
+        await _redis.GetServers()[0].FlushDatabaseAsync(redisDatabase);
         _portalDatabasesBefore = await PortalDatabasesAsync();
 
         SeedMedia();
@@ -71,7 +70,7 @@ public sealed class KillHarnessShop : IAsyncDisposable
 
         if (_redis is not null)
         {
-            await _redis.GetServers()[0].FlushDatabaseAsync(RedisDatabase);
+            await _redis.GetServers()[0].FlushDatabaseAsync(redisDatabase);
             await _redis.DisposeAsync();
         }
 
@@ -96,7 +95,7 @@ public sealed class KillHarnessShop : IAsyncDisposable
                     new ServiceDefinition { Name = "shop.db", Kind = ServiceKind.Sqlite, Location = SqliteFile },
                     new ServiceDefinition { Name = "mariadb", Kind = ServiceKind.MySql, Location = MariaDbShop },
                     new ServiceDefinition { Name = "postgresql", Kind = ServiceKind.PostgreSql, Location = PostgresShop },
-                    new ServiceDefinition { Name = "redis", Kind = ServiceKind.Redis, Location = $"{TestServers.Require(TestServers.Redis)},defaultDatabase={RedisDatabase}" },
+                    new ServiceDefinition { Name = "redis", Kind = ServiceKind.Redis, Location = $"{TestServers.Require(TestServers.Redis)},defaultDatabase={redisDatabase}" },
                 ],
             },
         ],
@@ -151,8 +150,8 @@ public sealed class KillHarnessShop : IAsyncDisposable
             }
         }
 
-        var keys = _redis!.GetDatabase(RedisDatabase);
-        await foreach (var key in _redis.GetServers()[0].KeysAsync(RedisDatabase, pageSize: 1000).OrderBy(k => k.ToString(), StringComparer.Ordinal))
+        var keys = _redis!.GetDatabase(redisDatabase);
+        await foreach (var key in _redis.GetServers()[0].KeysAsync(redisDatabase, pageSize: 1000).OrderBy(k => k.ToString(), StringComparer.Ordinal))
         {
             text.Append("redis ").Append(key).Append(' ').Append(Convert.ToHexString((await keys.KeyDumpAsync(key))!))
                 .Append(" expires=").AppendLine((await keys.KeyTimeToLiveAsync(key) is not null).ToString());
@@ -189,7 +188,7 @@ public sealed class KillHarnessShop : IAsyncDisposable
             DELETE FROM public.orders WHERE id <= 30;
             CREATE TABLE public.added_{round} (id int);
             """);
-        var keys = _redis!.GetDatabase(RedisDatabase);
+        var keys = _redis!.GetDatabase(redisDatabase);
         await keys.StringSetAsync("session:1", $"changed {round}");
         await keys.KeyDeleteAsync("session:2");
         await keys.StringSetAsync($"session:new-{round}", "logged in after the snapshot");
@@ -259,7 +258,7 @@ public sealed class KillHarnessShop : IAsyncDisposable
 
     private async Task SeedRedisAsync()
     {
-        var keys = _redis!.GetDatabase(RedisDatabase);
+        var keys = _redis!.GetDatabase(redisDatabase);
         var batch = keys.CreateBatch();
         var sets = Enumerable.Range(0, 3000).Select(i => i % 3 == 0 ? batch.StringSetAsync($"cache:{i}", $"value {i}", TimeSpan.FromHours(2)) : batch.StringSetAsync($"cache:{i}", $"value {i}")).ToList();
         sets.Add(batch.StringSetAsync("session:1", "cart"));
