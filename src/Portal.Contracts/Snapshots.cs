@@ -3,7 +3,7 @@ namespace Portal.Contracts;
 public sealed record SnapshotDto(
     string Id, string Environment, string Status, bool Safe, bool Restorable, string? NotRestorableReason,
     DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, long SizeOfVolumes, long SizeOfDatabases, long SizeStored,
-    string? CommitId, string CreatedBy, bool SafetySnapshot);
+    string? CommitId, string CreatedBy, bool SafetySnapshot, bool Automated);
 
 // Request bodies are read strictly: an empty body is the defaults below, an unknown field is refused (a misspelt
 // "target" must not restore over the wrong environment), and required values are checked by the application layer.

@@ -29,6 +29,9 @@ public sealed record SnapshotLabel(
 
     /// <summary>What this capture added to the store (compressed bytes of the objects it wrote).</summary>
     public long SizeStored { get; init; }
+
+    /// <summary>Taken by a schedule rather than by a person.</summary>
+    public bool Automated { get; init; }
 }
 
 /// <summary>

@@ -16,8 +16,8 @@ public sealed class AccessGuard(IProjectRepository projects)
         var project = PortalIds.IsPlausibleName(projectId, MaxProjectIdLength)
             ? await projects.FindProjectAsync(projectId, cancellationToken)
             : null;
-        var roles = project is null
-            ? EffectiveRoles.None
+        var roles = project is null ? EffectiveRoles.None
+            : actor.IsSystem ? EffectiveRoles.System
             : await projects.GetRolesAsync(actor.UserId, projectId, cancellationToken);
         if (!roles.HasAnyRole)
         {

@@ -7,6 +7,9 @@ public sealed record EffectiveRoles(ProjectRole? ProjectRole, IReadOnlyDictionar
 {
     public static readonly EffectiveRoles None = new(null, new Dictionary<EnvironmentType, EnvironmentRole>());
 
+    /// <summary>What Portal itself may do on every project it has: act as its admin (a schedule its admins set, a sweep).</summary>
+    public static readonly EffectiveRoles System = new(Access.ProjectRole.Admin, new Dictionary<EnvironmentType, EnvironmentRole>());
+
     public bool HasAnyRole => ProjectRole is not null || TypeRoles.Count > 0;
 
     public EnvironmentRole? RoleOn(EnvironmentType type)

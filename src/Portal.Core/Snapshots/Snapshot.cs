@@ -26,6 +26,9 @@ public sealed class Snapshot
 
     /// <summary>True for the snapshot a restore takes of the state it is about to replace.</summary>
     public bool IsSafetySnapshot { get; init; }
+
+    /// <summary>True for a snapshot a schedule took (Portal itself, not a person): retention keeps these by their own buckets.</summary>
+    public bool Automated { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }

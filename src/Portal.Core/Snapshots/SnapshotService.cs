@@ -15,7 +15,14 @@ public sealed class SnapshotService(
     TimeProvider time,
     IOptions<SnapshotOptions> options)
 {
-    public async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, CancellationToken cancellationToken)
+    public Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
+        CreateAsync(actor, projectId, environmentName, live, automated: false, cancellationToken);
+
+    /// <summary>A snapshot a schedule takes: an ordinary snapshot activity by Portal itself, marked automated.</summary>
+    public Task<Activity> CreateScheduledAsync(string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
+        CreateAsync(Actor.System, projectId, environmentName, live, automated: true, cancellationToken);
+
+    private async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, bool automated, CancellationToken cancellationToken)
     {
         var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
         AccessGuard.Enforce(SnapshotRules.CheckCanSnapshot(environment, roles));
@@ -31,7 +38,7 @@ public sealed class SnapshotService(
             CreatedAt = now,
             SnapshotId = PortalIds.New(),
             Payload = new SnapshotPayload { Live = live }.ToJson(),
-            Text = $"{actor.DisplayName} created a {(live ? "live " : "")}snapshot of {environment.Name}",
+            Text = $"{actor.DisplayName} created a {(automated ? "scheduled " : "")}{(live ? "live " : "")}snapshot of {environment.Name}",
             InitiatedBy = actor.UserId,
         };
 
@@ -47,6 +54,7 @@ public sealed class SnapshotService(
             ExpiresAt = now.AddDays(options.Value.RetentionDays),
             CreatedBy = actor.UserId,
             ActivityId = activity.Id,
+            Automated = automated,
         };
         await queue.EnqueueAsync(activity, snapshot, cancellationToken);
         return activity;

@@ -26,23 +26,26 @@ internal sealed class SnapshotCapture(
         ActivityRun run, double fromPercent, double toPercent, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var snapshot = new Snapshot
-        {
-            Id = snapshotId,
-            ProjectId = environment.ProjectId,
-            EnvironmentId = environment.Id,
-            EnvironmentName = environment.Name,
-            Safe = safe,
-            IsSafetySnapshot = isSafetySnapshot,
-            CreatedAt = now,
-            ExpiresAt = now.AddDays(options.Value.RetentionDays),
-            CreatedBy = activity.InitiatedBy,
-            ActivityId = activity.Id,
-        };
+        Snapshot snapshot;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            // A requested snapshot was recorded when it was queued; a safety snapshot is new here.
-            if (await db.Snapshots.AnyAsync(s => s.Id == snapshotId, cancellationToken))
+            // A requested snapshot was recorded when it was queued (automated or not); a safety snapshot is new here.
+            var queued = await db.Snapshots.AsNoTracking().Where(s => s.Id == snapshotId).Select(s => new { s.Automated }).SingleOrDefaultAsync(cancellationToken);
+            snapshot = new Snapshot
+            {
+                Automated = queued?.Automated ?? false,
+                Id = snapshotId,
+                ProjectId = environment.ProjectId,
+                EnvironmentId = environment.Id,
+                EnvironmentName = environment.Name,
+                Safe = safe,
+                IsSafetySnapshot = isSafetySnapshot,
+                CreatedAt = now,
+                ExpiresAt = now.AddDays(options.Value.RetentionDays),
+                CreatedBy = activity.InitiatedBy,
+                ActivityId = activity.Id,
+            };
+            if (queued is not null)
             {
                 db.Snapshots.Update(snapshot);
             }
@@ -136,7 +139,10 @@ internal sealed class SnapshotCapture(
 
     /// <summary>What the manifest keeps of the row, by the declared names, so a Portal without this database can list the snapshot again (<see cref="StoreReindex"/>).</summary>
     private static SnapshotLabel LabelOf(Snapshot snapshot) => new(
-        snapshot.ProjectId, snapshot.EnvironmentName, snapshot.CreatedBy, snapshot.Safe, snapshot.IsSafetySnapshot, snapshot.ActivityId, snapshot.CreatedAt, snapshot.ExpiresAt);
+        snapshot.ProjectId, snapshot.EnvironmentName, snapshot.CreatedBy, snapshot.Safe, snapshot.IsSafetySnapshot, snapshot.ActivityId, snapshot.CreatedAt, snapshot.ExpiresAt)
+    {
+        Automated = snapshot.Automated,
+    };
 
     public static IReadOnlyList<ServiceSpec> ToSpecs(ProjectEnvironment environment) =>
         [.. environment.Services.Select(s => new ServiceSpec(s.Name, s.Kind, s.Location))];

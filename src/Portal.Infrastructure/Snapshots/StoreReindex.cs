@@ -132,6 +132,7 @@ public sealed class StoreReindex(
             Status = SnapshotStatus.Created,
             Safe = label.Safe,
             IsSafetySnapshot = label.IsSafetySnapshot,
+            Automated = label.Automated,
             CreatedAt = label.CreatedAt,
             // As recorded when it was taken: the restore window counts from then, so an old snapshot is listed but refused as expired.
             ExpiresAt = label.ExpiresAt,

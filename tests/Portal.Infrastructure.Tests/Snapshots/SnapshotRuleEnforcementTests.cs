@@ -96,4 +96,23 @@ public sealed class SnapshotRuleEnforcementTests
 
         Assert.Equal("You need the Admin role on development environments to restore snapshots; your role there is viewer.", refused.Message);
     }
+
+    [Fact]
+    public async Task PortalItselfTakesAScheduledSnapshotMarkedAutomatedButAUserWhoseIdIsPortalGetsNoRights()
+    {
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 3);
+        var ct = TestContext.Current.CancellationToken;
+        await host.StartWorkerAsync();
+        var scheduled = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateScheduledAsync(Project, "develop-branch", false, ct));
+        var done = await host.WaitForCompletionAsync(scheduled.Id);
+        Assert.True(done.Result == ActivityResult.Success, done.Log);
+        Assert.Equal(("portal", "Portal created a scheduled snapshot of develop-branch"), (done.InitiatedBy, done.Text));
+        var listed = await host.InScopeAsync<SnapshotService, IReadOnlyList<SnapshotView>>(s => s.ListAsync(PortalTestHost.Alice, Project, "develop-branch", ct));
+        Assert.True(Assert.Single(listed, v => v.Snapshot.Id == scheduled.SnapshotId).Snapshot.Automated);
+
+        // The same id and name as Portal's own actor, but not that actor: a person, with no role on the project.
+        var impostor = new Actor(Actor.System.UserId, Actor.System.DisplayName);
+        var refused = await Assert.ThrowsAsync<PortalRefusedException>(() => host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(impostor, Project, "develop-branch", false, ct)));
+        Assert.Equal(RefusalCode.ProjectNotFound, refused.Code);
+    }
 }

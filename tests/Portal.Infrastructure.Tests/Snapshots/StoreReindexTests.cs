@@ -44,7 +44,7 @@ public sealed class StoreReindexTests
         await using (var old = await PortalTestHost.StartAsync(oldDatabase, dataPath: shop.DataPath, settings: DeclaredShop.Settings(shop.Project(master, feature, gone))))
         {
             await old.StartWorkerAsync();
-            taken = [await TakeAsync(old, "master", live: false), await TakeAsync(old, "feature", live: true), await TakeAsync(old, "gone", live: false)];
+            taken = [await TakeAsync(old, "master", live: false), await TakeAsync(old, "feature", live: true, scheduled: true), await TakeAsync(old, "gone", live: false)];
         }
 
         var store = Path.Combine(shop.DataPath, "snapshots");
@@ -71,8 +71,8 @@ public sealed class StoreReindexTests
                 var found = await db.Snapshots.AsNoTracking().SingleAsync(s => s.Id == before.Id, Cancel);
                 Assert.Equal(environments[$"shop/{before.EnvironmentName}"], found.EnvironmentId);
                 Assert.Equal(
-                    (before.ProjectId, before.EnvironmentName, SnapshotStatus.Created, before.Safe, before.IsSafetySnapshot, before.CreatedBy),
-                    (found.ProjectId, found.EnvironmentName, found.Status, found.Safe, found.IsSafetySnapshot, found.CreatedBy));
+                    (before.ProjectId, before.EnvironmentName, SnapshotStatus.Created, before.Safe, before.IsSafetySnapshot, before.CreatedBy, before.Automated),
+                    (found.ProjectId, found.EnvironmentName, found.Status, found.Safe, found.IsSafetySnapshot, found.CreatedBy, found.Automated));
                 Assert.Equal((before.CreatedAt, before.ExpiresAt), (found.CreatedAt, found.ExpiresAt));
                 Assert.Equal((before.SizeOfVolumes, before.SizeOfDatabases, before.SizeStored), (found.SizeOfVolumes, found.SizeOfDatabases, found.SizeStored));
                 Assert.InRange(found.CompletedAt!.Value, before.CreatedAt, before.CompletedAt!.Value);
@@ -81,7 +81,7 @@ public sealed class StoreReindexTests
                 Assert.Equal((ActivityTypes.Snapshot, before.Id, ActivityState.Complete, ActivityResult.Success, Actor.System.UserId, found.EnvironmentId),
                     (entry.Type, entry.SnapshotId, entry.State, entry.Result, entry.InitiatedBy, entry.EnvironmentId));
                 Assert.Equal(before.CreatedAt, entry.CreatedAt);
-                Assert.Equal($"Portal found {(before.Safe ? "snapshot" : "live snapshot")} {before.Id} of {before.EnvironmentName} in the store, taken by dana", entry.Text);
+                Assert.Equal($"Portal found {(before.Safe ? "snapshot" : "live snapshot")} {before.Id} of {before.EnvironmentName} in the store, taken by {before.CreatedBy}", entry.Text);
             }
         }
 
@@ -167,9 +167,10 @@ public sealed class StoreReindexTests
     }
 
     /// <summary>A safe or live snapshot through the application layer as the declared admin, run by the host's worker; its row once created.</summary>
-    private static async Task<Snapshot> TakeAsync(PortalTestHost host, string environment, bool live)
+    private static async Task<Snapshot> TakeAsync(PortalTestHost host, string environment, bool live, bool scheduled = false)
     {
-        var activity = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(Dana, "shop", environment, live, Cancel));
+        var activity = await host.InScopeAsync<SnapshotService, Activity>(s =>
+            scheduled ? s.CreateScheduledAsync("shop", environment, live, Cancel) : s.CreateAsync(Dana, "shop", environment, live, Cancel));
         var done = await host.WaitForCompletionAsync(activity.Id);
         Assert.True(done.Result == ActivityResult.Success, done.Log);
         await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancel);

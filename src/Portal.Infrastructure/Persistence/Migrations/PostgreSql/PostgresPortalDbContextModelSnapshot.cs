@@ -435,6 +435,9 @@ namespace Portal.Infrastructure.Persistence.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<bool>("Automated")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("CommitId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");

@@ -425,6 +425,9 @@ namespace Portal.Infrastructure.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Automated")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("CommitId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
