@@ -57,8 +57,8 @@ public interface ISnapshotEngine
     /// </summary>
     Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
 
-    /// <summary>Drops the manifest, then collects objects that no remaining manifest references.</summary>
-    Task DeleteAsync(string snapshotId, CancellationToken cancellationToken);
+    /// <summary>Drops the manifest, then collects objects that no remaining manifest references; returns the bytes this freed in the store.</summary>
+    Task<long> DeleteAsync(string snapshotId, CancellationToken cancellationToken);
 
     Task<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken);
 

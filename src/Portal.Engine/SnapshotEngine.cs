@@ -188,13 +188,20 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         return new RestoreResult(context.Warnings.ToList(), tracker.Done);
     }
 
-    public Task DeleteAsync(string snapshotId, CancellationToken cancellationToken) => EngineTelemetry.PhaseAsync("delete", snapshotId, null, async () =>
+    public Task<long> DeleteAsync(string snapshotId, CancellationToken cancellationToken) => EngineTelemetry.PhaseAsync("delete", snapshotId, null, async () =>
     {
         SnapshotIds.Validate(snapshotId);
-        await _store.DeleteManifestAsync(snapshotId, cancellationToken);
+        // Measured under the exclusive lock, so no capture adds to the store between the two measures: the difference is
+        // exactly the manifest and the objects no other snapshot shares.
         await using var exclusive = await _lock.ExclusiveAsync(cancellationToken);
         // Off the caller's thread: the filesystem store walks every object folder synchronously.
-        await Task.Run(() => CollectAsync(cancellationToken), cancellationToken);
+        return await Task.Run(async () =>
+        {
+            var before = await _store.TotalBytesAsync(cancellationToken);
+            await _store.DeleteManifestAsync(snapshotId, cancellationToken);
+            await CollectAsync(cancellationToken);
+            return Math.Max(0, before - await _store.TotalBytesAsync(cancellationToken));
+        }, cancellationToken);
     });
 
     public async Task<bool> HasManifestAsync(string snapshotId, CancellationToken cancellationToken) =>
