@@ -39,4 +39,13 @@ public sealed class Snapshot
     public required string CreatedBy { get; init; }
     public required string ActivityId { get; init; }
     public string? FailureReason { get; set; }
+
+    /// <summary>Set while an admin keeps the snapshot out of rotation and expiry; it stays restorable meanwhile.</summary>
+    public DateTimeOffset? PinnedAt { get; set; }
+
+    /// <summary>The user id of the admin who pinned it.</summary>
+    public string? PinnedBy { get; set; }
+    public string? PinReason { get; set; }
+
+    public bool IsPinned => PinnedAt is not null;
 }
