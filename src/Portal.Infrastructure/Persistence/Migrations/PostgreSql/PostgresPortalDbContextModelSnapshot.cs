@@ -471,6 +471,17 @@ namespace Portal.Infrastructure.Persistence.Migrations.PostgreSql
                     b.Property<bool>("IsSafetySnapshot")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("PinReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("PinnedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PinnedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("ProjectId")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -461,6 +461,17 @@ namespace Portal.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<bool>("IsSafetySnapshot")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PinReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PinnedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PinnedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ProjectId")
                         .IsRequired()
                         .HasMaxLength(64)
