@@ -53,7 +53,7 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
         }
 
         var reportable = ReportableType(type);
-        AccessGuard.Enforce(CheckReportText(text));
+        AccessGuard.Enforce(OneLineText.Check("The activity 'text'", text, MaxTextLength));
         var report = new ActivityReport { ReportedBy = actor.DisplayName, ReportedVia = ActivityReport.ViaApi };
         return await AddCompletedAsync(actor, environment, reportable, text!.Trim(), report.ToJson(), cancellationToken);
     }
@@ -61,6 +61,27 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
     /// <summary>Portal's own record of a change it made (a user access change), after the caller checked the actor may make it.</summary>
     internal Task<Activity> RecordOwnAsync(Actor actor, ProjectEnvironment environment, string type, string text, CancellationToken cancellationToken) =>
         AddCompletedAsync(actor, environment, type, text, null, cancellationToken);
+
+    /// <summary>A feed entry for something done at once (nothing to run): complete and successful when it is recorded.</summary>
+    internal static Activity Completed(
+        Actor actor, ProjectEnvironment environment, string type, string text, DateTimeOffset now, string? payload = null, string? snapshotId = null) => new()
+    {
+        Id = PortalIds.New(),
+        ProjectId = environment.ProjectId,
+        EnvironmentId = environment.Id,
+        EnvironmentName = environment.Name,
+        Type = type,
+        State = ActivityState.Complete,
+        Result = ActivityResult.Success,
+        CompletionPercent = 100,
+        CreatedAt = now,
+        StartedAt = now,
+        CompletedAt = now,
+        Text = text,
+        InitiatedBy = actor.UserId,
+        Payload = payload,
+        SnapshotId = snapshotId,
+    };
 
     /// <summary>The API name of a type that may be reported, or a refusal that names the <c>type</c> field and the allowed values.</summary>
     private static string ReportableType(string? type)
@@ -81,42 +102,10 @@ public sealed class ActivityFeedService(AccessGuard guard, IActivityRepository a
         };
     }
 
-    /// <summary>One line the feed can show as it is: no line breaks, tabs or bidirectional overrides that could disguise it.</summary>
-    private static Refusal? CheckReportText(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text) || text.Trim().Length > MaxTextLength)
-        {
-            return new Refusal(RefusalCode.InvalidInput, $"The activity 'text' must have 1 to {MaxTextLength} characters.");
-        }
-
-        return text.Any(c => char.IsControl(c) || IsBidiControl(c))
-            ? new Refusal(RefusalCode.InvalidInput, "The activity 'text' must be one line without control characters (line breaks, tabs, direction overrides).")
-            : null;
-    }
-
-    private static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
-
     private async Task<Activity> AddCompletedAsync(
         Actor actor, ProjectEnvironment environment, string type, string text, string? payload, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var activity = new Activity
-        {
-            Id = PortalIds.New(),
-            ProjectId = environment.ProjectId,
-            EnvironmentId = environment.Id,
-            EnvironmentName = environment.Name,
-            Type = type,
-            State = ActivityState.Complete,
-            Result = ActivityResult.Success,
-            CompletionPercent = 100,
-            CreatedAt = now,
-            StartedAt = now,
-            CompletedAt = now,
-            Text = text,
-            InitiatedBy = actor.UserId,
-            Payload = payload,
-        };
+        var activity = Completed(actor, environment, type, text, time.GetUtcNow(), payload);
         await activities.AddCompletedAsync(activity, cancellationToken);
         return activity;
     }

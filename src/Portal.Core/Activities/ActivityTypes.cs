@@ -6,6 +6,8 @@ public static class ActivityTypes
     public const string Snapshot = "environment.backup";
     public const string Restore = "environment.restore";
     public const string SnapshotDelete = "environment.backup.delete";
+    public const string SnapshotPin = "environment.backup.pin";
+    public const string SnapshotUnpin = "environment.backup.unpin";
     public const string Push = "environment.push";
     public const string Branch = "environment.branch";
     public const string Merge = "environment.merge";
@@ -20,6 +22,8 @@ public static class ActivityTypes
         [Snapshot] = "snapshot",
         [Restore] = "restore",
         [SnapshotDelete] = "snapshot delete",
+        [SnapshotPin] = "snapshot pin",
+        [SnapshotUnpin] = "snapshot unpin",
         [Push] = "push",
         [Branch] = "branch",
         [Merge] = "merge",
@@ -32,7 +36,7 @@ public static class ActivityTypes
 
     /// <summary>
     /// What happens outside Portal and may be reported to its feed (through the API), in the order the refusal lists them.
-    /// Everything else is Portal's own: its snapshots, restores, deletions and user access changes are only ever recorded
+    /// Everything else is Portal's own: its snapshots, restores, deletions, pins and user access changes are only ever recorded
     /// by Portal, so a feed entry of those types always means Portal did it.
     /// </summary>
     public static readonly IReadOnlyList<string> Reportable = [Push, Branch, Merge, Sync, Redeploy, Cron, Variable];

@@ -20,6 +20,12 @@ public enum RefusalCode
     SnapshotNotReady,
     SnapshotDeleted,
     SnapshotFailed,
+
+    /// <summary>The snapshot is pinned: it must be unpinned before it can be deleted or pinned again.</summary>
+    SnapshotPinned,
+
+    /// <summary>The snapshot is not pinned, so there is nothing to unpin.</summary>
+    SnapshotNotPinned,
     InvalidInput,
 
     /// <summary>The activity already ended (complete or cancelled): there is nothing to cancel.</summary>

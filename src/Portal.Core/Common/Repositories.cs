@@ -33,6 +33,12 @@ public interface ISnapshotRepository
     /// <summary>Newest first, deleted ones left out.</summary>
     Task<IReadOnlyList<Snapshot>> ListAsync(Guid environmentId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Pins (or, with a null <paramref name="pin"/>, unpins) a created snapshot and adds the feed's record of it, in one transaction;
+    /// false, changing nothing, when the snapshot is no longer created or was pinned or unpinned meanwhile.
+    /// </summary>
+    Task<bool> SetPinAsync(string snapshotId, SnapshotPin? pin, Activity record, CancellationToken cancellationToken);
+
     /// <summary>The median throughput of the project's recent successful restores; null before the first one.</summary>
     Task<RestoreThroughput?> RecentRestoreThroughputAsync(string projectId, CancellationToken cancellationToken);
 

@@ -13,4 +13,11 @@ public sealed class SnapshotOptions
 
     /// <summary>At start, after the declared projects are applied, adds the snapshots the store holds that the metadata database does not know (a new host).</summary>
     public bool ReindexOnStart { get; set; }
+
+    /// <summary>What each environment type keeps (<c>Snapshots:Retention:{production|staging|development}</c>).</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>The end of a new snapshot's restore window on an environment of this type.</summary>
+    public DateTimeOffset ExpiresAt(Environments.EnvironmentType type, DateTimeOffset createdAt, bool automated) =>
+        Retention.For(type).ExpiresAt(createdAt, automated, RetentionDays);
 }

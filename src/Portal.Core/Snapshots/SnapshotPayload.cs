@@ -17,6 +17,9 @@ public sealed record SnapshotPayload
     public Guid? TargetEnvironmentId { get; init; }
     public string? TargetEnvironmentName { get; init; }
 
+    /// <summary>On a delete: the retention policy lets the snapshot go, so it ends Expired (listed, not restorable) rather than Deleted.</summary>
+    public bool Expire { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static SnapshotPayload Parse(string? json) =>

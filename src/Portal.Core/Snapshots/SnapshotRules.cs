@@ -41,7 +41,7 @@ public static class SnapshotRules
     public static Refusal? CheckCanSnapshotAs(ProjectEnvironment environment, EnvironmentRole? role) =>
         CheckAdminRole(role, environment.Type, "create snapshots") ?? CheckEnvironmentAllowsSnapshots(environment);
 
-    /// <summary>Rule 4: restorable only once complete and verified, within the retention, on an active environment.</summary>
+    /// <summary>Rule 4: restorable only once complete and verified, within the retention (or pinned), on an active environment.</summary>
     public static Refusal? CheckRestorable(Snapshot snapshot, ProjectEnvironment environment, DateTimeOffset now)
     {
         switch (snapshot.Status)
@@ -54,9 +54,13 @@ public static class SnapshotRules
                     $"Snapshot {snapshot.Id} failed and cannot be restored" + (snapshot.FailureReason is { } reason ? $": {reason}" : "."));
             case SnapshotStatus.Deleting or SnapshotStatus.Deleted:
                 return new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was deleted and cannot be restored.");
+            case SnapshotStatus.Expired when now < snapshot.ExpiresAt:
+                return new Refusal(RefusalCode.SnapshotExpired,
+                    $"Snapshot {snapshot.Id} was rotated out by the retention policy and can no longer be restored.");
         }
 
-        if (now >= snapshot.ExpiresAt)
+        // A pinned snapshot is kept past its window (the sweep leaves it), so it stays restorable until it is unpinned.
+        if (snapshot.Status == SnapshotStatus.Expired || (now >= snapshot.ExpiresAt && !snapshot.IsPinned))
         {
             return new Refusal(RefusalCode.SnapshotExpired,
                 $"Snapshot {snapshot.Id} expired on {FormatUtc(snapshot.ExpiresAt)} and can no longer be restored.");

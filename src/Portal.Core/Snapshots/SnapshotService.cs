@@ -15,6 +15,8 @@ public sealed class SnapshotService(
     TimeProvider time,
     IOptions<SnapshotOptions> options)
 {
+    public const int MaxPinReasonLength = 200;
+
     public Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
         CreateAsync(actor, projectId, environmentName, live, automated: false, cancellationToken);
 
@@ -51,7 +53,7 @@ public sealed class SnapshotService(
             EnvironmentName = environment.Name,
             Safe = !live,
             CreatedAt = now,
-            ExpiresAt = now.AddDays(options.Value.RetentionDays),
+            ExpiresAt = options.Value.ExpiresAt(environment.Type, now, automated),
             CreatedBy = actor.UserId,
             ActivityId = activity.Id,
             Automated = automated,
@@ -111,6 +113,12 @@ public sealed class SnapshotService(
                 $"Snapshot {snapshot.Id} is still being created; delete it once it is complete."));
         }
 
+        if (snapshot.IsPinned)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotPinned,
+                $"Snapshot {snapshot.Id} is pinned ({snapshot.PinReason}); unpin it before deleting it."));
+        }
+
         var activity = new Activity
         {
             Id = PortalIds.New(),
@@ -126,6 +134,53 @@ public sealed class SnapshotService(
         await queue.EnqueueAsync(activity, null, cancellationToken);
         return activity;
     }
+
+    /// <summary>Keeps a complete snapshot out of rotation and expiry (and restorable) until it is unpinned; recorded in the feed with the reason.</summary>
+    public async Task<Snapshot> PinAsync(Actor actor, string projectId, string environmentName, string snapshotId, string? reason, CancellationToken cancellationToken)
+    {
+        var (environment, snapshot) = await RequireAdminOnSnapshotAsync(actor, projectId, environmentName, snapshotId, "pin snapshots", cancellationToken);
+        AccessGuard.Enforce(OneLineText.Check("The pin's 'reason'", reason, MaxPinReasonLength));
+        if (snapshot.IsPinned)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotPinned, $"Snapshot {snapshot.Id} is already pinned ({snapshot.PinReason})."));
+        }
+
+        AccessGuard.Enforce(CheckPinnable(snapshot));
+        var pin = new SnapshotPin(time.GetUtcNow(), actor.UserId, reason!.Trim());
+        var text = $"{actor.DisplayName} pinned snapshot {snapshot.Id} of {environment.Name}: {pin.Reason}";
+        await SetPinAsync(environment, snapshot, pin, ActivityTypes.SnapshotPin, text, actor, cancellationToken);
+        snapshot.PinnedAt = pin.At;
+        snapshot.PinnedBy = pin.By;
+        snapshot.PinReason = pin.Reason;
+        return snapshot;
+    }
+
+    /// <summary>Gives a pinned snapshot back to the retention policy: past its window, the next sweep lets it go.</summary>
+    public async Task<Snapshot> UnpinAsync(Actor actor, string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken)
+    {
+        var (environment, snapshot) = await RequireAdminOnSnapshotAsync(actor, projectId, environmentName, snapshotId, "unpin snapshots", cancellationToken);
+        if (!snapshot.IsPinned)
+        {
+            throw new PortalRefusedException(new Refusal(RefusalCode.SnapshotNotPinned, $"Snapshot {snapshot.Id} is not pinned."));
+        }
+
+        var text = $"{actor.DisplayName} unpinned snapshot {snapshot.Id} of {environment.Name} (pinned for: {snapshot.PinReason})";
+        await SetPinAsync(environment, snapshot, null, ActivityTypes.SnapshotUnpin, text, actor, cancellationToken);
+        snapshot.PinnedAt = null;
+        snapshot.PinnedBy = null;
+        snapshot.PinReason = null;
+        return snapshot;
+    }
+
+    /// <summary>What a manual create would do to the kept snapshots, for the Create dialog: the ones it would rotate out, oldest first.</summary>
+    public async Task<IReadOnlyList<Snapshot>> ReviewCreateAsync(Actor actor, string projectId, string environmentName, CancellationToken cancellationToken)
+    {
+        var (environment, _) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var list = await snapshots.ListAsync(environment.Id, cancellationToken);
+        return SnapshotRetention.RotatedOutByNewManual(list, RetentionFor(environment));
+    }
+
+    public RetentionPolicy RetentionFor(ProjectEnvironment environment) => options.Value.Retention.For(environment.Type);
 
     public async Task<IReadOnlyList<SnapshotView>> ListAsync(Actor actor, string projectId, string environmentName, CancellationToken cancellationToken)
     {
@@ -169,6 +224,38 @@ public sealed class SnapshotService(
             ?? notRestorable
             ?? (target == environment ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target));
         return new SnapshotView(snapshot, notRestorable, cannotRestore);
+    }
+
+    private async Task<(ProjectEnvironment Environment, Snapshot Snapshot)> RequireAdminOnSnapshotAsync(
+        Actor actor, string projectId, string environmentName, string snapshotId, string toDoWhat, CancellationToken cancellationToken)
+    {
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        AccessGuard.Enforce(SnapshotRules.CheckAdmin(roles, environment.Type, toDoWhat));
+        return (environment, snapshot);
+    }
+
+    private static Refusal? CheckPinnable(Snapshot snapshot) => snapshot.Status switch
+    {
+        SnapshotStatus.Created => null,
+        SnapshotStatus.Creating => new Refusal(RefusalCode.SnapshotNotReady, $"Snapshot {snapshot.Id} is still being created; pin it once it is complete."),
+        SnapshotStatus.Failed => new Refusal(RefusalCode.SnapshotFailed, $"Snapshot {snapshot.Id} failed; there is nothing to keep."),
+        SnapshotStatus.Expired => new Refusal(RefusalCode.SnapshotExpired, $"Snapshot {snapshot.Id} expired and its data was removed; it can no longer be pinned."),
+        _ => new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was deleted; it can no longer be pinned."),
+    };
+
+    private async Task SetPinAsync(
+        ProjectEnvironment environment, Snapshot snapshot, SnapshotPin? pin, string type, string text, Actor actor, CancellationToken cancellationToken)
+    {
+        var record = ActivityFeedService.Completed(actor, environment, type, text, time.GetUtcNow(), snapshotId: snapshot.Id);
+        if (!await snapshots.SetPinAsync(snapshot.Id, pin, record, cancellationToken))
+        {
+            // Its retention sweep or another admin got there first: say what it is now.
+            var current = await snapshots.FindAsync(environment.ProjectId, snapshot.Id, cancellationToken) ?? snapshot;
+            AccessGuard.Enforce(CheckPinnable(current));
+            throw new PortalRefusedException(new Refusal(pin is null ? RefusalCode.SnapshotNotPinned : RefusalCode.SnapshotPinned,
+                $"Snapshot {snapshot.Id} was {(current.IsPinned ? "pinned" : "unpinned")} meanwhile by someone else."));
+        }
     }
 
     private async Task<Snapshot> RequireSnapshotAsync(string projectId, ProjectEnvironment environment, string snapshotId, CancellationToken cancellationToken)

@@ -53,3 +53,6 @@ public sealed record RestoreOptions
     /// <summary>Restore into another environment of the project (Platform.sh <c>--target</c>); null for the snapshot's own.</summary>
     public string? TargetEnvironment { get; init; }
 }
+
+/// <summary>Who pinned a snapshot, when and why.</summary>
+public sealed record SnapshotPin(DateTimeOffset At, string By, string Reason);

@@ -21,6 +21,30 @@ internal sealed class SnapshotRepository(IDbContextFactory<PortalDbContext> cont
             .OrderByDescending(s => s.CreatedAt).ToListAsync(cancellationToken);
     }
 
+    public async Task<bool> SetPinAsync(string snapshotId, SnapshotPin? pin, Activity record, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Conditional on the state the caller saw, so a sweep that started deleting it, or another admin's pin, wins cleanly.
+        var pinning = pin is not null;
+        var (at, by, reason) = (pin?.At, pin?.By, pin?.Reason);
+        var changed = await db.Snapshots
+            .Where(s => s.Id == snapshotId && s.Status == SnapshotStatus.Created && (pinning ? s.PinnedAt == null : s.PinnedAt != null))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(s => s.PinnedAt, at)
+                .SetProperty(s => s.PinnedBy, by)
+                .SetProperty(s => s.PinReason, reason), cancellationToken);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        db.Activities.Add(record);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
     public async Task<RestoreThroughput?> RecentRestoreThroughputAsync(string projectId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -31,9 +31,10 @@ internal sealed class SnapshotCapture(
         {
             // A requested snapshot was recorded when it was queued (automated or not); a safety snapshot is new here.
             var queued = await db.Snapshots.AsNoTracking().Where(s => s.Id == snapshotId).Select(s => new { s.Automated }).SingleOrDefaultAsync(cancellationToken);
+            var automated = queued?.Automated ?? false;
             snapshot = new Snapshot
             {
-                Automated = queued?.Automated ?? false,
+                Automated = automated,
                 Id = snapshotId,
                 ProjectId = environment.ProjectId,
                 EnvironmentId = environment.Id,
@@ -41,7 +42,7 @@ internal sealed class SnapshotCapture(
                 Safe = safe,
                 IsSafetySnapshot = isSafetySnapshot,
                 CreatedAt = now,
-                ExpiresAt = now.AddDays(options.Value.RetentionDays),
+                ExpiresAt = options.Value.ExpiresAt(environment.Type, now, automated),
                 CreatedBy = activity.InitiatedBy,
                 ActivityId = activity.Id,
             };

@@ -3,22 +3,26 @@ namespace Portal.Infrastructure.Snapshots;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core.Activities;
+using Portal.Core.Common;
 using Portal.Core.Snapshots;
-using Portal.Engine;
 using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
-/// Frees the store of snapshots past their restore window (rule: restorable for 7 days): at start, then hourly
-/// (<c>Background:ExpirySweepInterval</c>), each
-/// expired snapshot's manifest is dropped and the objects no other snapshot shares are collected; the row stays, as
-/// Expired, so the list and the feed still tell what existed.
+/// Applies each environment type's retention policy (<see cref="SnapshotRetention"/>): at start, then hourly
+/// (<c>Background:ExpirySweepInterval</c>), every complete, unpinned snapshot the policy lets go gets a delete activity by
+/// Portal in its environment's feed, saying why; the activity drops the manifest, collects the objects no other snapshot
+/// shares and logs how much that freed. The row stays, as Expired, so the list and the feed still tell what existed.
+/// Queued, not done in place, so an expiry waits for the environment's running activity, survives a restart like any
+/// delete, and a snapshot pinned before its turn comes is kept.
 /// </summary>
 internal sealed class SnapshotExpiry(
     IDbContextFactory<PortalDbContext> contexts,
-    ISnapshotEngine engine,
+    IActivityQueue queue,
     RestoreJournals journals,
     IOptions<BackgroundOptions> options,
+    IOptions<SnapshotOptions> snapshotOptions,
     SingletonJobs singleton,
     Heartbeats heartbeats,
     TimeProvider time,
@@ -27,33 +31,58 @@ internal sealed class SnapshotExpiry(
     protected override TimeSpan Interval => options.Value.ExpirySweepInterval;
 
     // A failed sweep is logged by the base and the next one tries again; expired snapshots are already refused for restore by the rules.
-    // One node sweeps at a time: two would delete the same manifests and count each other's work as failures.
+    // One node sweeps at a time: two would queue the same deletions twice.
     protected override Task RunOnceAsync(CancellationToken stoppingToken) => singleton.TryRunAsync(nameof(SnapshotExpiry), SweepAsync, stoppingToken);
 
-    /// <summary>Returns how many snapshots were collected.</summary>
-    internal async Task<int> SweepAsync(CancellationToken cancellationToken)
+    /// <summary>Returns the delete activities it queued.</summary>
+    internal async Task<IReadOnlyList<Activity>> SweepAsync(CancellationToken cancellationToken)
     {
         var now = Time.GetUtcNow();
-        List<string> expired;
+        List<Snapshot> snapshots;
+        Dictionary<Guid, Core.Environments.EnvironmentType> types;
+        HashSet<string> beingDeleted;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            // Compared in memory: SQLite stores DateTimeOffset as ticks and the set of kept snapshots is small.
-            expired = (await db.Snapshots.AsNoTracking().Where(s => s.Status == SnapshotStatus.Created).Select(s => new { s.Id, s.ExpiresAt }).ToListAsync(cancellationToken))
-                .Where(s => s.ExpiresAt <= now).Select(s => s.Id).ToList();
+            snapshots = await db.Snapshots.AsNoTracking().Where(s => s.Status == SnapshotStatus.Created).ToListAsync(cancellationToken);
+            types = await db.Environments.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.Type, cancellationToken);
+            beingDeleted = [.. await db.Activities.AsNoTracking()
+                .Where(a => a.Type == ActivityTypes.SnapshotDelete && (a.State == ActivityState.Pending || a.State == ActivityState.InProgress) && a.SnapshotId != null)
+                .Select(a => a.SnapshotId!).ToListAsync(cancellationToken)];
         }
 
         // An unfinished restore (or its roll-back) still needs its snapshot, even past the window: it goes once that is done.
         var inUse = await journals.SnapshotsInUseAsync(cancellationToken);
-        expired.RemoveAll(inUse.Contains);
-        foreach (var id in expired)
+        var queued = new List<Activity>();
+        foreach (var environment in snapshots.GroupBy(s => s.EnvironmentId))
         {
-            await engine.DeleteAsync(id, cancellationToken);
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            await db.Snapshots.Where(s => s.Id == id && s.Status == SnapshotStatus.Created)
-                .ExecuteUpdateAsync(set => set.SetProperty(s => s.Status, SnapshotStatus.Expired), cancellationToken);
-            logger.LogInformation("Snapshot {Snapshot} expired; its data was removed from the store", id);
+            var policy = snapshotOptions.Value.Retention.For(types.GetValueOrDefault(environment.Key));
+            foreach (var decision in SnapshotRetention.ToLetGo(environment, policy, now))
+            {
+                var snapshot = decision.Snapshot;
+                if (inUse.Contains(snapshot.Id) || beingDeleted.Contains(snapshot.Id))
+                {
+                    continue;
+                }
+
+                var activity = new Activity
+                {
+                    Id = PortalIds.New(),
+                    ProjectId = snapshot.ProjectId,
+                    EnvironmentId = snapshot.EnvironmentId,
+                    EnvironmentName = snapshot.EnvironmentName,
+                    Type = ActivityTypes.SnapshotDelete,
+                    CreatedAt = now,
+                    SnapshotId = snapshot.Id,
+                    Payload = new SnapshotPayload { Expire = true }.ToJson(),
+                    Text = $"{Actor.System.DisplayName} expired snapshot {snapshot.Id} of {snapshot.EnvironmentName}: {decision.Describe(policy)}",
+                    InitiatedBy = Actor.System.UserId,
+                };
+                await queue.EnqueueAsync(activity, null, cancellationToken);
+                queued.Add(activity);
+                logger.LogInformation("Snapshot {Snapshot} expires ({Reason}); activity {Activity} removes its data", snapshot.Id, decision.Reason, activity.Id);
+            }
         }
 
-        return expired.Count;
+        return queued;
     }
 }

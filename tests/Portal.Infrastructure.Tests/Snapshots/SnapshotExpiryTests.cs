@@ -33,7 +33,15 @@ public sealed class SnapshotExpiryTests
         var recent = await SnapshotAsync(host);
         time.Advance(TimeSpan.FromDays(4).Add(TimeSpan.FromMinutes(1)));
 
-        await expiry.SweepAsync(ct);
+        var deletes = await expiry.SweepAsync(ct);
+
+        // Expiry is a delete activity by Portal in the environment's feed, saying why and how much it freed.
+        var delete = Assert.Single(deletes);
+        Assert.Equal((ActivityTypes.SnapshotDelete, old, "portal"), (delete.Type, delete.SnapshotId, delete.InitiatedBy));
+        Assert.StartsWith($"Portal expired snapshot {old} of {Environment}: its restore window ended on ", delete.Text, StringComparison.Ordinal);
+        var done = await host.WaitForCompletionAsync(delete.Id);
+        Assert.Equal(ActivityResult.Success, done.Result);
+        Assert.Matches(@"freed [^\n]+ in the snapshot store \([1-9][0-9]* bytes\)", done.Log);
 
         Assert.False(await engine.HasManifestAsync(old, TestContext.Current.CancellationToken));
         Assert.True(await engine.HasManifestAsync(recent, TestContext.Current.CancellationToken));
@@ -45,7 +53,7 @@ public sealed class SnapshotExpiryTests
         Assert.Equal(RefusalCode.SnapshotExpired, expired.NotRestorable?.Code);
         Assert.True(Assert.Single(listed, s => s.Snapshot.Id == recent).Restorable);
 
-        Assert.Equal(0, await expiry.SweepAsync(ct));
+        Assert.Empty(await expiry.SweepAsync(ct));
     }
 
     private static async Task<string> SnapshotAsync(PortalTestHost host)

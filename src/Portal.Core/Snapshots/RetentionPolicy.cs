@@ -1,0 +1,57 @@
+namespace Portal.Core.Snapshots;
+
+using Portal.Core.Environments;
+
+/// <summary>
+/// How long an environment type keeps its snapshots (<c>Snapshots:Retention:{production|staging|development}</c>), shaped like
+/// Upsun's <c>data_retention</c>. Manual snapshots (and a restore's safety snapshots) are kept <see cref="ManualDays"/> days;
+/// of the ones people created, at most <see cref="ManualMax"/> (0: no limit), the oldest rotated out first. Automated snapshots
+/// are kept by buckets (see <see cref="SnapshotRetention"/>). Pinned snapshots are left out of all of it.
+/// </summary>
+public sealed class RetentionPolicy
+{
+    public const int MaxCount = 1000;
+
+    /// <summary>Days a manual snapshot stays restorable; unset takes <c>Snapshots:RetentionDays</c> (7), today's restore window.</summary>
+    public int? ManualDays { get; set; }
+
+    /// <summary>At most this many manual snapshots are kept (pinned and safety snapshots not counted); 0 keeps any number.</summary>
+    public int ManualMax { get; set; }
+
+    public int Hourly { get; set; } = 24;
+    public int Daily { get; set; } = 7;
+    public int Weekly { get; set; } = 4;
+    public int Monthly { get; set; } = 3;
+
+    /// <summary>
+    /// The end of a snapshot's restore window: manual ones after their days; automated ones after the span of the longest
+    /// bucket (3 monthly: 3 months), an upper bound, since the buckets usually rotate them out before.
+    /// </summary>
+    public DateTimeOffset ExpiresAt(DateTimeOffset createdAt, bool automated, int defaultManualDays)
+    {
+        if (!automated)
+        {
+            return createdAt.AddDays(ManualDays ?? defaultManualDays);
+        }
+
+        return Monthly > 0 ? createdAt.AddMonths(Monthly)
+            : Weekly > 0 ? createdAt.AddDays(7 * Weekly)
+            : Daily > 0 ? createdAt.AddDays(Daily)
+            : createdAt.AddHours(Hourly);
+    }
+}
+
+/// <summary>One retention policy per environment type.</summary>
+public sealed class RetentionOptions
+{
+    public RetentionPolicy Production { get; set; } = new();
+    public RetentionPolicy Staging { get; set; } = new();
+    public RetentionPolicy Development { get; set; } = new();
+
+    public RetentionPolicy For(EnvironmentType type) => type switch
+    {
+        EnvironmentType.Production => Production,
+        EnvironmentType.Staging => Staging,
+        _ => Development,
+    };
+}
