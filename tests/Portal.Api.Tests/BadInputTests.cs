@@ -18,9 +18,11 @@ public sealed partial class BadInputTests(MatrixHost host) : IClassFixture<Matri
     private const string Report = $"{Env}/activities";
     private const string Create = $"{Env}/snapshots";
     private const string Restore = $"{Env}/snapshots/{{snapshot}}/restore";
+    private const string Pin = $"{Env}/snapshots/{{snapshot}}/pin";
+    private const string PinReason = "The pin's 'reason' must have 1 to 200 characters.";
     private const string Json = "application/json";
     private const string Types = "'type' must be one of: push, branch, merge, sync, redeploy, cron, variable.";
-    private const string AllTypes = "snapshot, restore, snapshot delete, push, branch, merge, sync, redeploy, cron, variable, user access";
+    private const string AllTypes = "snapshot, restore, snapshot delete, snapshot pin, snapshot unpin, push, branch, merge, sync, redeploy, cron, variable, user access";
     private const string Limit = "'limit' must be a whole number from 1 to 100.";
     private const string NotSignedIn = "You are not signed in: send a personal API token as 'Authorization: Bearer portal_…' (create one on Portal's API tokens page), or sign in to Portal in a browser and call the API with the session cookie.";
     private const string Csrf = "Cookie-authenticated API requests that change state must send the header X-Requested-With (protection against cross-site request forgery).";
@@ -44,6 +46,15 @@ public sealed partial class BadInputTests(MatrixHost host) : IClassFixture<Matri
         { "POST", $"{Env}/snapshots/%7F/restore", null, null, null, 404, "Snapshot '\u007F' was not found on environment develop-branch." },
         { "GET", $"{Project}/activities/%20", null, null, null, 404, "Activity ' ' was not found." },
         { "POST", $"/api/projects/{Long}/environments/master/activities", Json, """{"type":"push","text":"x"}""", null, 404, $"Project {Quoted} was not found." },
+
+        // Pins: a reason of one line is required; unpinning needs a pin.
+        { "PUT", Pin, null, null, null, 400, PinReason },
+        { "PUT", Pin, Json, """{"reason":"   "}""", null, 400, PinReason },
+        { "PUT", Pin, Json, """{"reason":"{x*201}"}""", null, 400, PinReason },
+        { "PUT", Pin, Json, """{"reason":"audit\nDROP"}""", null, 400, "The pin's 'reason' must be one line without control characters (line breaks, tabs, direction overrides)." },
+        { "PUT", Pin, Json, """{"why":"audit"}""", null, 400, "Unknown field 'why': the fields are reason." },
+        { "DELETE", Pin, null, null, null, 409, "Snapshot {snapshot} is not pinned." },
+        { "PUT", $"{Env}/snapshots/nosuchsnap/pin", Json, """{"reason":"audit"}""", null, 404, "Snapshot 'nosuchsnap' was not found on environment develop-branch." },
 
         // Bodies of a reported activity: missing, null, wrong kinds, not an object, not JSON, Portal's own types, forged lines.
         { "POST", Report, Json, """{"text":"Deployed"}""", null, 400, $"An activity needs a type: {Types}" },

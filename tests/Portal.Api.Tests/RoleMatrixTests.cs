@@ -45,6 +45,7 @@ public sealed class ApplicationLayerRoleMatrixTests(MatrixHost host) : IClassFix
                 new ActivityQuery { ProjectId = DemoSeeder.ProjectId, EnvironmentName = RoleMatrix.Environment }, ct),
             Act.Create => async () => await services.GetRequiredService<SnapshotService>().CreateAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, false, ct),
             Act.Restore => async () => await services.GetRequiredService<SnapshotService>().RestoreAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, new RestoreOptions(), ct),
+            Act.Pin => async () => await services.GetRequiredService<SnapshotService>().PinAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, "audit", ct),
             _ => async () => await services.GetRequiredService<SnapshotService>().DeleteAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, ct),
         };
 
@@ -94,6 +95,7 @@ public sealed class HttpRoleMatrixTests(MatrixHost host) : IClassFixture<MatrixH
             Act.ViewFeed => new HttpRequestMessage(HttpMethod.Get, $"{environment}/activities?type=snapshot"),
             Act.Create => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots") { Content = JsonContent.Create(new { live = false }) },
             Act.Restore => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots/{snapshotId}/restore") { Content = JsonContent.Create(new { }) },
+            Act.Pin => new HttpRequestMessage(HttpMethod.Put, $"{environment}/snapshots/{snapshotId}/pin") { Content = JsonContent.Create(new { reason = "audit" }) },
             _ => new HttpRequestMessage(HttpMethod.Delete, $"{environment}/snapshots/{snapshotId}"),
         };
         request.Headers.Add("X-Requested-With", "XMLHttpRequest");
@@ -104,7 +106,7 @@ public sealed class HttpRoleMatrixTests(MatrixHost host) : IClassFixture<MatrixH
         {
             case Outcome.Allowed:
                 Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {body}");
-                Assert.Equal(act is Act.ViewEnvironment or Act.ViewFeed ? HttpStatusCode.OK : HttpStatusCode.Accepted, response.StatusCode);
+                Assert.Equal(act is Act.ViewEnvironment or Act.ViewFeed or Act.Pin ? HttpStatusCode.OK : HttpStatusCode.Accepted, response.StatusCode);
                 break;
             case Outcome.MissingRole:
                 Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

@@ -86,6 +86,23 @@ internal static class PortalApi
             Accepted(await service.DeleteAsync(await me.GetAsync(), projectId, environment, snapshotId, ct), time))
             .Produces<ActivityDto>(StatusCodes.Status202Accepted)
             .Describe(Tags.Snapshots, "Queue the deletion of a snapshot", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        snapshots.MapPut("/{snapshotId}/pin", async (string projectId, string environment, string snapshotId, JsonBody<PinSnapshotRequest> body, CurrentActor me, SnapshotService service, CancellationToken ct) =>
+        {
+            var actor = await me.GetAsync();
+            await service.PinAsync(actor, projectId, environment, snapshotId, body.Value.Reason, ct);
+            return ApiMapping.ToDto(await service.GetAsync(actor, projectId, environment, snapshotId, ct));
+        })
+            .WithJsonBody<PinSnapshotRequest>()
+            .Describe(Tags.Snapshots, "Pin a complete snapshot with a reason: no rotation or expiry removes it, and it stays restorable, until it is unpinned",
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        snapshots.MapDelete("/{snapshotId}/pin", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, CancellationToken ct) =>
+        {
+            var actor = await me.GetAsync();
+            await service.UnpinAsync(actor, projectId, environment, snapshotId, ct);
+            return ApiMapping.ToDto(await service.GetAsync(actor, projectId, environment, snapshotId, ct));
+        })
+            .Describe(Tags.Snapshots, "Unpin a snapshot: the retention policy applies to it again (past its window, the next sweep expires it)",
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         return app;
     }
 
