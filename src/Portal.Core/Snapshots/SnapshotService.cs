@@ -223,7 +223,7 @@ public sealed class SnapshotService(
         var cannotRestore = SnapshotRules.CheckAdmin(roles, target.Type, "restore snapshots")
             ?? notRestorable
             ?? (target == environment ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target));
-        return new SnapshotView(snapshot, notRestorable, cannotRestore);
+        return new SnapshotView(snapshot, notRestorable, cannotRestore, SnapshotRules.CheckAdmin(roles, environment.Type, "pin snapshots"));
     }
 
     private async Task<(ProjectEnvironment Environment, Snapshot Snapshot)> RequireAdminOnSnapshotAsync(

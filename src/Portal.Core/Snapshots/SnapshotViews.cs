@@ -3,11 +3,14 @@ namespace Portal.Core.Snapshots;
 using Portal.Core.Common;
 using Portal.Core.Environments;
 
-/// <summary>A snapshot as users see it: whether it is restorable at all, and whether this user may restore it now.</summary>
-public sealed record SnapshotView(Snapshot Snapshot, Refusal? NotRestorable, Refusal? CannotRestore)
+/// <summary>A snapshot as users see it: whether it is restorable at all, whether this user may restore it now, and whether they may pin it.</summary>
+public sealed record SnapshotView(Snapshot Snapshot, Refusal? NotRestorable, Refusal? CannotRestore, Refusal? CannotPin)
 {
     public bool Restorable => NotRestorable is null;
     public bool CanRestore => CannotRestore is null;
+
+    /// <summary>This user may pin or unpin it: an admin, on a complete snapshot.</summary>
+    public bool CanPin => CannotPin is null && Snapshot.Status == SnapshotStatus.Created;
     public long TotalSize => Snapshot.SizeOfDatabases + Snapshot.SizeOfVolumes;
 }
 

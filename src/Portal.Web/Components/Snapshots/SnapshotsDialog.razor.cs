@@ -13,6 +13,7 @@ using Portal.Web.Identity;
 public partial class SnapshotsDialog
 {
     private IReadOnlyList<SnapshotView>? _snapshots;
+    private IReadOnlyList<Snapshot> _rotatedOut = [];
     private bool _live;
     private bool _creating;
     private string? _refusal;
@@ -20,6 +21,7 @@ public partial class SnapshotsDialog
     [Inject] private SnapshotService Snapshots { get; set; } = default!;
     [Inject] private CurrentActor Me { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
 
@@ -53,11 +55,16 @@ public partial class SnapshotsDialog
         return result is { Canceled: false, Data: Activity activity } ? activity : null;
     }
 
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => LoadAsync();
+
+    /// <summary>The list, and which snapshots a new one would rotate out (pins change both).</summary>
+    private async Task LoadAsync()
     {
         try
         {
-            _snapshots = await Snapshots.ListAsync(await Me.GetAsync(), ProjectId, View.Environment.Name, CancellationToken.None);
+            var actor = await Me.GetAsync();
+            _snapshots = await Snapshots.ListAsync(actor, ProjectId, View.Environment.Name, CancellationToken.None);
+            _rotatedOut = await Snapshots.ReviewCreateAsync(actor, ProjectId, View.Environment.Name, CancellationToken.None);
         }
         catch (PortalRefusedException refused)
         {
@@ -82,6 +89,34 @@ public partial class SnapshotsDialog
         {
             _creating = false;
         }
+    }
+
+    private async Task TogglePinAsync(SnapshotView view)
+    {
+        var id = view.Snapshot.Id;
+        if (!view.Snapshot.IsPinned)
+        {
+            if (await PinDialog.ShowAsync(Dialogs, ProjectId, View.Environment.Name, id) is not null)
+            {
+                Snackbar.Add($"Pinned snapshot {id}", Severity.Success);
+                await LoadAsync();
+            }
+
+            return;
+        }
+
+        try
+        {
+            await Snapshots.UnpinAsync(await Me.GetAsync(), ProjectId, View.Environment.Name, id, CancellationToken.None);
+            Snackbar.Add($"Unpinned snapshot {id}: retention applies to it again", Severity.Success);
+            _refusal = null;
+        }
+        catch (PortalRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+
+        await LoadAsync();
     }
 
     private async Task RestoreAsync(SnapshotView snapshot)
