@@ -23,7 +23,7 @@ public sealed class ActivityReportTests
     [Fact]
     public void Every_type_is_either_reportable_or_Portal_s_own()
     {
-        var own = new[] { ActivityTypes.Snapshot, ActivityTypes.Restore, ActivityTypes.SnapshotDelete, ActivityTypes.AccessChange };
+        var own = new[] { ActivityTypes.Snapshot, ActivityTypes.Restore, ActivityTypes.SnapshotDelete, ActivityTypes.SnapshotPin, ActivityTypes.SnapshotUnpin, ActivityTypes.AccessChange };
         Assert.Equal(ActivityTypes.All.Order(StringComparer.Ordinal), ActivityTypes.Reportable.Concat(own).Order(StringComparer.Ordinal));
     }
 
