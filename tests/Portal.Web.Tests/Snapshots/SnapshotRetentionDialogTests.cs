@@ -76,10 +76,10 @@ public sealed class SnapshotRetentionDialogTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task A_viewer_sees_the_pin_and_its_reason_but_no_toggle()
+    public async Task A_viewer_sees_the_pin_its_reason_and_that_it_stays_restorable_past_its_window_but_no_toggle()
     {
         var (_, dialogs) = RenderProviders();
-        var snapshot = await AddSnapshotAsync("develop-branch", DateTimeOffset.UtcNow.AddHours(-1));
+        var snapshot = await AddSnapshotAsync("develop-branch", DateTimeOffset.UtcNow.AddDays(-9));
         await Service<SnapshotService>().PinAsync(await ActorAsync(), ProjectId, "develop-branch", snapshot.Id, "legal hold", Cancel);
         SignInAs(DemoSeeder.ViewerUserId, "Carol");
         var view = await EnvironmentAsync("develop-branch");
@@ -88,6 +88,7 @@ public sealed class SnapshotRetentionDialogTests : PortalComponentTest
 
         var row = dialogs.WaitForElement($"tr[data-snapshot='{snapshot.Id}']");
         Assert.Equal("Pinned: legal hold", row.QuerySelector("[data-testid='pin-reason']")!.TextContent.Trim());
+        Assert.Contains("yes, while pinned", row.TextContent);
         Assert.Null(row.QuerySelector("button[aria-label^='Pin snapshot']"));
     }
 }
