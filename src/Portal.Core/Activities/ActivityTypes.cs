@@ -6,6 +6,9 @@ public static class ActivityTypes
     public const string Snapshot = "environment.backup";
     public const string Restore = "environment.restore";
     public const string SnapshotDelete = "environment.backup.delete";
+
+    /// <summary>Portal's own: re-reads a snapshot's stored objects and checks every hash (read-only).</summary>
+    public const string SnapshotVerify = "environment.backup.verify";
     public const string Push = "environment.push";
     public const string Branch = "environment.branch";
     public const string Merge = "environment.merge";
@@ -20,6 +23,7 @@ public static class ActivityTypes
         [Snapshot] = "snapshot",
         [Restore] = "restore",
         [SnapshotDelete] = "snapshot delete",
+        [SnapshotVerify] = "snapshot verify",
         [Push] = "push",
         [Branch] = "branch",
         [Merge] = "merge",
@@ -38,7 +42,7 @@ public static class ActivityTypes
     public static readonly IReadOnlyList<string> Reportable = [Push, Branch, Merge, Sync, Redeploy, Cron, Variable];
 
     /// <summary>Types that Portal runs itself; the others are recorded as told.</summary>
-    public static bool IsExecutable(string type) => type is Snapshot or Restore or SnapshotDelete;
+    public static bool IsExecutable(string type) => type is Snapshot or Restore or SnapshotDelete or SnapshotVerify;
 
     public static bool IsReportable(string type) => Reportable.Contains(type, StringComparer.Ordinal);
 

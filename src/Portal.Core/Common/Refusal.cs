@@ -27,6 +27,9 @@ public enum RefusalCode
 
     /// <summary>The activity is past the point where it can stop and will finish.</summary>
     ActivityCannotStop,
+
+    /// <summary>A verify found the snapshot's stored data damaged: it cannot be restored.</summary>
+    SnapshotCorrupt,
 }
 
 public sealed record Refusal(RefusalCode Code, string Message)

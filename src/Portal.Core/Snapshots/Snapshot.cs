@@ -39,4 +39,10 @@ public sealed class Snapshot
     public required string CreatedBy { get; init; }
     public required string ActivityId { get; init; }
     public string? FailureReason { get; set; }
+
+    /// <summary>When a verify activity last re-read every object of the snapshot (whether it passed or not).</summary>
+    public DateTimeOffset? VerifiedAt { get; set; }
+
+    /// <summary>Why the last verify found the snapshot damaged (an object missing or not matching its hash); null when it passed or never ran.</summary>
+    public string? VerifyFailure { get; set; }
 }

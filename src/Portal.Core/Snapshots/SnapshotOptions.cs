@@ -13,4 +13,13 @@ public sealed class SnapshotOptions
 
     /// <summary>At start, after the declared projects are applied, adds the snapshots the store holds that the metadata database does not know (a new host).</summary>
     public bool ReindexOnStart { get; set; }
+
+    /// <summary>
+    /// Each environment's newest restorable snapshot is verified again (every object re-read, every hash checked) once it
+    /// has gone this long without a verify; a new snapshot is verified at the next sweep.
+    /// </summary>
+    public TimeSpan VerifyEvery { get; set; } = TimeSpan.FromDays(1);
+
+    public static readonly TimeSpan MinVerifyEvery = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxVerifyEvery = TimeSpan.FromDays(MaxRetentionDays);
 }

@@ -10,6 +10,7 @@ internal sealed class SnapshotOptionsValidator : IValidateOptions<SnapshotOption
     {
         var problems = new SettingProblems();
         problems.Range($"{SnapshotOptions.Section}:{nameof(options.RetentionDays)}", options.RetentionDays, 1, SnapshotOptions.MaxRetentionDays);
+        problems.Between($"{SnapshotOptions.Section}:{nameof(options.VerifyEvery)}", options.VerifyEvery, SnapshotOptions.MinVerifyEvery, SnapshotOptions.MaxVerifyEvery);
         return problems.Result;
     }
 }

@@ -111,16 +111,44 @@ public sealed class SnapshotService(
                 $"Snapshot {snapshot.Id} is still being created; delete it once it is complete."));
         }
 
+        return await EnqueueOnSnapshotAsync(actor, environment, ActivityTypes.SnapshotDelete, snapshot.Id,
+            $"{actor.DisplayName} deleted snapshot {snapshot.Id} of {environment.Name}", cancellationToken);
+    }
+
+    /// <summary>Queues a verify: every stored object of the snapshot is re-read and its hash checked; a damaged snapshot stops being restorable.</summary>
+    public Task<Activity> VerifyAsync(Actor actor, string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken) =>
+        VerifyAsync(actor, projectId, environmentName, snapshotId, scheduled: false, cancellationToken);
+
+    /// <summary>The periodic verify: an ordinary verify activity by Portal itself.</summary>
+    public Task<Activity> VerifyScheduledAsync(string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken) =>
+        VerifyAsync(Actor.System, projectId, environmentName, snapshotId, scheduled: true, cancellationToken);
+
+    private async Task<Activity> VerifyAsync(
+        Actor actor, string projectId, string environmentName, string snapshotId, bool scheduled, CancellationToken cancellationToken)
+    {
+        // Unknown (404) before the missing role (403) before the rules (409), as for the other snapshot actions.
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        AccessGuard.Enforce(SnapshotRules.CheckAdmin(roles, environment.Type, "verify snapshots") ?? SnapshotRules.CheckVerifiable(snapshot));
+
+        return await EnqueueOnSnapshotAsync(actor, environment, ActivityTypes.SnapshotVerify, snapshot.Id,
+            $"{actor.DisplayName} {(scheduled ? "ran the periodic verify of" : "verified")} snapshot {snapshot.Id} of {environment.Name}", cancellationToken);
+    }
+
+    /// <summary>Queues an activity on an existing snapshot of the environment (a deletion, a verify).</summary>
+    private async Task<Activity> EnqueueOnSnapshotAsync(
+        Actor actor, ProjectEnvironment environment, string type, string snapshotId, string text, CancellationToken cancellationToken)
+    {
         var activity = new Activity
         {
             Id = PortalIds.New(),
-            ProjectId = projectId,
+            ProjectId = environment.ProjectId,
             EnvironmentId = environment.Id,
             EnvironmentName = environment.Name,
-            Type = ActivityTypes.SnapshotDelete,
+            Type = type,
             CreatedAt = time.GetUtcNow(),
-            SnapshotId = snapshot.Id,
-            Text = $"{actor.DisplayName} deleted snapshot {snapshot.Id} of {environment.Name}",
+            SnapshotId = snapshotId,
+            Text = text,
             InitiatedBy = actor.UserId,
         };
         await queue.EnqueueAsync(activity, null, cancellationToken);
@@ -168,7 +196,10 @@ public sealed class SnapshotService(
         var cannotRestore = SnapshotRules.CheckAdmin(roles, target.Type, "restore snapshots")
             ?? notRestorable
             ?? (target == environment ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target));
-        return new SnapshotView(snapshot, notRestorable, cannotRestore);
+        return new SnapshotView(snapshot, notRestorable, cannotRestore)
+        {
+            CannotVerify = SnapshotRules.CheckAdmin(roles, environment.Type, "verify snapshots") ?? SnapshotRules.CheckVerifiable(snapshot),
+        };
     }
 
     private async Task<Snapshot> RequireSnapshotAsync(string projectId, ProjectEnvironment environment, string snapshotId, CancellationToken cancellationToken)

@@ -8,6 +8,11 @@ public sealed record SnapshotView(Snapshot Snapshot, Refusal? NotRestorable, Ref
 {
     public bool Restorable => NotRestorable is null;
     public bool CanRestore => CannotRestore is null;
+
+    /// <summary>Why this user may not start a verify of it now (the Admin role, a snapshot with no stored data); null when they may.</summary>
+    public Refusal? CannotVerify { get; init; }
+
+    public bool CanVerify => CannotVerify is null;
     public long TotalSize => Snapshot.SizeOfDatabases + Snapshot.SizeOfVolumes;
 }
 
