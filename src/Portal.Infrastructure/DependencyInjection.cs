@@ -87,6 +87,7 @@ public static class DependencyInjection
         services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();
+        services.AddSingleton<IActivityExecutor, VerifySnapshotExecutor>();
 
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();
@@ -99,6 +100,7 @@ public static class DependencyInjection
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
+        services.AddHostedService<SnapshotVerifySweep>();
         services.AddHostedService<StoreSizeSampler>();
         services.AddSingleton<Heartbeats>();
         services.AddMetrics();

@@ -66,6 +66,7 @@ internal sealed class BackgroundOptionsValidator : IValidateOptions<BackgroundOp
         const string At = BackgroundOptions.Section + ":";
         problems.Between(At + nameof(options.ServiceCheckInterval), options.ServiceCheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.ExpirySweepInterval), options.ExpirySweepInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        problems.Between(At + nameof(options.VerifySweepInterval), options.VerifySweepInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.StoreSizeInterval), options.StoreSizeInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         return problems.Result;
     }

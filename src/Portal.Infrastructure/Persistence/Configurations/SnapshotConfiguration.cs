@@ -17,6 +17,7 @@ internal sealed class SnapshotConfiguration : IEntityTypeConfiguration<Snapshot>
         builder.Property(s => s.CreatedBy).HasMaxLength(200);
         builder.Property(s => s.ActivityId).HasMaxLength(64);
         builder.Property(s => s.FailureReason).HasMaxLength(2000);
+        builder.Property(s => s.VerifyFailure).HasMaxLength(ColumnLengths.Reason);
         builder.HasOne<ProjectEnvironment>().WithMany().HasForeignKey(s => s.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(s => new { s.EnvironmentId, s.CreatedAt }).IsDescending(false, true);
     }
