@@ -28,6 +28,9 @@ internal sealed class SnapshotVerifySweep(
 {
     protected override TimeSpan Interval => options.Value.VerifySweepInterval;
 
+    /// <summary>The first sweep comes one interval after start: a restart never puts verifies ahead of what users ask for right then.</summary>
+    protected override Task StartingAsync(CancellationToken stoppingToken) => Task.Delay(Interval, Time, stoppingToken);
+
     protected override Task RunOnceAsync(CancellationToken stoppingToken) => singleton.TryRunAsync(nameof(SnapshotVerifySweep), SweepAsync, stoppingToken);
 
     /// <summary>Returns the ids of the snapshots whose verify it queued.</summary>
