@@ -40,17 +40,18 @@ internal sealed class SnapshotVerifySweep(
         List<(Snapshot Snapshot, string Environment)> due;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            // A snapshot whose verify is already waiting or running is not queued twice.
-            var queued = db.Activities.Where(a => a.Type == ActivityTypes.SnapshotVerify
-                && (a.State == ActivityState.Pending || a.State == ActivityState.InProgress)).Select(a => a.SnapshotId);
+            // An environment whose verify is already waiting or running gets no second one.
+            var verifying = (await db.Activities.AsNoTracking()
+                .Where(a => a.Type == ActivityTypes.SnapshotVerify && (a.State == ActivityState.Pending || a.State == ActivityState.InProgress))
+                .Select(a => a.EnvironmentId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
             var candidates = await db.Snapshots.AsNoTracking()
-                .Where(s => s.Status == SnapshotStatus.Created && !queued.Contains(s.Id))
-                .Join(db.Environments.Where(e => e.Status != EnvironmentStatus.Inactive), s => s.EnvironmentId, e => e.Id, (s, e) => new { Snapshot = s, e.ProjectId, e.Name })
+                .Where(s => s.Status == SnapshotStatus.Created)
+                .Join(db.Environments.Where(e => e.Status != EnvironmentStatus.Inactive), s => s.EnvironmentId, e => e.Id, (s, e) => new { Snapshot = s, e.Name })
                 .ToListAsync(cancellationToken);
 
-            // Compared in memory: SQLite stores DateTimeOffset as ticks. The newest restorable snapshot of each environment.
+            // Compared in memory: SQLite stores DateTimeOffset as ticks. The newest snapshot of each environment that could be restored.
             due = [.. candidates
-                .Where(c => c.Snapshot.VerifyFailure is null && now < c.Snapshot.ExpiresAt)
+                .Where(c => c.Snapshot.VerifyFailure is null && now < c.Snapshot.ExpiresAt && !verifying.Contains(c.Snapshot.EnvironmentId))
                 .GroupBy(c => c.Snapshot.EnvironmentId)
                 .Select(g => g.MaxBy(c => c.Snapshot.CreatedAt)!)
                 .Where(c => SnapshotRules.IsVerifyDue(c.Snapshot, now, snapshotOptions.Value.VerifyEvery))
