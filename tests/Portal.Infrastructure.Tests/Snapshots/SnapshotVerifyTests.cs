@@ -78,15 +78,7 @@ public sealed class SnapshotVerifyTests
         var ct = TestContext.Current.CancellationToken;
 
         // Enough incompressible data that reading it back takes a while, so the kill lands mid-way.
-        var bulk = Path.Combine(host.DemoRoot(Environment), "pub", "media", "bulk");
-        Directory.CreateDirectory(bulk);
-        var random = new Random(11);
-        var buffer = new byte[1 << 20];
-        for (var i = 0; i < 400; i++)
-        {
-            random.NextBytes(buffer);
-            await File.WriteAllBytesAsync(Path.Combine(bulk, $"photo-{i:D3}.jpg"), buffer, ct);
-        }
+        host.WriteBulkMedia(Environment, files: 400, seed: 11);
 
         await host.StartWorkerAsync();
         var snapshotId = await SnapshotAsync(host);
