@@ -19,6 +19,7 @@ public enum Act
     Create,
     Restore,
     Delete,
+    Verify,
 }
 
 public enum Outcome
@@ -60,6 +61,7 @@ public static class RoleMatrix
     {
         Act.Create => "create",
         Act.Restore => "restore",
+        Act.Verify => "verify",
         _ => "delete",
     };
 

@@ -45,6 +45,7 @@ public sealed class ApplicationLayerRoleMatrixTests(MatrixHost host) : IClassFix
                 new ActivityQuery { ProjectId = DemoSeeder.ProjectId, EnvironmentName = RoleMatrix.Environment }, ct),
             Act.Create => async () => await services.GetRequiredService<SnapshotService>().CreateAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, false, ct),
             Act.Restore => async () => await services.GetRequiredService<SnapshotService>().RestoreAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, new RestoreOptions(), ct),
+            Act.Verify => async () => await services.GetRequiredService<SnapshotService>().VerifyAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, ct),
             _ => async () => await services.GetRequiredService<SnapshotService>().DeleteAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, ct),
         };
 
@@ -94,6 +95,7 @@ public sealed class HttpRoleMatrixTests(MatrixHost host) : IClassFixture<MatrixH
             Act.ViewFeed => new HttpRequestMessage(HttpMethod.Get, $"{environment}/activities?type=snapshot"),
             Act.Create => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots") { Content = JsonContent.Create(new { live = false }) },
             Act.Restore => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots/{snapshotId}/restore") { Content = JsonContent.Create(new { }) },
+            Act.Verify => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots/{snapshotId}/verify"),
             _ => new HttpRequestMessage(HttpMethod.Delete, $"{environment}/snapshots/{snapshotId}"),
         };
         request.Headers.Add("X-Requested-With", "XMLHttpRequest");
