@@ -56,17 +56,18 @@ public static class SnapshotRules
                 return new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was deleted and cannot be restored.");
         }
 
+        if (now >= snapshot.ExpiresAt)
+        {
+            return new Refusal(RefusalCode.SnapshotExpired,
+                $"Snapshot {snapshot.Id} expired on {FormatUtc(snapshot.ExpiresAt)} and can no longer be restored.");
+        }
+
+        // After the expiry: once past its window a snapshot's data leaves the store anyway, and "expired" says so plainly.
         if (snapshot.VerifyFailure is { } damage)
         {
             return new Refusal(RefusalCode.SnapshotCorrupt,
                 $"Snapshot {snapshot.Id} failed its verification"
                 + (snapshot.VerifiedAt is { } at ? $" on {FormatUtc(at)}" : "") + $" and cannot be restored: {damage}");
-        }
-
-        if (now >= snapshot.ExpiresAt)
-        {
-            return new Refusal(RefusalCode.SnapshotExpired,
-                $"Snapshot {snapshot.Id} expired on {FormatUtc(snapshot.ExpiresAt)} and can no longer be restored.");
         }
 
         return environment.Status == EnvironmentStatus.Inactive

@@ -143,6 +143,16 @@ public sealed class SnapshotRulesTests
     }
 
     [Fact]
+    public void PastItsWindowADamagedSnapshotIsRefusedAsExpired()
+    {
+        var snapshot = Snapshot();
+        snapshot.VerifiedAt = Created.AddDays(1);
+        snapshot.VerifyFailure = "damaged";
+
+        Assert.Equal(RefusalCode.SnapshotExpired, SnapshotRules.CheckRestorable(snapshot, Environment(), Created.AddDays(8))?.Code);
+    }
+
+    [Fact]
     public void APassedVerifyLeavesTheSnapshotRestorable()
     {
         var snapshot = Snapshot();
