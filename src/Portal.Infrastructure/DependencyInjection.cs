@@ -48,6 +48,7 @@ public static class DependencyInjection
         services.AddPortalLiveUpdates(configuration);
         services.AddSingleton<IProjectRepository, ProjectRepository>();
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
+        services.AddSingleton<Portal.Core.Schedules.IScheduleRepository, ScheduleRepository>();
         services.AddSingleton<IActivityRepository, ActivityRepository>();
         services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
         services.AddSingleton<IUserSessionStore, UserSessionStore>();
@@ -99,6 +100,7 @@ public static class DependencyInjection
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
+        services.AddHostedService<Schedules.SnapshotScheduler>();
         services.AddHostedService<StoreSizeSampler>();
         services.AddSingleton<Heartbeats>();
         services.AddMetrics();

@@ -27,6 +27,9 @@ public enum RefusalCode
 
     /// <summary>The activity is past the point where it can stop and will finish.</summary>
     ActivityCannotStop,
+
+    /// <summary>The environment's schedule is declared in configuration and is changed there.</summary>
+    ScheduleDeclared,
 }
 
 public sealed record Refusal(RefusalCode Code, string Message)

@@ -11,6 +11,9 @@ public sealed class BackgroundOptions
     /// <summary>Expired snapshots leave the store within this long of their expiry.</summary>
     public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Schedules are looked at this often: a scheduled snapshot is queued within this long of its time.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The store is measured for the <c>portal.store.size</c> metric this often.</summary>
     public TimeSpan StoreSizeInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

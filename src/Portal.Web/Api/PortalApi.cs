@@ -86,6 +86,7 @@ internal static class PortalApi
             Accepted(await service.DeleteAsync(await me.GetAsync(), projectId, environment, snapshotId, ct), time))
             .Produces<ActivityDto>(StatusCodes.Status202Accepted)
             .Describe(Tags.Snapshots, "Queue the deletion of a snapshot", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        environment.MapScheduleApi();
         return app;
     }
 
