@@ -11,6 +11,12 @@ internal sealed class ScheduleRepository(IDbContextFactory<PortalDbContext> cont
         return await db.Schedules.AsNoTracking().FirstOrDefaultAsync(s => s.EnvironmentId == environmentId, cancellationToken);
     }
 
+    public async Task<IReadOnlyDictionary<Guid, SnapshotSchedule>> ListAsync(IReadOnlyCollection<string> projectIds, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Schedules.AsNoTracking().Where(s => projectIds.Contains(s.ProjectId)).ToDictionaryAsync(s => s.EnvironmentId, cancellationToken);
+    }
+
     public async Task SaveAsync(SnapshotSchedule schedule, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
