@@ -25,6 +25,7 @@ public static class DependencyInjection
         services.AddScoped<AccessGuard>();
         services.AddScoped<SnapshotService>();
         services.AddScoped<Schedules.ScheduleService>();
+        services.AddScoped<Alerts.AlertService>();
         services.AddScoped<ActivityFeedService>();
         services.AddScoped<ActivityCancelService>();
         services.AddScoped<EnvironmentDirectory>();

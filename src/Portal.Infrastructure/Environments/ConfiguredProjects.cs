@@ -28,6 +28,9 @@ public sealed class ProjectDefinition
 
     /// <summary>The IANA time zone schedules are read in, e.g. <c>Europe/Berlin</c>.</summary>
     public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>Where alerts go: each gets a signed JSON POST for every activity of the project that fails or is cancelled.</summary>
+    public List<WebhookDefinition> Webhooks { get; set; } = [];
     public List<EnvironmentDefinition> Environments { get; set; } = [];
 }
 
@@ -49,6 +52,15 @@ public sealed class EnvironmentDefinition
 
     /// <summary>Snapshots Portal takes by itself; declared here, it is shown in the pane but changed only here.</summary>
     public ScheduleDefinition? Schedule { get; set; }
+}
+
+public sealed class WebhookDefinition
+{
+    /// <summary>An absolute http or https address.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>The key of the HMAC-SHA256 signature the receiver checks; never shown or logged.</summary>
+    public string Secret { get; set; } = "";
 }
 
 public sealed class ScheduleDefinition
@@ -97,6 +109,20 @@ internal sealed class ConfiguredProjectsValidator(IConfigurationSection? project
             }
 
             Limit(errors, $"{at}:Title", project.Title, ColumnLengths.Title);
+            for (var w = 0; w < project.Webhooks.Count; w++)
+            {
+                var hook = project.Webhooks[w];
+                if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || hook.Url.Length > 2000)
+                {
+                    errors.Add($"{at}:Webhooks:{w}:Url must be an absolute http or https address of at most 2000 characters (got '{hook.Url}').");
+                }
+
+                if (hook.Secret.Length < 16)
+                {
+                    errors.Add($"{at}:Webhooks:{w}:Secret must be at least 16 characters: it signs every alert the receiver trusts.");
+                }
+            }
+
             var zone = Core.Schedules.ScheduleRules.FindZone(project.TimeZone);
             if (zone is null)
             {

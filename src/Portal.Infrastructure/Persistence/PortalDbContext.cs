@@ -27,6 +27,7 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<SnapshotSchedule> Schedules => Set<SnapshotSchedule>();
+    public DbSet<Portal.Core.Alerts.WebhookDelivery> WebhookDeliveries => Set<Portal.Core.Alerts.WebhookDelivery>();
 
     /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

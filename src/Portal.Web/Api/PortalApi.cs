@@ -87,6 +87,7 @@ internal static class PortalApi
             .Produces<ActivityDto>(StatusCodes.Status202Accepted)
             .Describe(Tags.Snapshots, "Queue the deletion of a snapshot", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         environment.MapScheduleApi();
+        project.MapAlertApi();
         return app;
     }
 
