@@ -68,6 +68,7 @@ internal sealed class BackgroundOptionsValidator : IValidateOptions<BackgroundOp
         problems.Between(At + nameof(options.ExpirySweepInterval), options.ExpirySweepInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.VerifySweepInterval), options.VerifySweepInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.StoreSizeInterval), options.StoreSizeInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        problems.Between(At + nameof(options.SchedulerInterval), options.SchedulerInterval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         return problems.Result;
     }
 }

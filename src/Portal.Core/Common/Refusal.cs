@@ -30,6 +30,9 @@ public enum RefusalCode
 
     /// <summary>A verify found the snapshot's stored data damaged: it cannot be restored.</summary>
     SnapshotCorrupt,
+
+    /// <summary>The environment's schedule is declared in configuration and is changed there.</summary>
+    ScheduleDeclared,
 }
 
 public sealed record Refusal(RefusalCode Code, string Message)

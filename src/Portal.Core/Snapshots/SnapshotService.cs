@@ -5,6 +5,7 @@ using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
+using Portal.Core.Schedules;
 
 /// <summary>Create, restore, delete and list snapshots: the one entry point for the UI, the API and the CLI.</summary>
 public sealed class SnapshotService(
@@ -16,30 +17,39 @@ public sealed class SnapshotService(
     IOptions<SnapshotOptions> options)
 {
     public Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
-        CreateAsync(actor, projectId, environmentName, live, automated: false, cancellationToken);
+        CreateAsync(actor, projectId, environmentName, live, run: null, cancellationToken);
 
-    /// <summary>A snapshot a schedule takes: an ordinary snapshot activity by Portal itself, marked automated.</summary>
+    /// <summary>A snapshot Portal itself takes, as a schedule does: an ordinary snapshot activity by <see cref="Actor.System"/>, marked automated.</summary>
     public Task<Activity> CreateScheduledAsync(string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
-        CreateAsync(Actor.System, projectId, environmentName, live, automated: true, cancellationToken);
+        CreateAsync(Actor.System, projectId, environmentName, live, run: null, cancellationToken);
 
-    private async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, bool automated, CancellationToken cancellationToken)
+    /// <summary>
+    /// The snapshot for one scheduled run. Its ids derive from the schedule and the run's time, so queuing the same run twice (a
+    /// crash after queuing it but before recording that it was) is refused by the database instead of snapshotting twice.
+    /// </summary>
+    public Task<Activity> CreateScheduledAsync(string projectId, string environmentName, bool live, ScheduledRun run, CancellationToken cancellationToken) =>
+        CreateAsync(Actor.System, projectId, environmentName, live, run, cancellationToken);
+
+    private async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, ScheduledRun? run, CancellationToken cancellationToken)
     {
         var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
         AccessGuard.Enforce(SnapshotRules.CheckCanSnapshot(environment, roles));
 
         var now = time.GetUtcNow();
+        var automated = actor.IsSystem;
         var activity = new Activity
         {
-            Id = PortalIds.New(),
+            Id = run is null ? PortalIds.New() : PortalIds.Derive($"{run.Key}/activity"),
             ProjectId = projectId,
             EnvironmentId = environment.Id,
             EnvironmentName = environment.Name,
             Type = ActivityTypes.Snapshot,
             CreatedAt = now,
-            SnapshotId = PortalIds.New(),
+            SnapshotId = run is null ? PortalIds.New() : PortalIds.Derive($"{run.Key}/snapshot"),
             Payload = new SnapshotPayload { Live = live }.ToJson(),
             Text = $"{actor.DisplayName} created a {(automated ? "scheduled " : "")}{(live ? "live " : "")}snapshot of {environment.Name}",
             InitiatedBy = actor.UserId,
+            Log = run is null ? "" : run.Note + "\n",
         };
 
         // Listed as "being created" from now on; the worker sets its real capture time and expiry when it runs.

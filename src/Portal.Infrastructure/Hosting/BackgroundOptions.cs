@@ -14,6 +14,9 @@ public sealed class BackgroundOptions
     /// <summary>Snapshots due a verify (<c>Snapshots:VerifyEvery</c>) are looked for this often, and their verify queued.</summary>
     public TimeSpan VerifySweepInterval { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Schedules are looked at this often: a scheduled snapshot is queued within this long of its time.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The store is measured for the <c>portal.store.size</c> metric this often.</summary>
     public TimeSpan StoreSizeInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -201,6 +201,9 @@ public sealed class PortalTestHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Every warning and error logged so far, as its message.</summary>
+    public IReadOnlyList<string> Warnings => [.. _warnings.Entries.Select(e => e.Message)];
+
     /// <summary>What the worker logged as warnings and errors, and whether it stopped, for a failure message.</summary>
     private string WhyStuck()
     {
