@@ -36,6 +36,9 @@ internal sealed class PortalClient : IDisposable
     public Task<T> PostAsync<T>(string path, object? body, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Post, path, body ?? new { }, cancellationToken);
 
+    public Task<T> PutAsync<T>(string path, object body, CancellationToken cancellationToken) =>
+        SendAsync<T>(HttpMethod.Put, path, body, cancellationToken);
+
     public Task<T> DeleteAsync<T>(string path, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Delete, path, body: null, cancellationToken);
 

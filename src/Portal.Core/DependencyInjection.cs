@@ -24,6 +24,8 @@ public static class DependencyInjection
         services.TryAddSingleton<ServiceHealth>();
         services.AddScoped<AccessGuard>();
         services.AddScoped<SnapshotService>();
+        services.AddScoped<Schedules.ScheduleService>();
+        services.AddScoped<Alerts.AlertService>();
         services.AddScoped<ActivityFeedService>();
         services.AddScoped<ActivityCancelService>();
         services.AddScoped<EnvironmentDirectory>();

@@ -51,6 +51,9 @@ public interface ISnapshotEngine
     /// <summary>Throws <see cref="SnapshotCorruptException"/> naming the object and the path or service it belongs to.</summary>
     Task VerifyAsync(string snapshotId, CancellationToken cancellationToken);
 
+    /// <summary>Re-reads every object of the snapshot and checks its hash, reporting bytes checked; reads only, changes nothing.</summary>
+    Task VerifyAsync(string snapshotId, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
+
     /// <summary>
     /// Builds every service's new state beside the old (verifying each object once, as it is decompressed into place) before the
     /// first destructive step: corruption or a missing object throws while the environment is still as it was.

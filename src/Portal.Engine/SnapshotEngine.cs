@@ -107,14 +107,19 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     }
 
     public Task VerifyAsync(string snapshotId, CancellationToken cancellationToken) =>
-        EngineTelemetry.PhaseAsync("verify", snapshotId, null, () => VerifyCoreAsync(snapshotId, cancellationToken));
+        VerifyAsync(snapshotId, new Progress<EngineProgress>(), cancellationToken);
 
-    private async Task VerifyCoreAsync(string snapshotId, CancellationToken cancellationToken)
+    public Task VerifyAsync(string snapshotId, IProgress<EngineProgress> progress, CancellationToken cancellationToken) =>
+        EngineTelemetry.PhaseAsync("verify", snapshotId, null, () => VerifyCoreAsync(snapshotId, progress, cancellationToken));
+
+    private async Task VerifyCoreAsync(string snapshotId, IProgress<EngineProgress> progress, CancellationToken cancellationToken)
     {
         var manifest = await LoadAsync(snapshotId, cancellationToken);
         await using var shared = await _lock.SharedAsync(cancellationToken);
-        var tracker = new ProgressTracker(new Progress<EngineProgress>());
+        var tracker = new ProgressTracker(progress);
+        tracker.Phase("Reading every object of the snapshot back and checking its hash");
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
+        tracker.Finish("Every object matches its hash");
     }
 
     public Task<RestoreResult> RestoreAsync(RestoreRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken) =>

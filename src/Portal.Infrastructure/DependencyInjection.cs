@@ -48,6 +48,12 @@ public static class DependencyInjection
         services.AddPortalLiveUpdates(configuration);
         services.AddSingleton<IProjectRepository, ProjectRepository>();
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
+        services.AddSingleton<Portal.Core.Schedules.IScheduleRepository, ScheduleRepository>();
+        services.AddSingleton<Portal.Core.Alerts.IWebhookDeliveryRepository, WebhookDeliveryRepository>();
+        services.AddOptions<Alerts.AlertOptions>().Bind(configuration.GetSection(Alerts.AlertOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Alerts.AlertOptions>, Alerts.AlertOptionsValidator>();
+        // Receivers are other people's servers: no automatic redirects to somewhere the admin did not declare.
+        services.AddHttpClient(Alerts.WebhookDispatcher.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<IActivityRepository, ActivityRepository>();
         services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
         services.AddSingleton<IUserSessionStore, UserSessionStore>();
@@ -87,6 +93,7 @@ public static class DependencyInjection
         services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();
+        services.AddSingleton<IActivityExecutor, VerifySnapshotExecutor>();
 
         // Registered first: migrations and the demo seed finish before the worker looks for work.
         services.AddHostedService<DatabaseInitializer>();
@@ -99,6 +106,9 @@ public static class DependencyInjection
         services.AddHostedService<ActivityWorker>();
         services.AddHostedService<ServiceHealthMonitor>();
         services.AddHostedService<SnapshotExpiry>();
+        services.AddHostedService<SnapshotVerifySweep>();
+        services.AddHostedService<Schedules.SnapshotScheduler>();
+        services.AddHostedService<Alerts.WebhookDispatcher>();
         services.AddHostedService<StoreSizeSampler>();
         services.AddSingleton<Heartbeats>();
         services.AddMetrics();

@@ -66,7 +66,9 @@ internal sealed class BackgroundOptionsValidator : IValidateOptions<BackgroundOp
         const string At = BackgroundOptions.Section + ":";
         problems.Between(At + nameof(options.ServiceCheckInterval), options.ServiceCheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.ExpirySweepInterval), options.ExpirySweepInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        problems.Between(At + nameof(options.VerifySweepInterval), options.VerifySweepInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.StoreSizeInterval), options.StoreSizeInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        problems.Between(At + nameof(options.SchedulerInterval), options.SchedulerInterval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         return problems.Result;
     }
 }

@@ -20,6 +20,7 @@ public enum Act
     Restore,
     Delete,
     Pin,
+    Verify,
 }
 
 public enum Outcome
@@ -62,6 +63,7 @@ public static class RoleMatrix
         Act.Create => "create",
         Act.Restore => "restore",
         Act.Pin => "pin",
+        Act.Verify => "verify",
         _ => "delete",
     };
 

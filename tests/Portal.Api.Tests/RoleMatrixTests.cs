@@ -46,6 +46,7 @@ public sealed class ApplicationLayerRoleMatrixTests(MatrixHost host) : IClassFix
             Act.Create => async () => await services.GetRequiredService<SnapshotService>().CreateAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, false, ct),
             Act.Restore => async () => await services.GetRequiredService<SnapshotService>().RestoreAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, new RestoreOptions(), ct),
             Act.Pin => async () => await services.GetRequiredService<SnapshotService>().PinAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, "audit", ct),
+            Act.Verify => async () => await services.GetRequiredService<SnapshotService>().VerifyAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, ct),
             _ => async () => await services.GetRequiredService<SnapshotService>().DeleteAsync(actor, DemoSeeder.ProjectId, RoleMatrix.Environment, snapshotId, ct),
         };
 
@@ -96,6 +97,7 @@ public sealed class HttpRoleMatrixTests(MatrixHost host) : IClassFixture<MatrixH
             Act.Create => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots") { Content = JsonContent.Create(new { live = false }) },
             Act.Restore => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots/{snapshotId}/restore") { Content = JsonContent.Create(new { }) },
             Act.Pin => new HttpRequestMessage(HttpMethod.Put, $"{environment}/snapshots/{snapshotId}/pin") { Content = JsonContent.Create(new { reason = "audit" }) },
+            Act.Verify => new HttpRequestMessage(HttpMethod.Post, $"{environment}/snapshots/{snapshotId}/verify"),
             _ => new HttpRequestMessage(HttpMethod.Delete, $"{environment}/snapshots/{snapshotId}"),
         };
         request.Headers.Add("X-Requested-With", "XMLHttpRequest");

@@ -54,6 +54,8 @@ public sealed class PortalHostTests : IDisposable
         { "Development", "Projects:0:Id=shop|Projects:0:Environments:0:Name=master|Projects:0:Environments:0:Type=Prod", "Projects:0:Environments:0:Type must be Production or Staging or Development (got \"Prod\")" },
         { "Development", "Projects:0:Id=shop|Projects:0:Environments:0:Name=master|Projects:0:Environments:0:Services:0:Name=db|Projects:0:Environments:0:Services:0:Kind=Oracle", "Projects:0:Environments:0:Services:0:Kind must be Mount or Sqlite or MySql or PostgreSql or Redis (got \"Oracle\")" },
         { "Development", "Background:ExpirySweepInterval=00:00:00", "Background:ExpirySweepInterval must be between 00:00:01 and 1.00:00:00 (got 00:00:00)" },
+        { "Development", "Snapshots:VerifyEvery=00:00:10", "Snapshots:VerifyEvery must be between 00:01:00 and 365.00:00:00 (got 00:00:10)" },
+        { "Development", "Background:VerifySweepInterval=2.00:00:00", "Background:VerifySweepInterval must be between 00:00:01 and 1.00:00:00 (got 2.00:00:00)" },
         { "Development", "Background:ServiceCheckInterval=often", "Background:ServiceCheckInterval must be a TimeSpan (got \"often\")" },
         { "Development", "Telemetry:OtlpEndpoint=otel-collector:4317", "Telemetry:OtlpEndpoint must be an absolute http:// or https:// address of an OTLP collector (got \"otel-collector:4317\")" },
         { "Development", "Proxy:TrustedNetworks:0=the balancer", "Proxy:TrustedNetworks:0 must be a network in CIDR form such as 10.89.0.0/24 (got \"the balancer\")" },

@@ -8,6 +8,9 @@ public static class ActivityTypes
     public const string SnapshotDelete = "environment.backup.delete";
     public const string SnapshotPin = "environment.backup.pin";
     public const string SnapshotUnpin = "environment.backup.unpin";
+
+    /// <summary>Portal's own: re-reads a snapshot's stored objects and checks every hash (read-only).</summary>
+    public const string SnapshotVerify = "environment.backup.verify";
     public const string Push = "environment.push";
     public const string Branch = "environment.branch";
     public const string Merge = "environment.merge";
@@ -24,6 +27,7 @@ public static class ActivityTypes
         [SnapshotDelete] = "snapshot delete",
         [SnapshotPin] = "snapshot pin",
         [SnapshotUnpin] = "snapshot unpin",
+        [SnapshotVerify] = "snapshot verify",
         [Push] = "push",
         [Branch] = "branch",
         [Merge] = "merge",
@@ -42,7 +46,7 @@ public static class ActivityTypes
     public static readonly IReadOnlyList<string> Reportable = [Push, Branch, Merge, Sync, Redeploy, Cron, Variable];
 
     /// <summary>Types that Portal runs itself; the others are recorded as told.</summary>
-    public static bool IsExecutable(string type) => type is Snapshot or Restore or SnapshotDelete;
+    public static bool IsExecutable(string type) => type is Snapshot or Restore or SnapshotDelete or SnapshotVerify;
 
     public static bool IsReportable(string type) => Reportable.Contains(type, StringComparer.Ordinal);
 

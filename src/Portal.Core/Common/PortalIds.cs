@@ -21,6 +21,19 @@ public static class PortalIds
         });
     }
 
+    /// <summary>An id of the same form derived from <paramref name="seed"/>: the same seed always gives the same id.</summary>
+    public static string Derive(string seed)
+    {
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed));
+        return string.Create(Length, hash, static (chars, source) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = Alphabet[source[i] & 31];
+            }
+        });
+    }
+
     public static bool IsWellFormed(string? id) =>
         id is { Length: >= 1 and <= 64 } && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 

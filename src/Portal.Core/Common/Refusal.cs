@@ -33,6 +33,12 @@ public enum RefusalCode
 
     /// <summary>The activity is past the point where it can stop and will finish.</summary>
     ActivityCannotStop,
+
+    /// <summary>A verify found the snapshot's stored data damaged: it cannot be restored.</summary>
+    SnapshotCorrupt,
+
+    /// <summary>The environment's schedule is declared in configuration and is changed there.</summary>
+    ScheduleDeclared,
 }
 
 public sealed record Refusal(RefusalCode Code, string Message)

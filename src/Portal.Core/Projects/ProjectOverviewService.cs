@@ -2,6 +2,7 @@ namespace Portal.Core.Projects;
 
 using Portal.Core.Access;
 using Portal.Core.Common;
+using Portal.Core.Schedules;
 
 /// <summary>The projects page and the project overview, each in a fixed number of queries however many environments there are.</summary>
 public sealed class ProjectOverviewService(
@@ -9,7 +10,9 @@ public sealed class ProjectOverviewService(
     IProjectRepository projects,
     ISnapshotRepository snapshots,
     IActivityRepository activities,
-    IUserAccessRepository access)
+    IUserAccessRepository access,
+    IScheduleRepository schedules,
+    TimeProvider time)
 {
     /// <summary>Every project the actor has a role on, ordered by title.</summary>
     public async Task<IReadOnlyList<ProjectSummary>> ListAsync(Actor actor, CancellationToken cancellationToken)
@@ -39,6 +42,11 @@ public sealed class ProjectOverviewService(
         var lastSnapshots = await snapshots.LastSnapshotTimesAsync(ids, cancellationToken);
         var lastActivities = await activities.LastActivitiesAsync(ids, cancellationToken);
         var members = roles.ProjectRole == ProjectRole.Admin ? await access.ListMembersAsync(projectId, cancellationToken) : null;
-        return new ProjectOverview(project, roles, ProjectOverviews.Rows(environments, roles, lastSnapshots, lastActivities), members);
+        var scheduled = await schedules.ListAsync(ids, cancellationToken);
+        var zone = ScheduleRules.FindZone(project.TimeZone) ?? TimeZoneInfo.Utc;
+        var now = time.GetUtcNow();
+        var rows = ProjectOverviews.Rows(environments, roles, lastSnapshots, lastActivities,
+            (environment, last) => ScheduleState.Of(scheduled.GetValueOrDefault(environment.Id), zone, last, now));
+        return new ProjectOverview(project, roles, rows, members);
     }
 }

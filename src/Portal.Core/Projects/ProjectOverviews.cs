@@ -3,6 +3,7 @@ namespace Portal.Core.Projects;
 using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
+using Portal.Core.Schedules;
 
 /// <summary>A project as the projects page lists it: only what the user may see is counted.</summary>
 public sealed record ProjectSummary(
@@ -15,7 +16,7 @@ public sealed record ProjectSummary(
     int FailedCount);
 
 /// <summary>One environment as the project overview lists it: its last restorable snapshot and its newest activity.</summary>
-public sealed record EnvironmentRow(ProjectEnvironment Environment, DateTimeOffset? LastSnapshotAt, LastActivity? LastActivity)
+public sealed record EnvironmentRow(ProjectEnvironment Environment, DateTimeOffset? LastSnapshotAt, LastActivity? LastActivity, ScheduleState? Schedule = null)
 {
     /// <summary>The row after a live update of one of its activities; an update of an older activity leaves the column as it is.</summary>
     public EnvironmentRow With(ActivityUpdate update)
@@ -44,13 +45,16 @@ public static class ProjectOverviews
         IEnumerable<ProjectEnvironment> environments,
         EffectiveRoles roles,
         IReadOnlyDictionary<Guid, DateTimeOffset> lastSnapshots,
-        IReadOnlyDictionary<Guid, LastActivity> lastActivities) =>
+        IReadOnlyDictionary<Guid, LastActivity> lastActivities,
+        Func<ProjectEnvironment, DateTimeOffset?, ScheduleState?>? schedule = null) =>
         [.. environments
             .Where(e => roles.RoleOn(e.Type) is not null)
             .OrderBy(e => e.Type).ThenBy(e => e.Name, StringComparer.Ordinal)
-            .Select(e => new EnvironmentRow(e,
-                lastSnapshots.TryGetValue(e.Id, out var at) ? at : null,
-                lastActivities.GetValueOrDefault(e.Id)))];
+            .Select(e =>
+            {
+                DateTimeOffset? last = lastSnapshots.TryGetValue(e.Id, out var at) ? at : null;
+                return new EnvironmentRow(e, last, lastActivities.GetValueOrDefault(e.Id), schedule?.Invoke(e, last));
+            })];
 
     /// <summary>Each project with a role, titled and ordered as stored, summarising only the environments its roles show.</summary>
     public static IReadOnlyList<ProjectSummary> Summaries(

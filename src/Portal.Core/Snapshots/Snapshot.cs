@@ -48,4 +48,9 @@ public sealed class Snapshot
     public string? PinReason { get; set; }
 
     public bool IsPinned => PinnedAt is not null;
+    /// <summary>When a verify activity last re-read every object of the snapshot (whether it passed or not).</summary>
+    public DateTimeOffset? VerifiedAt { get; set; }
+
+    /// <summary>Why the last verify found the snapshot damaged (an object missing or not matching its hash); null when it passed or never ran.</summary>
+    public string? VerifyFailure { get; set; }
 }

@@ -20,4 +20,12 @@ public sealed class SnapshotOptions
     /// <summary>The end of a new snapshot's restore window on an environment of this type.</summary>
     public DateTimeOffset ExpiresAt(Environments.EnvironmentType type, DateTimeOffset createdAt, bool automated) =>
         Retention.For(type).ExpiresAt(createdAt, automated, RetentionDays);
+    /// <summary>
+    /// Each environment's newest restorable snapshot is verified again (every object re-read, every hash checked) once it
+    /// has gone this long without a verify; a new snapshot is verified at the next sweep.
+    /// </summary>
+    public TimeSpan VerifyEvery { get; set; } = TimeSpan.FromDays(1);
+
+    public static readonly TimeSpan MinVerifyEvery = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxVerifyEvery = TimeSpan.FromDays(MaxRetentionDays);
 }

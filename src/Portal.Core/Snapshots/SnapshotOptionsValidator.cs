@@ -31,6 +31,7 @@ internal sealed class SnapshotOptionsValidator : IValidateOptions<SnapshotOption
             }
         }
 
+        problems.Between($"{SnapshotOptions.Section}:{nameof(options.VerifyEvery)}", options.VerifyEvery, SnapshotOptions.MinVerifyEvery, SnapshotOptions.MaxVerifyEvery);
         return problems.Result;
     }
 }

@@ -66,11 +66,39 @@ public static class SnapshotRules
                 $"Snapshot {snapshot.Id} expired on {FormatUtc(snapshot.ExpiresAt)} and can no longer be restored.");
         }
 
+        // After the expiry: once past its window a snapshot's data leaves the store anyway, and "expired" says so plainly.
+        if (snapshot.VerifyFailure is { } damage)
+        {
+            return new Refusal(RefusalCode.SnapshotCorrupt,
+                $"Snapshot {snapshot.Id} failed its verification"
+                + (snapshot.VerifiedAt is { } at ? $" on {FormatUtc(at)}" : "") + $" and cannot be restored: {damage}");
+        }
+
         return environment.Status == EnvironmentStatus.Inactive
             ? new Refusal(RefusalCode.EnvironmentInactive,
                 $"Snapshots cannot be restored on inactive environments: activate {environment.Name} first.")
             : null;
     }
+
+    /// <summary>A verify reads a complete snapshot's stored data: one still being created, failed, deleted or expired has none to read.</summary>
+    public static Refusal? CheckVerifiable(Snapshot snapshot) => snapshot.Status switch
+    {
+        SnapshotStatus.Created => null,
+        SnapshotStatus.Creating => new Refusal(RefusalCode.SnapshotNotReady,
+            $"Snapshot {snapshot.Id} is still being created; it can be verified once it is complete."),
+        SnapshotStatus.Failed => new Refusal(RefusalCode.SnapshotFailed, $"Snapshot {snapshot.Id} failed; it has no stored data to verify."),
+        SnapshotStatus.Expired => new Refusal(RefusalCode.SnapshotExpired,
+            $"Snapshot {snapshot.Id} expired on {FormatUtc(snapshot.ExpiresAt)}; its data has left the store."),
+        _ => new Refusal(RefusalCode.SnapshotDeleted, $"Snapshot {snapshot.Id} was deleted; it has no stored data to verify."),
+    };
+
+    /// <summary>
+    /// Whether the periodic verify should check this snapshot (again): it is complete, within its window, not known damaged,
+    /// and was never verified or not within <paramref name="every"/>.
+    /// </summary>
+    public static bool IsVerifyDue(Snapshot snapshot, DateTimeOffset now, TimeSpan every) =>
+        snapshot.Status == SnapshotStatus.Created && snapshot.VerifyFailure is null && now < snapshot.ExpiresAt
+        && (snapshot.VerifiedAt is not { } verified || now - verified >= every);
 
     public static string FormatUtc(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using Portal.Core.Access;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Environments;
+using Portal.Core.Schedules;
 
 /// <summary>Create, restore, delete and list snapshots: the one entry point for the UI, the API and the CLI.</summary>
 public sealed class SnapshotService(
@@ -18,30 +19,39 @@ public sealed class SnapshotService(
     public const int MaxPinReasonLength = 200;
 
     public Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
-        CreateAsync(actor, projectId, environmentName, live, automated: false, cancellationToken);
+        CreateAsync(actor, projectId, environmentName, live, run: null, cancellationToken);
 
-    /// <summary>A snapshot a schedule takes: an ordinary snapshot activity by Portal itself, marked automated.</summary>
+    /// <summary>A snapshot Portal itself takes, as a schedule does: an ordinary snapshot activity by <see cref="Actor.System"/>, marked automated.</summary>
     public Task<Activity> CreateScheduledAsync(string projectId, string environmentName, bool live, CancellationToken cancellationToken) =>
-        CreateAsync(Actor.System, projectId, environmentName, live, automated: true, cancellationToken);
+        CreateAsync(Actor.System, projectId, environmentName, live, run: null, cancellationToken);
 
-    private async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, bool automated, CancellationToken cancellationToken)
+    /// <summary>
+    /// The snapshot for one scheduled run. Its ids derive from the schedule and the run's time, so queuing the same run twice (a
+    /// crash after queuing it but before recording that it was) is refused by the database instead of snapshotting twice.
+    /// </summary>
+    public Task<Activity> CreateScheduledAsync(string projectId, string environmentName, bool live, ScheduledRun run, CancellationToken cancellationToken) =>
+        CreateAsync(Actor.System, projectId, environmentName, live, run, cancellationToken);
+
+    private async Task<Activity> CreateAsync(Actor actor, string projectId, string environmentName, bool live, ScheduledRun? run, CancellationToken cancellationToken)
     {
         var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
         AccessGuard.Enforce(SnapshotRules.CheckCanSnapshot(environment, roles));
 
         var now = time.GetUtcNow();
+        var automated = actor.IsSystem;
         var activity = new Activity
         {
-            Id = PortalIds.New(),
+            Id = run is null ? PortalIds.New() : PortalIds.Derive($"{run.Key}/activity"),
             ProjectId = projectId,
             EnvironmentId = environment.Id,
             EnvironmentName = environment.Name,
             Type = ActivityTypes.Snapshot,
             CreatedAt = now,
-            SnapshotId = PortalIds.New(),
+            SnapshotId = run is null ? PortalIds.New() : PortalIds.Derive($"{run.Key}/snapshot"),
             Payload = new SnapshotPayload { Live = live }.ToJson(),
             Text = $"{actor.DisplayName} created a {(automated ? "scheduled " : "")}{(live ? "live " : "")}snapshot of {environment.Name}",
             InitiatedBy = actor.UserId,
+            Log = run is null ? "" : run.Note + "\n",
         };
 
         // Listed as "being created" from now on; the worker sets its real capture time and expiry when it runs.
@@ -119,16 +129,44 @@ public sealed class SnapshotService(
                 $"Snapshot {snapshot.Id} is pinned ({snapshot.PinReason}); unpin it before deleting it."));
         }
 
+        return await EnqueueOnSnapshotAsync(actor, environment, ActivityTypes.SnapshotDelete, snapshot.Id,
+            $"{actor.DisplayName} deleted snapshot {snapshot.Id} of {environment.Name}", cancellationToken);
+    }
+
+    /// <summary>Queues a verify: every stored object of the snapshot is re-read and its hash checked; a damaged snapshot stops being restorable.</summary>
+    public Task<Activity> VerifyAsync(Actor actor, string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken) =>
+        VerifyAsync(actor, projectId, environmentName, snapshotId, scheduled: false, cancellationToken);
+
+    /// <summary>The periodic verify: an ordinary verify activity by Portal itself.</summary>
+    public Task<Activity> VerifyScheduledAsync(string projectId, string environmentName, string snapshotId, CancellationToken cancellationToken) =>
+        VerifyAsync(Actor.System, projectId, environmentName, snapshotId, scheduled: true, cancellationToken);
+
+    private async Task<Activity> VerifyAsync(
+        Actor actor, string projectId, string environmentName, string snapshotId, bool scheduled, CancellationToken cancellationToken)
+    {
+        // Unknown (404) before the missing role (403) before the rules (409), as for the other snapshot actions.
+        var (environment, roles) = await guard.RequireEnvironmentAsync(actor, projectId, environmentName, cancellationToken);
+        var snapshot = await RequireSnapshotAsync(projectId, environment, snapshotId, cancellationToken);
+        AccessGuard.Enforce(SnapshotRules.CheckAdmin(roles, environment.Type, "verify snapshots") ?? SnapshotRules.CheckVerifiable(snapshot));
+
+        return await EnqueueOnSnapshotAsync(actor, environment, ActivityTypes.SnapshotVerify, snapshot.Id,
+            $"{actor.DisplayName} {(scheduled ? "ran the periodic verify of" : "verified")} snapshot {snapshot.Id} of {environment.Name}", cancellationToken);
+    }
+
+    /// <summary>Queues an activity on an existing snapshot of the environment (a deletion, a verify).</summary>
+    private async Task<Activity> EnqueueOnSnapshotAsync(
+        Actor actor, ProjectEnvironment environment, string type, string snapshotId, string text, CancellationToken cancellationToken)
+    {
         var activity = new Activity
         {
             Id = PortalIds.New(),
-            ProjectId = projectId,
+            ProjectId = environment.ProjectId,
             EnvironmentId = environment.Id,
             EnvironmentName = environment.Name,
-            Type = ActivityTypes.SnapshotDelete,
+            Type = type,
             CreatedAt = time.GetUtcNow(),
-            SnapshotId = snapshot.Id,
-            Text = $"{actor.DisplayName} deleted snapshot {snapshot.Id} of {environment.Name}",
+            SnapshotId = snapshotId,
+            Text = text,
             InitiatedBy = actor.UserId,
         };
         await queue.EnqueueAsync(activity, null, cancellationToken);
@@ -223,7 +261,10 @@ public sealed class SnapshotService(
         var cannotRestore = SnapshotRules.CheckAdmin(roles, target.Type, "restore snapshots")
             ?? notRestorable
             ?? (target == environment ? null : SnapshotRules.CheckEnvironmentAllowsSnapshots(target));
-        return new SnapshotView(snapshot, notRestorable, cannotRestore, SnapshotRules.CheckAdmin(roles, environment.Type, "pin snapshots"));
+        return new SnapshotView(snapshot, notRestorable, cannotRestore, SnapshotRules.CheckAdmin(roles, environment.Type, "pin snapshots"))
+        {
+            CannotVerify = SnapshotRules.CheckAdmin(roles, environment.Type, "verify snapshots") ?? SnapshotRules.CheckVerifiable(snapshot),
+        };
     }
 
     private async Task<(ProjectEnvironment Environment, Snapshot Snapshot)> RequireAdminOnSnapshotAsync(

@@ -11,6 +11,10 @@ public sealed record SnapshotView(Snapshot Snapshot, Refusal? NotRestorable, Ref
 
     /// <summary>This user may pin or unpin it: an admin, on a complete snapshot.</summary>
     public bool CanPin => CannotPin is null && Snapshot.Status == SnapshotStatus.Created;
+    /// <summary>Why this user may not start a verify of it now (the Admin role, a snapshot with no stored data); null when they may.</summary>
+    public Refusal? CannotVerify { get; init; }
+
+    public bool CanVerify => CannotVerify is null;
     public long TotalSize => Snapshot.SizeOfDatabases + Snapshot.SizeOfVolumes;
 }
 

@@ -25,6 +25,12 @@ public sealed class ProjectDefinition
 
     /// <summary>User ids (the token's oid/sub) who are project admins; more roles come from Access:RoleMappings.</summary>
     public List<string> Admins { get; set; } = [];
+
+    /// <summary>The IANA time zone schedules are read in, e.g. <c>Europe/Berlin</c>.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>Where alerts go: each gets a signed JSON POST for every activity of the project that fails or is cancelled.</summary>
+    public List<WebhookDefinition> Webhooks { get; set; } = [];
     public List<EnvironmentDefinition> Environments { get; set; } = [];
 }
 
@@ -43,6 +49,25 @@ public sealed class EnvironmentDefinition
     public string Placement { get; set; } = Persistence.Configurations.LeaseColumns.AnyNode;
 
     public List<ServiceDefinition> Services { get; set; } = [];
+
+    /// <summary>Snapshots Portal takes by itself; declared here, it is shown in the pane but changed only here.</summary>
+    public ScheduleDefinition? Schedule { get; set; }
+}
+
+public sealed class WebhookDefinition
+{
+    /// <summary>An absolute http or https address.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>The key of the HMAC-SHA256 signature the receiver checks; never shown or logged.</summary>
+    public string Secret { get; set; } = "";
+}
+
+public sealed class ScheduleDefinition
+{
+    /// <summary>Five cron fields in the project's time zone, e.g. <c>0 2 * * *</c>.</summary>
+    public string Cron { get; set; } = "";
+    public bool Live { get; set; }
 }
 
 public sealed class ServiceDefinition
@@ -84,6 +109,25 @@ internal sealed class ConfiguredProjectsValidator(IConfigurationSection? project
             }
 
             Limit(errors, $"{at}:Title", project.Title, ColumnLengths.Title);
+            for (var w = 0; w < project.Webhooks.Count; w++)
+            {
+                var hook = project.Webhooks[w];
+                if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || hook.Url.Length > 2000)
+                {
+                    errors.Add($"{at}:Webhooks:{w}:Url must be an absolute http or https address of at most 2000 characters (got '{hook.Url}').");
+                }
+
+                if (hook.Secret.Length < 16)
+                {
+                    errors.Add($"{at}:Webhooks:{w}:Secret must be at least 16 characters: it signs every alert the receiver trusts.");
+                }
+            }
+
+            var zone = Core.Schedules.ScheduleRules.FindZone(project.TimeZone);
+            if (zone is null)
+            {
+                errors.Add($"{at}:TimeZone must be a time zone this machine knows, e.g. 'Europe/Berlin' or 'UTC' (got '{project.TimeZone}').");
+            }
             for (var a = 0; a < project.Admins.Count; a++)
             {
                 if (string.IsNullOrWhiteSpace(project.Admins[a]))
@@ -111,6 +155,12 @@ internal sealed class ConfiguredProjectsValidator(IConfigurationSection? project
                 if (string.IsNullOrWhiteSpace(environment.Placement) || environment.Placement.Length > 64)
                 {
                     errors.Add($"{envAt}:Placement must be a label of 1 to 64 characters (got '{environment.Placement}').");
+                }
+
+                if (environment.Schedule is { } schedule
+                    && Core.Schedules.ScheduleRules.Check(schedule.Cron, zone ?? TimeZoneInfo.Utc, DateTimeOffset.UtcNow).Problem is { } problem)
+                {
+                    errors.Add($"{envAt}:Schedule:Cron: {problem.Message}");
                 }
 
                 if (environment.Status is not (EnvironmentStatus.Active or EnvironmentStatus.Inactive))

@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using Portal.Core.Common;
 using Portal.Core.Environments;
 using Portal.Core.Projects;
+using Portal.Core.Schedules;
 using Portal.Infrastructure.Persistence;
 
 /// <summary>
@@ -64,11 +66,12 @@ internal sealed class ConfiguredProjectsSync(
         var project = await db.Projects.FirstOrDefaultAsync(p => p.Id == definition.Id, cancellationToken);
         if (project is null)
         {
-            db.Projects.Add(new Project { Id = definition.Id, Title = title, CreatedAt = now });
+            db.Projects.Add(new Project { Id = definition.Id, Title = title, CreatedAt = now, TimeZone = definition.TimeZone });
         }
         else
         {
             project.Title = title;
+            project.TimeZone = definition.TimeZone;
         }
 
         var undeclared = await db.Environments.Include(e => e.Services)
@@ -89,6 +92,7 @@ internal sealed class ConfiguredProjectsSync(
             environment.PreSnapshotCommand = declared.PreSnapshotCommand;
             environment.PostSnapshotCommand = declared.PostSnapshotCommand;
             ApplyServices(db, environment, declared.Services);
+            await ApplyScheduleAsync(db, definition.Id, environment.Id, declared.Schedule, now, cancellationToken);
         }
 
         // Never deleted: its snapshots and activities stay, and declaring it again makes it active with them.
@@ -102,6 +106,38 @@ internal sealed class ConfiguredProjectsSync(
         {
             await GrantAdminAsync(db, definition.Id, admin, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A declared schedule replaces whatever the environment had; one no longer declared is removed, but a schedule its admins
+    /// set in the pane is left alone. An unchanged declaration keeps its last run, so a restart does not reset the clock.
+    /// </summary>
+    private static async Task ApplyScheduleAsync(PortalDbContext db, string projectId, Guid environmentId, ScheduleDefinition? declared, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var current = await db.Schedules.FirstOrDefaultAsync(s => s.EnvironmentId == environmentId, cancellationToken);
+        if (declared is null)
+        {
+            if (current is { Declared: true })
+            {
+                db.Schedules.Remove(current);
+            }
+
+            return;
+        }
+
+        var cron = declared.Cron.Trim();
+        if (current is { Declared: true } && current.Cron == cron && current.Live == declared.Live)
+        {
+            return;
+        }
+
+        current ??= db.Schedules.Add(new SnapshotSchedule { ProjectId = projectId, EnvironmentId = environmentId, Cron = cron, UpdatedBy = Actor.System.UserId }).Entity;
+        current.Cron = cron;
+        current.Live = declared.Live;
+        current.Declared = true;
+        current.UpdatedBy = Actor.System.UserId;
+        current.UpdatedAt = now;
+        current.LastRunAt = null;
     }
 
     /// <summary>Matches services by name so an unchanged one keeps its row; one whose kind changed is replaced.</summary>

@@ -8,4 +8,5 @@ internal static class ColumnLengths
     public const int Name = 128;
     public const int Command = 2000;
     public const int Location = 2000;
+    public const int Reason = 2000;
 }

@@ -8,6 +8,7 @@ using Portal.Core.Access.Tokens;
 using Portal.Core.Activities;
 using Portal.Core.Environments;
 using Portal.Core.Projects;
+using Portal.Core.Schedules;
 using Portal.Core.Snapshots;
 using Portal.Infrastructure.Snapshots;
 
@@ -25,6 +26,8 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<RestoreJournal> RestoreJournals => Set<RestoreJournal>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<SnapshotSchedule> Schedules => Set<SnapshotSchedule>();
+    public DbSet<Portal.Core.Alerts.WebhookDelivery> WebhookDeliveries => Set<Portal.Core.Alerts.WebhookDelivery>();
 
     /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -116,6 +116,7 @@ internal static class ApiDescriptions
         public const string Snapshots = "Snapshots";
         public const string UserAccess = "User access";
         public const string Tokens = "API tokens";
+        public const string Schedules = "Schedules";
     }
 
     /// <summary>Tag, summary and the problem responses beyond those the endpoint's groups declare (401, 404).</summary>

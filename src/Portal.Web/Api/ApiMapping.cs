@@ -21,7 +21,11 @@ internal static class ApiMapping
         view.Restorable, view.NotRestorable?.Message, view.Snapshot.CreatedAt, view.Snapshot.ExpiresAt,
         view.Snapshot.SizeOfVolumes, view.Snapshot.SizeOfDatabases, view.Snapshot.SizeStored,
         view.Snapshot.CommitId, view.Snapshot.CreatedBy, view.Snapshot.IsSafetySnapshot, view.Snapshot.Automated,
-        view.Snapshot.PinnedAt, view.Snapshot.PinnedBy, view.Snapshot.PinReason);
+        view.Snapshot.PinnedAt, view.Snapshot.PinnedBy, view.Snapshot.PinReason)
+    {
+        VerifiedAt = view.Snapshot.VerifiedAt,
+        VerifyFailure = view.Snapshot.VerifyFailure,
+    };
 
     /// <summary>The wire form of an activity as of <paramref name="now"/>, which a running one's duration counts up to.</summary>
     public static ActivityDto ToDto(Activity a, DateTimeOffset now, bool withLog = false)

@@ -103,6 +103,13 @@ internal static class PortalApi
         })
             .Describe(Tags.Snapshots, "Unpin a snapshot: the retention policy applies to it again (past its window, the next sweep expires it)",
                 StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        snapshots.MapPost("/{snapshotId}/verify", async (string projectId, string environment, string snapshotId, CurrentActor me, SnapshotService service, TimeProvider time, CancellationToken ct) =>
+            Accepted(await service.VerifyAsync(await me.GetAsync(), projectId, environment, snapshotId, ct), time))
+            .Produces<ActivityDto>(StatusCodes.Status202Accepted)
+            .Describe(Tags.Snapshots, "Queue a verify of the snapshot: every stored object is re-read and its hash checked; a damaged snapshot stops being restorable",
+                StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        environment.MapScheduleApi();
+        project.MapAlertApi();
         return app;
     }
 

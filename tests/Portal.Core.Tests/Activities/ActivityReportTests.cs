@@ -16,6 +16,7 @@ public sealed class ActivityReportTests
     [InlineData(ActivityTypes.Snapshot, false)]
     [InlineData(ActivityTypes.Restore, false)]
     [InlineData(ActivityTypes.SnapshotDelete, false)]
+    [InlineData(ActivityTypes.SnapshotVerify, false)]
     [InlineData(ActivityTypes.AccessChange, false)]
     public void Only_what_happens_outside_Portal_may_be_reported(string type, bool reportable) =>
         Assert.Equal(reportable, ActivityTypes.IsReportable(type));
@@ -23,7 +24,7 @@ public sealed class ActivityReportTests
     [Fact]
     public void Every_type_is_either_reportable_or_Portal_s_own()
     {
-        var own = new[] { ActivityTypes.Snapshot, ActivityTypes.Restore, ActivityTypes.SnapshotDelete, ActivityTypes.SnapshotPin, ActivityTypes.SnapshotUnpin, ActivityTypes.AccessChange };
+        var own = new[] { ActivityTypes.Snapshot, ActivityTypes.Restore, ActivityTypes.SnapshotDelete, ActivityTypes.SnapshotVerify, ActivityTypes.SnapshotPin, ActivityTypes.SnapshotUnpin, ActivityTypes.AccessChange };
         Assert.Equal(ActivityTypes.All.Order(StringComparer.Ordinal), ActivityTypes.Reportable.Concat(own).Order(StringComparer.Ordinal));
     }
 

@@ -127,4 +127,66 @@ public sealed class SnapshotRulesTests
     [Fact]
     public void APausedEnvironmentStillAcceptsSnapshotsThatWillQueue() =>
         Assert.Null(SnapshotRules.CheckEnvironmentAllowsSnapshots(Environment(status: EnvironmentStatus.Paused)));
+
+    [Fact]
+    public void ASnapshotThatFailedItsVerifyIsNotRestorableAndTheRefusalSaysWhenAndWhatIsDamaged()
+    {
+        var snapshot = Snapshot();
+        snapshot.VerifiedAt = Created.AddDays(1);
+        snapshot.VerifyFailure = "Snapshot object 0a1b (var:log/a.log) is missing from the store.";
+
+        var refusal = SnapshotRules.CheckRestorable(snapshot, Environment(), Created.AddDays(2));
+
+        Assert.Equal(RefusalCode.SnapshotCorrupt, refusal?.Code);
+        Assert.Equal("Snapshot abc123 failed its verification on 2026-11-02 09:30 UTC and cannot be restored: "
+            + "Snapshot object 0a1b (var:log/a.log) is missing from the store.", refusal?.Message);
+    }
+
+    [Fact]
+    public void PastItsWindowADamagedSnapshotIsRefusedAsExpired()
+    {
+        var snapshot = Snapshot();
+        snapshot.VerifiedAt = Created.AddDays(1);
+        snapshot.VerifyFailure = "damaged";
+
+        Assert.Equal(RefusalCode.SnapshotExpired, SnapshotRules.CheckRestorable(snapshot, Environment(), Created.AddDays(8))?.Code);
+    }
+
+    [Fact]
+    public void APassedVerifyLeavesTheSnapshotRestorable()
+    {
+        var snapshot = Snapshot();
+        snapshot.VerifiedAt = Created.AddDays(1);
+
+        Assert.Null(SnapshotRules.CheckRestorable(snapshot, Environment(), Created.AddDays(2)));
+    }
+
+    [Theory]
+    [InlineData(SnapshotStatus.Creating, RefusalCode.SnapshotNotReady)]
+    [InlineData(SnapshotStatus.Failed, RefusalCode.SnapshotFailed)]
+    [InlineData(SnapshotStatus.Deleting, RefusalCode.SnapshotDeleted)]
+    [InlineData(SnapshotStatus.Deleted, RefusalCode.SnapshotDeleted)]
+    [InlineData(SnapshotStatus.Expired, RefusalCode.SnapshotExpired)]
+    public void OnlyACompleteSnapshotHasStoredDataToVerify(SnapshotStatus status, RefusalCode code)
+    {
+        Assert.Null(SnapshotRules.CheckVerifiable(Snapshot()));
+        Assert.Equal(code, SnapshotRules.CheckVerifiable(Snapshot(status))?.Code);
+    }
+
+    [Fact]
+    public void AVerifyIsDueWhenNeverVerifiedOrNotWithinTheIntervalAndNeverForADamagedOrExpiredSnapshot()
+    {
+        var every = TimeSpan.FromDays(1);
+        var snapshot = Snapshot();
+        Assert.True(SnapshotRules.IsVerifyDue(snapshot, Created.AddHours(1), every));
+
+        snapshot.VerifiedAt = Created.AddHours(1);
+        Assert.False(SnapshotRules.IsVerifyDue(snapshot, Created.AddHours(24), every));
+        Assert.True(SnapshotRules.IsVerifyDue(snapshot, Created.AddHours(25), every));
+        Assert.False(SnapshotRules.IsVerifyDue(snapshot, Created.AddDays(7), every));
+
+        snapshot.VerifyFailure = "damaged";
+        Assert.False(SnapshotRules.IsVerifyDue(snapshot, Created.AddHours(25), every));
+        Assert.False(SnapshotRules.IsVerifyDue(Snapshot(SnapshotStatus.Creating), Created.AddHours(1), every));
+    }
 }

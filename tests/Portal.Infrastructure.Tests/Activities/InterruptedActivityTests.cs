@@ -20,15 +20,7 @@ public sealed class InterruptedActivityTests
         var ct = TestContext.Current.CancellationToken;
 
         // Enough incompressible data that the capture takes seconds, so the kill lands mid-way.
-        var bulk = Path.Combine(host.DemoRoot("develop-branch"), "pub", "media", "bulk");
-        Directory.CreateDirectory(bulk);
-        var random = new Random(7);
-        var buffer = new byte[1 << 20];
-        for (var i = 0; i < 300; i++)
-        {
-            random.NextBytes(buffer);
-            await File.WriteAllBytesAsync(Path.Combine(bulk, $"photo-{i:D3}.jpg"), buffer, ct);
-        }
+        host.WriteBulkMedia("develop-branch", files: 300, seed: 7);
 
         Activity killed, waiting;
         await using (var portal = await host.StartProcessAsync())

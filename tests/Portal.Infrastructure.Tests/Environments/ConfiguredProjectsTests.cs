@@ -73,6 +73,10 @@ public sealed class ConfiguredProjectsTests
             ["Projects:1:Environments:0:Services:0:Name"] = "media",
             ["Projects:1:Environments:0:Services:0:Kind"] = "Mount",
             ["Projects:1:Environments:0:Services:0:Location"] = "relative/path",
+            ["Projects:1:TimeZone"] = "Mars/Olympus_Mons",
+            ["Projects:1:Environments:0:Schedule:Cron"] = "*/5 * * * *",
+            ["Projects:1:Webhooks:0:Url"] = "ftp://alerts.example.com/",
+            ["Projects:1:Webhooks:0:Secret"] = "short",
         };
 
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => PortalTestHost.StartAsync(mediaFiles: 1, settings: settings));
@@ -83,6 +87,10 @@ public sealed class ConfiguredProjectsTests
         Assert.Contains("Projects:1:Environments:0:Status must be Active or Inactive (got 'Paused').", failure.Failures);
         Assert.Contains("Projects:1:Environments:0:Title must be at most 200 characters (got 201).", failure.Failures);
         Assert.Contains("Projects:1:Admins:0 must be a user id (the token's oid or sub).", failure.Failures);
+        Assert.Contains("Projects:1:TimeZone must be a time zone this machine knows, e.g. 'Europe/Berlin' or 'UTC' (got 'Mars/Olympus_Mons').", failure.Failures);
+        Assert.Contains("Projects:1:Webhooks:0:Url must be an absolute http or https address of at most 2000 characters (got 'ftp://alerts.example.com/').", failure.Failures);
+        Assert.Contains("Projects:1:Webhooks:0:Secret must be at least 16 characters: it signs every alert the receiver trusts.", failure.Failures);
+        Assert.Contains("Projects:1:Environments:0:Schedule:Cron: The cron expression '*/5 * * * *' fires every 5 minutes; snapshots can be scheduled at most once an hour.", failure.Failures);
     }
 
     [Fact]

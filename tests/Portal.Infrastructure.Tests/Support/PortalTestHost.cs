@@ -93,6 +93,23 @@ public sealed class PortalTestHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>
+    /// Incompressible 1 MB files in the environment's pub/media/bulk, so capturing or reading back its snapshot takes long
+    /// enough for a kill to land mid-way.
+    /// </summary>
+    public void WriteBulkMedia(string environment, int files, int seed)
+    {
+        var bulk = Path.Combine(DemoRoot(environment), "pub", "media", "bulk");
+        Directory.CreateDirectory(bulk);
+        var random = new Random(seed);
+        var buffer = new byte[1 << 20];
+        for (var i = 0; i < files; i++)
+        {
+            random.NextBytes(buffer);
+            File.WriteAllBytes(Path.Combine(bulk, $"photo-{i:D3}.jpg"), buffer);
+        }
+    }
+
     public async Task StartWorkerAsync()
     {
         _worker = _services.GetServices<IHostedService>().OfType<ActivityWorker>().Single();
@@ -183,6 +200,9 @@ public sealed class PortalTestHost : IAsyncDisposable
             await changed.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>Every warning and error logged so far, as its message.</summary>
+    public IReadOnlyList<string> Warnings => [.. _warnings.Entries.Select(e => e.Message)];
 
     /// <summary>What the worker logged as warnings and errors, and whether it stopped, for a failure message.</summary>
     private string WhyStuck()

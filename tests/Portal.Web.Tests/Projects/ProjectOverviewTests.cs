@@ -28,6 +28,37 @@ public sealed class ProjectOverviewTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task An_environment_whose_newest_snapshot_is_older_than_its_schedule_promises_is_flagged_behind()
+    {
+        var schedules = Service<Core.Schedules.IScheduleRepository>();
+        var now = DateTimeOffset.UtcNow;
+        // Nightly at 01:00 since three days: develop-branch's newest snapshot is from before the last run, staging's from after it.
+        foreach (var name in new[] { "develop-branch", "staging" })
+        {
+            var environment = (await EnvironmentAsync(name)).Environment;
+            await schedules.SaveAsync(new Core.Schedules.SnapshotSchedule
+            {
+                ProjectId = ProjectId, EnvironmentId = environment.Id, Cron = "0 1 * * *", UpdatedBy = DemoSeeder.AdminUserId, UpdatedAt = now.AddDays(-3),
+            }, Cancel);
+        }
+
+        await AddSnapshotAsync("develop-branch", now.AddDays(-2).AddHours(-1));
+        await AddSnapshotAsync("staging", now.AddMinutes(-30));
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
+
+        var behind = page.Find("tr[data-environment='develop-branch'] td[data-schedule]");
+        Assert.Equal("behind", behind.GetAttribute("data-schedule"));
+        Assert.Contains("behind schedule", behind.TextContent);
+        Assert.Contains("no snapshot since the run due", behind.TextContent);
+        Assert.Contains("0 1 * * *", behind.TextContent);
+        var onTime = page.Find("tr[data-environment='staging'] td[data-schedule]");
+        Assert.Equal("on-time", onTime.GetAttribute("data-schedule"));
+        Assert.Matches(@"^next in \d+ (h|min)", onTime.TextContent.Trim());
+        Assert.Equal("none", page.Find("tr[data-environment='master'] td[data-schedule]").TextContent.Trim());
+    }
+
+    [Fact]
     public void The_filter_keeps_rows_matching_every_word_in_title_branch_type_or_status()
     {
         var page = RenderOverview();

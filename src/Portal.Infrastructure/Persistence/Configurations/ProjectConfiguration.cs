@@ -11,6 +11,7 @@ internal sealed class ProjectConfiguration : IEntityTypeConfiguration<Project>
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).HasMaxLength(64);
         builder.Property(p => p.Title).HasMaxLength(ColumnLengths.Title);
+        builder.Property(p => p.TimeZone).HasMaxLength(64).HasDefaultValue("UTC");
         builder.HasMany(p => p.Environments).WithOne().HasForeignKey(e => e.ProjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

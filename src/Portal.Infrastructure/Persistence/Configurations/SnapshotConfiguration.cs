@@ -20,6 +20,7 @@ internal sealed class SnapshotConfiguration : IEntityTypeConfiguration<Snapshot>
         builder.Property(s => s.PinnedBy).HasMaxLength(ColumnLengths.UserId);
         builder.Property(s => s.PinReason).HasMaxLength(SnapshotService.MaxPinReasonLength);
         builder.Ignore(s => s.IsPinned);
+        builder.Property(s => s.VerifyFailure).HasMaxLength(ColumnLengths.Reason);
         builder.HasOne<ProjectEnvironment>().WithMany().HasForeignKey(s => s.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(s => new { s.EnvironmentId, s.CreatedAt }).IsDescending(false, true);
     }

@@ -68,6 +68,7 @@ public partial class ActivityEntry
         ActivityTypes.Snapshot => Icons.Material.Filled.Backup,
         ActivityTypes.Restore => Icons.Material.Filled.SettingsBackupRestore,
         ActivityTypes.SnapshotDelete => Icons.Material.Filled.DeleteOutline,
+        ActivityTypes.SnapshotVerify => Icons.Material.Filled.FactCheck,
         ActivityTypes.Push => Icons.Material.Filled.Upload,
         ActivityTypes.Branch => Icons.Material.Filled.AccountTree,
         ActivityTypes.Merge => Icons.Material.Filled.MergeType,

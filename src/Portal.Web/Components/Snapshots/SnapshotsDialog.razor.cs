@@ -119,6 +119,20 @@ public partial class SnapshotsDialog
         await LoadAsync();
     }
 
+    /// <summary>Queues a verify and closes, like Create, so the feed shows its progress.</summary>
+    private async Task VerifyAsync(SnapshotView snapshot)
+    {
+        try
+        {
+            var activity = await Snapshots.VerifyAsync(await Me.GetAsync(), ProjectId, View.Environment.Name, snapshot.Snapshot.Id, CancellationToken.None);
+            Dialog.Close(DialogResult.Ok(activity));
+        }
+        catch (PortalRefusedException refused)
+        {
+            _refusal = refused.Message;
+        }
+    }
+
     private async Task RestoreAsync(SnapshotView snapshot)
     {
         if (await RestoreDialog.ShowAsync(Dialogs, ProjectId, View.Environment.Name, snapshot.Snapshot.Id) is { } restore)
