@@ -22,7 +22,7 @@ public sealed partial class BadInputTests(MatrixHost host) : IClassFixture<Matri
     private const string PinReason = "The pin's 'reason' must have 1 to 200 characters.";
     private const string Json = "application/json";
     private const string Types = "'type' must be one of: push, branch, merge, sync, redeploy, cron, variable.";
-    private const string AllTypes = "snapshot, restore, snapshot delete, snapshot pin, snapshot unpin, push, branch, merge, sync, redeploy, cron, variable, user access";
+    private const string AllTypes = "snapshot, restore, snapshot delete, snapshot pin, snapshot unpin, snapshot verify, push, branch, merge, sync, redeploy, cron, variable, user access";
     private const string Limit = "'limit' must be a whole number from 1 to 100.";
     private const string NotSignedIn = "You are not signed in: send a personal API token as 'Authorization: Bearer portal_…' (create one on Portal's API tokens page), or sign in to Portal in a browser and call the API with the session cookie.";
     private const string Csrf = "Cookie-authenticated API requests that change state must send the header X-Requested-With (protection against cross-site request forgery).";
