@@ -24,6 +24,13 @@ if (args is ["product", ..])
         : 2;
 }
 
+if (args is ["nodes", ..])
+{
+    return Parse(() => NodesBenchOptions.Parse(args), NodesBenchOptions.Usage) is { } nodesOptions
+        ? await NodesBenchmark.RunAsync(nodesOptions, cancel.Token)
+        : 2;
+}
+
 if (Parse(() => BenchOptions.Parse(args), BenchOptions.Usage) is not { } options)
 {
     return 2;
