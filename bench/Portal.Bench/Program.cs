@@ -31,6 +31,13 @@ if (args is ["nodes", ..])
         : 2;
 }
 
+if (args is ["stores", ..])
+{
+    return Parse(() => StoresBenchOptions.Parse(args), StoresBenchOptions.Usage) is { } storesOptions
+        ? await StoresBenchmark.RunAsync(storesOptions, cancel.Token)
+        : 2;
+}
+
 if (Parse(() => BenchOptions.Parse(args), BenchOptions.Usage) is not { } options)
 {
     return 2;
