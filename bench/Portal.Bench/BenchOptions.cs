@@ -29,7 +29,7 @@ internal sealed record BenchOptions
     {
         if (args.Length == 0 || args[0] != "feed")
         {
-            throw new ArgumentException("Benchmarks: 'feed' and 'engine'.");
+            throw new ArgumentException("Benchmarks: 'feed', 'engine', 'product', 'nodes' and 'stores'.");
         }
 
         var options = new BenchOptions();

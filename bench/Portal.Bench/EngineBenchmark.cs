@@ -101,8 +101,7 @@ internal static class EngineBenchmark
     {
         var md = new StringBuilder();
         void Line(string line = "") => md.Append(line).Append('\n');
-        Line($"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.MemoryGiB()} GiB RAM, "
-            + $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Release build; --scale {options.Scale} --repeat {options.Repeat} "
+        Line(Report.Measured() + $"; --scale {options.Scale} --repeat {options.Repeat} "
             + $"(each figure the median of {options.Repeat} run{(options.Repeat == 1 ? "" : "s")}).");
         Line();
         Line("```bash");

@@ -89,6 +89,20 @@ internal sealed class EngineDataSet(DataShape shape)
         }
     }
 
+    /// <summary>Relative paths, sizes and the SHA-256 of every file's bytes, in one hash: equal only for trees holding the same bytes.</summary>
+    public static string Fingerprint(string root)
+    {
+        using var tree = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var path in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            using var file = File.OpenRead(path);
+            var content = System.Security.Cryptography.SHA256.HashData(file);
+            tree.AppendData(Encoding.UTF8.GetBytes($"{Path.GetRelativePath(root, path)}:{file.Length}:{Convert.ToHexString(content)}\n"));
+        }
+
+        return Convert.ToHexString(tree.GetHashAndReset());
+    }
+
     /// <summary>sbtest1..8 as sysbench's oltp tables: rows loaded from generated TSV over LOAD DATA LOCAL, index on k added after.</summary>
     public async Task CreateDatabaseAsync(string connectionString, string database, CancellationToken cancellationToken)
     {
@@ -259,6 +273,9 @@ internal sealed record DataShape(int Seed, int MediaFiles, int VarFiles, int Tab
     /// <summary>The shop: ~1 GB in 12,500 files, 4 x 500,000 rows, 100,000 keys at scale 1.</summary>
     public static DataShape Product(ProductBenchOptions options) => new(
         options.Seed, Scaled(3_000, options.Scale, 10), Scaled(9_500, options.Scale, 10), 4, Scaled(500_000, options.Scale, 1_000), Scaled(100_000, options.Scale, 1_000));
+
+    /// <summary>The stores mode's mount alone: ~400 MB in 3,200 files at scale 1, no database.</summary>
+    public static DataShape Stores(StoresBenchOptions options) => new(options.Seed, Scaled(1_200, options.Scale, 10), Scaled(2_000, options.Scale, 10), 0, 0, 0);
 
     private static int Scaled(int full, double scale, int least) => Math.Max(least, (int)(full * scale));
 }

@@ -2,13 +2,11 @@ namespace Portal.Bench;
 
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using Portal.Testing;
 
 /// <summary>A redis-server of the benchmark's own on a free loopback port, its files in a folder of the run; stopped by its process id.</summary>
 internal sealed class PrivateRedis : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly Process _process;
 
     private PrivateRedis(Process process, int port)
@@ -26,36 +24,8 @@ internal sealed class PrivateRedis : IAsyncDisposable
         // No automatic saves: the only BGSAVEs are the ones the benchmark and Portal ask for.
         var start = new ProcessStartInfo("redis-server",
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no", "--logfile", Path.Combine(folder, "redis.log")]);
-        var redis = new PrivateRedis(Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start."), port);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port, cancellationToken);
-                return redis;
-            }
-            catch (SocketException) when (clock.Elapsed < StartTimeout && !redis._process.HasExited)
-            {
-                await Task.Delay(50, cancellationToken);
-            }
-            catch
-            {
-                await redis.DisposeAsync();
-                throw;
-            }
-        }
+        return new PrivateRedis(await ChildServer.StartAsync(start, port, "redis-server", cancellationToken), port);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-        }
-
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await ChildServer.StopAsync(_process);
 }

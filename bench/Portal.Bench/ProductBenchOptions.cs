@@ -1,19 +1,10 @@
 namespace Portal.Bench;
 
 /// <summary>Options of the `product` benchmark: the shop's scale, rounds of alternating tool and Portal runs, and the report.</summary>
-internal sealed record ProductBenchOptions
+internal sealed record ProductBenchOptions : RoundsBenchOptions
 {
-    public double Scale { get; init; } = 1.0;
-    public int Runs { get; init; } = 3;
-
     // Differs from the engine mode's seed (20,261,126), so Portal is measured on data its engine benchmark never saw.
-    public int Seed { get; init; } = 20_261_202;
-    public string? WorkPath { get; init; }
-    public bool WriteDocs { get; init; }
-    public string? DocsPath { get; init; }
-
-    /// <summary>Only the full shop, three rounds, may stand as the published figures; anything else is labelled with its scale.</summary>
-    public bool IsFullRun => Scale >= 1 && Runs >= 3;
+    public const int DefaultSeed = 20_261_202;
 
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Portal.Bench -- product [options]
@@ -29,14 +20,5 @@ internal sealed record ProductBenchOptions
         the output says "WARM CACHE").
         """;
 
-    public static ProductBenchOptions Parse(string[] args) => BenchArguments.Parse(args, new ProductBenchOptions(), (options, option, value) => option switch
-    {
-        "--scale" => options with { Scale = BenchArguments.Scale(value()) },
-        "--runs" => options with { Runs = BenchArguments.Positive(value(), option) },
-        "--seed" => options with { Seed = BenchArguments.Seed(value()) },
-        "--work" => options with { WorkPath = value() },
-        "--docs" => options with { WriteDocs = true },
-        "--docs-path" => options with { WriteDocs = true, DocsPath = value() },
-        _ => throw BenchArguments.Unknown(option),
-    });
+    public static ProductBenchOptions Parse(string[] args) => Parse(args, new ProductBenchOptions { Seed = DefaultSeed });
 }

@@ -39,16 +39,7 @@ internal static class ProductBenchmark
         try
         {
             var result = await new ProductRunner(options, work, shop, redis, cancellationToken).RunAsync();
-            Console.WriteLine();
-            Console.Write(ProductReport.Table(result));
-            Console.WriteLine();
-            Console.Write(ProductReport.Logs(result));
-            if (options.WriteDocs)
-            {
-                var path = options.DocsPath ?? Path.Combine(RepositoryPaths.Root, "docs", "benchmarks.md");
-                ProductReport.WriteDocs(path, result);
-                Console.WriteLine($"Updated {path}{(options.IsFullRun ? "" : $" (labelled as a --scale {options.Scale} --runs {options.Runs} run)")}");
-            }
+            Report.Publish(ProductReport.Table(result) + "\n" + ProductReport.Logs(result), options.WriteDocs, options.DocsPath, path => ProductReport.WriteDocs(path, result), options.NotFullRun);
 
             return 0;
         }
@@ -149,19 +140,9 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         Console.WriteLine($"  {shop.FileCount:N0} files, {shop.FileBytes / 1e6:N0} MB; MariaDB {shop.Data.Tables} x {shop.Data.RowsPerTable:N0} rows; "
             + $"Redis {shop.Data.RedisKeys:N0} keys ({clock.Elapsed.TotalSeconds:F0} s)");
         await Shell.RunAsync($"restic init --quiet --repo {Q(Repository)}", Restic, cancellationToken);
-        var loadBefore = LoadAverage();
-        for (var round = 0; round < options.Runs; round++)
-        {
-            Console.WriteLine($"Round {round + 1} of {options.Runs} ({clock.Elapsed.TotalSeconds:F0} s) ...");
-            await RoundAsync(round);
-        }
+        var loadBefore = await options.RunRoundsAsync(clock, RoundAsync, () => _cold);
 
-        if (!_cold)
-        {
-            Console.WriteLine("WARM CACHE: the page cache could not be dropped (not root?); every figure read warm files.");
-        }
-
-        return new ProductResult(options, _cold, shop, _portal, _tool, _archiveBytes, _storedBytes, _environmentBytes, _changedBytes, loadBefore, LoadAverage());
+        return new ProductResult(options, _cold, shop, _portal, _tool, _archiveBytes, _storedBytes, _environmentBytes, _changedBytes, loadBefore, Report.LoadAverage());
     }
 
     private async Task RoundAsync(int round)
@@ -172,12 +153,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         portal.Declare(shop.Project());
         await portal.StartAsync(cancellationToken);
         using var api = await PortalApiClient.SignInAsync(portal, ProductDataSet.Admin, ProductDataSet.ProjectId, cancellationToken);
-        // Untimed: a fresh process compiles its code as it first runs it; a Portal in service has done that long before.
-        for (var i = 0; i < 2; i++)
-        {
-            var warm = await api.SnapshotAsync("warm-up", "warm-up", cancellationToken);
-            await api.RestoreAsync("warm-up", "warm-up", warm.SnapshotId!, cancellationToken);
-        }
+        await api.WarmUpAsync("warm-up", cancellationToken);
 
         var archive = Path.Combine(work, $"files-{round}.tar.zst");
         await ToolAsync(FilesSnapshot, $"tar -C {Q(shop.Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}");
@@ -299,6 +275,4 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
 
         list.Add(sample);
     }
-
-    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }

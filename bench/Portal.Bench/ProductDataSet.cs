@@ -44,25 +44,7 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     public async Task GenerateAsync(IConnectionMultiplexer redis, CancellationToken cancellationToken)
     {
         (FileCount, FileBytes) = Data.WriteFiles(Files);
-        Directory.CreateDirectory(WarmUpFiles);
-        // Both kinds of content and sizes on both sides of the 128 KiB probe, enough files (and twice over) for the runtime to
-        // compile the per-file paths fully, as a Portal that has been running for a while has them.
-        var random = new Random(options.Seed + 1);
-        for (var i = 0; i < 80; i++)
-        {
-            var content = new byte[random.Next(1_000, 300_000)];
-            if (i % 2 == 0)
-            {
-                random.NextBytes(content);
-            }
-            else
-            {
-                System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"warm-up line {i} of the shop's cache\n", content.Length / 32 + 1))).AsSpan(0, content.Length).CopyTo(content);
-            }
-
-            await File.WriteAllBytesAsync(Path.Combine(WarmUpFiles, $"warm-{i}.bin"), content, cancellationToken);
-        }
-
+        await WriteWarmUpFilesAsync(WarmUpFiles, options.Seed + 1, cancellationToken);
         await Data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
         await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
         await Data.FillRedisAsync(redis.GetDatabase(RedisDatabase), cancellationToken);
@@ -104,6 +86,30 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
         if (postgres is not null)
         {
             await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; DROP DATABASE IF EXISTS {Database}_tool", null, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The warm-up environment's files: both kinds of content and sizes on both sides of the 128 KiB probe, enough files (and
+    /// twice over) for the runtime to compile the per-file paths fully, as a Portal that has been running for a while has them.
+    /// </summary>
+    public static async Task WriteWarmUpFilesAsync(string folder, int seed, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(seed);
+        for (var i = 0; i < 80; i++)
+        {
+            var content = new byte[random.Next(1_000, 300_000)];
+            if (i % 2 == 0)
+            {
+                random.NextBytes(content);
+            }
+            else
+            {
+                System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"warm-up line {i} of the shop's cache\n", content.Length / 32 + 1))).AsSpan(0, content.Length).CopyTo(content);
+            }
+
+            await File.WriteAllBytesAsync(Path.Combine(folder, $"warm-{i}.bin"), content, cancellationToken);
         }
     }
 

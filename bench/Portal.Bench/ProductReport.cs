@@ -103,8 +103,7 @@ internal static class ProductReport
             Line();
         }
 
-        Line($"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.MemoryGiB()} GiB RAM, "
-            + $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Release build; --scale {o.Scale} --runs {o.Runs} "
+        Line(Report.Measured() + $"; --scale {o.Scale} --runs {o.Runs} "
             + $"(each figure the median of {o.Runs} round{(o.Runs == 1 ? "" : "s")}); machine load average {r.LoadBefore} before, {r.LoadAfter} after.");
         Line();
         Line("```bash");

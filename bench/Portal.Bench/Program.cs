@@ -24,6 +24,20 @@ if (args is ["product", ..])
         : 2;
 }
 
+if (args is ["nodes", ..])
+{
+    return Parse(() => NodesBenchOptions.Parse(args), NodesBenchOptions.Usage) is { } nodesOptions
+        ? await NodesBenchmark.RunAsync(nodesOptions, cancel.Token)
+        : 2;
+}
+
+if (args is ["stores", ..])
+{
+    return Parse(() => StoresBenchOptions.Parse(args), StoresBenchOptions.Usage) is { } storesOptions
+        ? await StoresBenchmark.RunAsync(storesOptions, cancel.Token)
+        : 2;
+}
+
 if (Parse(() => BenchOptions.Parse(args), BenchOptions.Usage) is not { } options)
 {
     return 2;

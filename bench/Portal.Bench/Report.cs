@@ -33,8 +33,7 @@ internal static class Report
         // Program.cs sets the invariant culture, so interpolated numbers and dates read the same everywhere.
         void Line(string line = "") => md.Append(line).Append('\n');
 
-        Line($"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGiB()} GiB RAM, "
-            + $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Release build.");
+        Line(Measured() + ".");
         Line();
         Line($"```bash");
         Line($"eval \"$(./build.sh servers)\"   # or export PORTAL_BENCH_POSTGRES='Host=127.0.0.1;Port=...;Username=postgres;Database=postgres'");
@@ -130,6 +129,30 @@ internal static class Report
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal));
     }
+
+    /// <summary>When and on what a figure was measured: "Measured … UTC on N cores (CPU), RAM, OS, .NET, Release build".</summary>
+    internal static string Measured() =>
+        $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGiB()} GiB RAM, "
+        + $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, Release build";
+
+    /// <summary>
+    /// Prints a mode's table and, when asked, writes its section of docs/benchmarks.md (or the given file), saying which and
+    /// with what label when the run is not the one that may stand as the published figures.
+    /// </summary>
+    internal static void Publish(string table, bool writeDocs, string? docsPath, Action<string> write, string? notFullRun)
+    {
+        Console.WriteLine();
+        Console.Write(table);
+        if (writeDocs)
+        {
+            var path = docsPath ?? Path.Combine(Portal.Testing.RepositoryPaths.Root, "docs", "benchmarks.md");
+            write(path);
+            Console.WriteLine($"Updated {path}{(notFullRun is null ? "" : $" ({notFullRun})")}");
+        }
+    }
+
+    /// <summary>The machine's 1-, 5- and 15-minute load averages, as /proc/loadavg gives them.</summary>
+    internal static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     internal static string CpuModel()
     {
