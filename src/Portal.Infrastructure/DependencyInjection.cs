@@ -135,6 +135,7 @@ public static class DependencyInjection
         services.AddSingleton<PostgresActivityEvents>();
         services.AddSingleton<PostgresActivityRelay>();
         services.AddSingleton<PostgresStopRequests>();
+        services.AddSingleton<NodeWakeUps>();
         services.Replace(ServiceDescriptor.Singleton<Portal.Core.Activities.IActivityEvents>(sp =>
             sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSQL
                 ? sp.GetRequiredService<PostgresActivityEvents>()

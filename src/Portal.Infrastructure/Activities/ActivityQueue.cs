@@ -11,7 +11,8 @@ using Portal.Infrastructure.Persistence.Configurations;
 
 /// <summary>Persists the activity as pending (durable before anything runs), then wakes the worker and tells the UI.</summary>
 internal sealed class ActivityQueue(
-    IDbContextFactory<PortalDbContext> contexts, ActivitySignal signal, IActivityEvents events, IOptions<ConfiguredProjects> projects) : IActivityQueue
+    IDbContextFactory<PortalDbContext> contexts, ActivitySignal signal, LiveUpdates.NodeWakeUps wakeUps, IActivityEvents events, IOptions<ConfiguredProjects> projects)
+    : IActivityQueue
 {
     public async Task EnqueueAsync(Activity activity, Snapshot? creates, CancellationToken cancellationToken)
     {
@@ -29,6 +30,8 @@ internal sealed class ActivityQueue(
         }
 
         signal.Wake();
+        // Other nodes too: this one may be busy or may not claim work at all (web-only).
+        await wakeUps.AnnounceAsync(CancellationToken.None);
         events.Publish(new ActivityUpdate(activity.Id, activity.ProjectId, activity.EnvironmentId, activity.Type,
             activity.State, activity.Result, 0, null, null, IsNew: true));
     }

@@ -29,6 +29,7 @@ public sealed class ActivityWorker(
     TimeProvider time,
     IOptions<ActivityOptions> options,
     ActivityLeases leases,
+    LiveUpdates.NodeWakeUps wakeUps,
     ILogger<ActivityWorker> logger) : PeriodicBackgroundService(heartbeats, time, logger)
 {
     public const string InterruptedReason = "interrupted: Portal stopped while this was running";
@@ -407,6 +408,8 @@ public sealed class ActivityWorker(
         }
 
         events.Publish(run.Snapshot(state, result, percent));
+        // Its environment is free again: work queued behind it may be for another node.
+        await wakeUps.AnnounceAsync(CancellationToken.None);
         var outcome = result?.ToString() ?? nameof(ActivityState.Cancelled);
         metrics.Completed(activity.Type, outcome, now - (activity.StartedAt ?? now));
         logger.LogInformation("Activity {ActivityId} ({Type}) on {Environment} ended: {Result} {Reason}",

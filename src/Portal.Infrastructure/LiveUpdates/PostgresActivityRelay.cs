@@ -14,6 +14,7 @@ using Npgsql;
 public sealed partial class PostgresActivityRelay(
     PostgresActivityEvents events,
     PostgresStopRequests stopRequests,
+    NodeWakeUps wakeUps,
     IOptions<DatabaseOptions> database,
     IOptions<LiveUpdateOptions> options,
     TimeProvider time,
@@ -51,6 +52,10 @@ public sealed partial class PostgresActivityRelay(
                     {
                         Receive(e.Payload);
                     }
+                    else if (e.Channel == wakeUps.WorkChannel)
+                    {
+                        wakeUps.Receive();
+                    }
                     else
                     {
                         stopRequests.Receive(e.Channel, e.Payload);
@@ -58,7 +63,7 @@ public sealed partial class PostgresActivityRelay(
                 };
                 await connection.OpenAsync(stoppingToken);
                 // Channels are identifiers checked at start (LiveUpdateOptionsValidator), so they are safe to put in the text.
-                var channels = new[] { options.Value.Channel, stopRequests.AskChannel, stopRequests.AnswerChannel };
+                var channels = new[] { options.Value.Channel, stopRequests.AskChannel, stopRequests.AnswerChannel, wakeUps.WorkChannel };
                 await using (var listen = new NpgsqlCommand(string.Concat(channels.Select(c => $"LISTEN {c};")), connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);

@@ -27,8 +27,8 @@ public sealed class TwoPortalProcessesTests
             var common = TwoNodeShop.Settings(database, media, "sleep 3", ("Activities:ProgressFlushMilliseconds", "100"));
             var data = Path.Combine(root, "data");
 
-            // A's worker looks for work only at its start and every ten minutes: what B queues, B runs.
-            await using var a = await PortalProcess.StartAsync(data, new Dictionary<string, string?>(common) { ["Activities:PollMilliseconds"] = "600000" }, ct);
+            // A claims no work (web-only): what B queues, B runs.
+            await using var a = await PortalProcess.StartAsync(data, new Dictionary<string, string?>(common) { ["Activities:ClaimsEnabled"] = "false" }, ct);
             await using var b = await PortalProcess.StartAsync(data, common, ct);
             using var onA = await a.SignedInClientAsync("alice", ct);
             using var onB = await b.SignedInClientAsync("alice", ct);
