@@ -78,7 +78,8 @@ public sealed class SnapshotVerifyTests
         var ct = TestContext.Current.CancellationToken;
 
         // Enough incompressible data that reading it back takes a while, so the kill lands mid-way.
-        host.WriteBulkMedia(Environment, files: 400, seed: 11);
+        // 1.2 GB: on a quiet machine reading 400 MB back took less than the gap between seeing progress and the kill landing.
+        host.WriteBulkMedia(Environment, files: 1200, seed: 11);
 
         await host.StartWorkerAsync();
         var snapshotId = await SnapshotAsync(host);
@@ -95,6 +96,7 @@ public sealed class SnapshotVerifyTests
 
         Assert.True((await host.ReadActivityAsync(killed.Id)).State == ActivityState.InProgress, "the verify finished before the kill; the test data is too small to prove anything");
         var atKill = await ViewAsync(host, snapshotId);
+        Assert.True(atKill.Snapshot.VerifiedAt is null, "the verify had read everything and recorded it before the kill; the test data is too small to prove anything");
         Assert.Equal((null, null), (atKill.Snapshot.VerifiedAt, atKill.Snapshot.VerifyFailure));
 
         await host.StartWorkerAsync();

@@ -272,7 +272,8 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
     {
         await using var connection = new MySqlConnection(_mariaDb);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
-        return [.. await ColumnAsync(connection, "SHOW DATABASES LIKE 'portal\\_%'")];
+        // Only the names a restore gives its own databases: other test classes create portal_* databases of their own meanwhile.
+        return [.. await ColumnAsync(connection, "SHOW DATABASES LIKE 'portal\\_stage\\_%'"), .. await ColumnAsync(connection, "SHOW DATABASES LIKE 'portal\\_hold\\_%'")];
     }
 
     private static async Task<List<string>> ColumnAsync(System.Data.Common.DbConnection connection, string sql, int column = 0)
