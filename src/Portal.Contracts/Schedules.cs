@@ -16,8 +16,3 @@ public sealed record SetScheduleRequest
     /// <summary>Live snapshots (no pause) rather than safe ones.</summary>
     public bool Live { get; init; }
 }
-
-/// <summary>One alert sent (or being sent) to one of the project's webhooks, and how its last try went.</summary>
-public sealed record WebhookDeliveryDto(
-    string Id, string WebhookUrl, string ActivityId, string Event, string Status, int Attempts, DateTimeOffset CreatedAt,
-    DateTimeOffset? NextAttemptAt, DateTimeOffset? DeliveredAt, int? LastStatusCode, string? LastError);

@@ -49,11 +49,14 @@ public static class DependencyInjection
         services.AddSingleton<IProjectRepository, ProjectRepository>();
         services.AddSingleton<ISnapshotRepository, SnapshotRepository>();
         services.AddSingleton<Portal.Core.Schedules.IScheduleRepository, ScheduleRepository>();
-        services.AddSingleton<Portal.Core.Alerts.IWebhookDeliveryRepository, WebhookDeliveryRepository>();
+        services.AddSingleton<AlertRepository>();
+        services.AddSingleton<Portal.Core.Alerts.IAlertRepository>(sp => sp.GetRequiredService<AlertRepository>());
+        services.AddSingleton<Portal.Core.Alerts.IAlertDeliveryRepository>(sp => sp.GetRequiredService<AlertRepository>());
+        services.AddSingleton<Alerts.AlertRaiser>();
         services.AddOptions<Alerts.AlertOptions>().Bind(configuration.GetSection(Alerts.AlertOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Alerts.AlertOptions>, Alerts.AlertOptionsValidator>();
         // Receivers are other people's servers: no automatic redirects to somewhere the admin did not declare.
-        services.AddHttpClient(Alerts.WebhookDispatcher.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddHttpClient(Alerts.AlertDispatcher.WebhookClient).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSingleton<IActivityRepository, ActivityRepository>();
         services.AddSingleton<IUserAccessRepository, UserAccessRepository>();
         services.AddSingleton<IUserSessionStore, UserSessionStore>();
@@ -108,7 +111,7 @@ public static class DependencyInjection
         services.AddHostedService<SnapshotExpiry>();
         services.AddHostedService<SnapshotVerifySweep>();
         services.AddHostedService<Schedules.SnapshotScheduler>();
-        services.AddHostedService<Alerts.WebhookDispatcher>();
+        services.AddHostedService<Alerts.AlertDispatcher>();
         services.AddHostedService<StoreSizeSampler>();
         services.AddSingleton<Heartbeats>();
         services.AddMetrics();

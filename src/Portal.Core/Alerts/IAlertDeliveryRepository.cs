@@ -1,7 +1,7 @@
 namespace Portal.Core.Alerts;
 
-public interface IWebhookDeliveryRepository
+public interface IAlertDeliveryRepository
 {
     /// <summary>The project's newest deliveries first.</summary>
-    Task<IReadOnlyList<WebhookDelivery>> ListAsync(string projectId, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<AlertDelivery>> ListAsync(string projectId, int limit, CancellationToken cancellationToken);
 }

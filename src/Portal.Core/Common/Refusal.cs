@@ -39,12 +39,15 @@ public enum RefusalCode
 
     /// <summary>The environment's schedule is declared in configuration and is changed there.</summary>
     ScheduleDeclared,
+
+    /// <summary>The environment has no open alert with that id (unknown, or already closed).</summary>
+    AlertNotFound,
 }
 
 public sealed record Refusal(RefusalCode Code, string Message)
 {
     public bool IsNotFound => Code is RefusalCode.ProjectNotFound or RefusalCode.EnvironmentNotFound
-        or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound or RefusalCode.TokenNotFound;
+        or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound or RefusalCode.TokenNotFound or RefusalCode.AlertNotFound;
 
     /// <summary>A value someone sent, quoted for a refusal's message and cut short when it is long.</summary>
     public static string Quote(string value, int maxLength = 60) => value.Length <= maxLength ? $"'{value}'" : $"'{value[..maxLength]}…'";

@@ -3,7 +3,7 @@ namespace Portal.Infrastructure.Alerts;
 using Microsoft.Extensions.Options;
 using Portal.Core.Common;
 
-/// <summary>How alerts reach the projects' webhooks (declared per project under <c>Projects:N:Webhooks</c>).</summary>
+/// <summary>When alerts are raised and how they reach the projects' webhooks (declared per project under <c>Projects:N:Webhooks</c>).</summary>
 public sealed class AlertOptions
 {
     public const string Section = "Alerts";
@@ -25,6 +25,9 @@ public sealed class AlertOptions
     /// <summary>Activities that ended this long ago or less raise alerts: a Portal that was down catches up on them, no older.</summary>
     public TimeSpan Lookback { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>An activity past twice its usual duration raises an alert only once it is also this much over it: seconds are no news.</summary>
+    public TimeSpan OverrunMinimum { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The wait before try number <paramref name="attempt"/> + 1, after <paramref name="attempt"/> failed ones.</summary>
     public TimeSpan DelayAfter(int attempt) =>
         TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, InitialDelay.Ticks * (1L << Math.Min(attempt - 1, 30))));
@@ -41,6 +44,7 @@ internal sealed class AlertOptionsValidator : IValidateOptions<AlertOptions>
         problems.Between(At + nameof(options.InitialDelay), options.InitialDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         problems.Between(At + nameof(options.MaxDelay), options.MaxDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.Timeout), options.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        problems.Between(At + nameof(options.OverrunMinimum), options.OverrunMinimum, TimeSpan.Zero, TimeSpan.FromDays(1));
         problems.Between(At + nameof(options.Lookback), options.Lookback, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30));
         return problems.Result;
     }

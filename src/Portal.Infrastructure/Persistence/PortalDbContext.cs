@@ -27,7 +27,8 @@ public abstract class PortalDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<SnapshotSchedule> Schedules => Set<SnapshotSchedule>();
-    public DbSet<Portal.Core.Alerts.WebhookDelivery> WebhookDeliveries => Set<Portal.Core.Alerts.WebhookDelivery>();
+    public DbSet<Portal.Core.Alerts.Alert> Alerts => Set<Portal.Core.Alerts.Alert>();
+    public DbSet<Portal.Core.Alerts.AlertDelivery> AlertDeliveries => Set<Portal.Core.Alerts.AlertDelivery>();
 
     /// <summary>ASP.NET Core data-protection keys (cookies, antiforgery), shared by every node.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -117,6 +117,7 @@ internal static class ApiDescriptions
         public const string UserAccess = "User access";
         public const string Tokens = "API tokens";
         public const string Schedules = "Schedules";
+        public const string Alerts = "Alerts";
     }
 
     /// <summary>Tag, summary and the problem responses beyond those the endpoint's groups declare (401, 404).</summary>

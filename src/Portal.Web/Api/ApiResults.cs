@@ -8,7 +8,7 @@ internal static class ApiResults
     public static int StatusFor(RefusalCode code) => code switch
     {
         RefusalCode.ProjectNotFound or RefusalCode.EnvironmentNotFound or RefusalCode.SnapshotNotFound or RefusalCode.ActivityNotFound
-            or RefusalCode.MemberNotFound or RefusalCode.TokenNotFound => StatusCodes.Status404NotFound,
+            or RefusalCode.MemberNotFound or RefusalCode.TokenNotFound or RefusalCode.AlertNotFound => StatusCodes.Status404NotFound,
         RefusalCode.MissingRole => StatusCodes.Status403Forbidden,
         RefusalCode.InvalidInput => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status409Conflict,

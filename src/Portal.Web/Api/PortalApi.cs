@@ -109,7 +109,8 @@ internal static class PortalApi
             .Describe(Tags.Snapshots, "Queue a verify of the snapshot: every stored object is re-read and its hash checked; a damaged snapshot stops being restorable",
                 StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         environment.MapScheduleApi();
-        project.MapAlertApi();
+        environment.MapEnvironmentAlertApi();
+        project.MapAlertDeliveryApi();
         return app;
     }
 

@@ -1,7 +1,6 @@
 namespace Portal.Web.Api;
 
 using Portal.Contracts;
-using Portal.Core.Alerts;
 using Portal.Core.Schedules;
 using Portal.Web.Identity;
 using static Portal.Web.Api.ApiDescriptions;
@@ -23,17 +22,6 @@ internal static class ScheduleApi
             ToDto(await service.RemoveAsync(await me.GetAsync(), projectId, environment, ct)))
             .Describe(Tags.Schedules, "Remove the environment's snapshot schedule; removing none changes nothing", StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
         return environment;
-    }
-
-    /// <summary>What the project's webhooks were sent and how each delivery went (project admins).</summary>
-    public static RouteGroupBuilder MapAlertApi(this RouteGroupBuilder project)
-    {
-        project.MapGet("/webhook-deliveries", async (string projectId, CurrentActor me, AlertService service, CancellationToken ct) =>
-            (await service.ListDeliveriesAsync(await me.GetAsync(), projectId, ct)).Select(d => new WebhookDeliveryDto(
-                d.Id.ToString("N"), d.WebhookUrl, d.ActivityId, d.Event, d.Status.ToString().ToLowerInvariant(), d.Attempts, d.CreatedAt,
-                d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.DeliveredAt, d.LastStatusCode, d.LastError)))
-            .Describe(Tags.Schedules, "List the alerts sent to the project's webhooks, newest first, with each delivery's outcome", StatusCodes.Status403Forbidden);
-        return project;
     }
 
     private static ScheduleDto ToDto(ScheduleView view) => new(

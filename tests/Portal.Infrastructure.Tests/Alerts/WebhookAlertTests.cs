@@ -46,9 +46,10 @@ public sealed class WebhookAlertTests
         var failed = await host.WaitForCompletionAsync(snapshot.Id);
         Assert.Equal(ActivityResult.Failure, failed.Result);
 
-        var dispatcher = host.Get<IEnumerable<IHostedService>>().OfType<WebhookDispatcher>().Single();
-        Assert.Equal(1, await dispatcher.RaiseAsync(Cancel));
-        Assert.Equal(0, await dispatcher.RaiseAsync(Cancel));
+        var dispatcher = host.Get<IEnumerable<IHostedService>>().OfType<AlertDispatcher>().Single();
+        var raiser = host.Get<AlertRaiser>();
+        Assert.Equal(1, await raiser.RaiseAsync(Cancel));
+        Assert.Equal(0, await raiser.RaiseAsync(Cancel));
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (receiver.Received.Count < 3)
         {
@@ -72,9 +73,10 @@ public sealed class WebhookAlertTests
         var activity = payload.GetProperty("activity");
         Assert.Equal((snapshot.Id, ActivityTypes.Snapshot, "failure"), (activity.GetProperty("id").GetString(), activity.GetProperty("type").GetString(), activity.GetProperty("result").GetString()));
         Assert.Equal(failed.Reason, activity.GetProperty("reason").GetString());
+        Assert.Equal($"The snapshot of master ({failed.Text}) failed: {failed.Reason}", payload.GetProperty("alert").GetProperty("message").GetString());
 
         Assert.Equal(0, await dispatcher.SendDueAsync(Cancel));
-        var delivery = Assert.Single(await host.InScopeAsync<AlertService, IReadOnlyList<WebhookDelivery>>(s => s.ListDeliveriesAsync(Dana, "shop", Cancel)));
+        var delivery = Assert.Single(await host.InScopeAsync<AlertService, IReadOnlyList<AlertDelivery>>(s => s.ListDeliveriesAsync(Dana, "shop", Cancel)));
         Assert.Equal((DeliveryStatus.Delivered, 3, 200, null), (delivery.Status, delivery.Attempts, delivery.LastStatusCode, delivery.LastError));
     }
 
@@ -95,21 +97,22 @@ public sealed class WebhookAlertTests
         var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(Dana, "shop", "master", false, Cancel));
         await host.WaitForCompletionAsync(snapshot.Id);
 
-        var dispatcher = host.Get<IEnumerable<IHostedService>>().OfType<WebhookDispatcher>().Single();
-        await dispatcher.RaiseAsync(Cancel);
-        WebhookDelivery delivery;
+        var dispatcher = host.Get<IEnumerable<IHostedService>>().OfType<AlertDispatcher>().Single();
+        var raiser = host.Get<AlertRaiser>();
+        await raiser.RaiseAsync(Cancel);
+        AlertDelivery delivery;
         do
         {
             await dispatcher.SendDueAsync(Cancel);
             await Task.Delay(20, Cancel);
-            delivery = Assert.Single(await host.InScopeAsync<AlertService, IReadOnlyList<WebhookDelivery>>(s => s.ListDeliveriesAsync(Dana, "shop", Cancel)));
+            delivery = Assert.Single(await host.InScopeAsync<AlertService, IReadOnlyList<AlertDelivery>>(s => s.ListDeliveriesAsync(Dana, "shop", Cancel)));
         }
         while (delivery.Status == DeliveryStatus.Pending);
 
         Assert.Equal((DeliveryStatus.Failed, 3, 500, "the receiver answered 500 Internal Server Error"), (delivery.Status, delivery.Attempts, delivery.LastStatusCode, delivery.LastError));
         Assert.Equal(3, receiver.Received.Count);
         var refused = await Assert.ThrowsAsync<PortalRefusedException>(() =>
-            host.InScopeAsync<AlertService, IReadOnlyList<WebhookDelivery>>(s => s.ListDeliveriesAsync(PortalTestHost.Bob, "shop", Cancel)));
+            host.InScopeAsync<AlertService, IReadOnlyList<AlertDelivery>>(s => s.ListDeliveriesAsync(PortalTestHost.Bob, "shop", Cancel)));
         Assert.Equal(RefusalCode.ProjectNotFound, refused.Refusal.Code);
     }
 
