@@ -1,8 +1,11 @@
 namespace Portal.Core.Projects;
 
+using Microsoft.Extensions.Options;
 using Portal.Core.Access;
+using Portal.Core.Alerts;
 using Portal.Core.Common;
 using Portal.Core.Schedules;
+using Portal.Core.Snapshots;
 
 /// <summary>The projects page and the project overview, each in a fixed number of queries however many environments there are.</summary>
 public sealed class ProjectOverviewService(
@@ -12,6 +15,8 @@ public sealed class ProjectOverviewService(
     IActivityRepository activities,
     IUserAccessRepository access,
     IScheduleRepository schedules,
+    IAlertRepository alerts,
+    IOptions<SnapshotOptions> snapshotOptions,
     TimeProvider time)
 {
     /// <summary>Every project the actor has a role on, ordered by title.</summary>
@@ -45,8 +50,11 @@ public sealed class ProjectOverviewService(
         var scheduled = await schedules.ListAsync(ids, cancellationToken);
         var zone = ScheduleRules.FindZone(project.TimeZone) ?? TimeZoneInfo.Utc;
         var now = time.GetUtcNow();
+        var openAlerts = await alerts.CountOpenAsync(ids, cancellationToken);
+        var retention = snapshotOptions.Value;
         var rows = ProjectOverviews.Rows(environments, roles, lastSnapshots, lastActivities,
-            (environment, last) => ScheduleState.Of(scheduled.GetValueOrDefault(environment.Id), zone, last, now));
+            (environment, last) => ScheduleState.Of(scheduled.GetValueOrDefault(environment.Id), zone, last, now),
+            environment => retention.Retention.For(environment.Type).Describe(retention.RetentionDays), openAlerts);
         return new ProjectOverview(project, roles, rows, members);
     }
 }

@@ -15,8 +15,12 @@ public sealed record ProjectSummary(
     int RunningCount,
     int FailedCount);
 
-/// <summary>One environment as the project overview lists it: its last restorable snapshot and its newest activity.</summary>
-public sealed record EnvironmentRow(ProjectEnvironment Environment, DateTimeOffset? LastSnapshotAt, LastActivity? LastActivity, ScheduleState? Schedule = null)
+/// <summary>
+/// One environment as the project overview lists it: its last restorable snapshot, its newest activity, its schedule, the
+/// retention policy of its type in words and how many alerts are open on it.
+/// </summary>
+public sealed record EnvironmentRow(
+    ProjectEnvironment Environment, DateTimeOffset? LastSnapshotAt, LastActivity? LastActivity, ScheduleState? Schedule = null, string? Retention = null, int OpenAlerts = 0)
 {
     /// <summary>The row after a live update of one of its activities; an update of an older activity leaves the column as it is.</summary>
     public EnvironmentRow With(ActivityUpdate update)
@@ -46,14 +50,17 @@ public static class ProjectOverviews
         EffectiveRoles roles,
         IReadOnlyDictionary<Guid, DateTimeOffset> lastSnapshots,
         IReadOnlyDictionary<Guid, LastActivity> lastActivities,
-        Func<ProjectEnvironment, DateTimeOffset?, ScheduleState?>? schedule = null) =>
+        Func<ProjectEnvironment, DateTimeOffset?, ScheduleState?>? schedule = null,
+        Func<ProjectEnvironment, string>? retention = null,
+        IReadOnlyDictionary<Guid, int>? openAlerts = null) =>
         [.. environments
             .Where(e => roles.RoleOn(e.Type) is not null)
             .OrderBy(e => e.Type).ThenBy(e => e.Name, StringComparer.Ordinal)
             .Select(e =>
             {
                 DateTimeOffset? last = lastSnapshots.TryGetValue(e.Id, out var at) ? at : null;
-                return new EnvironmentRow(e, last, lastActivities.GetValueOrDefault(e.Id), schedule?.Invoke(e, last));
+                return new EnvironmentRow(e, last, lastActivities.GetValueOrDefault(e.Id), schedule?.Invoke(e, last), retention?.Invoke(e),
+                    openAlerts?.GetValueOrDefault(e.Id) ?? 0);
             })];
 
     /// <summary>Each project with a role, titled and ordered as stored, summarising only the environments its roles show.</summary>

@@ -23,6 +23,15 @@ public sealed class RetentionPolicy
     public int Weekly { get; set; } = 4;
     public int Monthly { get; set; } = 3;
 
+    /// <summary>The policy in a few words for the project overview: "manual 7 d · automated 24 hourly, 7 daily, 4 weekly, 3 monthly".</summary>
+    public string Describe(int defaultManualDays)
+    {
+        var manual = $"manual {ManualDays ?? defaultManualDays} d" + (ManualMax > 0 ? $" (at most {ManualMax})" : "");
+        var buckets = new[] { (Hourly, "hourly"), (Daily, "daily"), (Weekly, "weekly"), (Monthly, "monthly") }
+            .Where(b => b.Item1 > 0).Select(b => $"{b.Item1} {b.Item2}").ToList();
+        return $"{manual} · automated {(buckets.Count == 0 ? "none kept" : string.Join(", ", buckets))}";
+    }
+
     /// <summary>
     /// The end of a snapshot's restore window: manual ones after their days; automated ones after the span of the longest
     /// bucket (3 monthly: 3 months), an upper bound, since the buckets usually rotate them out before.

@@ -19,13 +19,15 @@ internal static class AlertApi
         {
             if (!Guid.TryParseExact(alertId, "N", out var id))
             {
-                return ApiResults.Problem(new Refusal(RefusalCode.AlertNotFound, $"{environment} has no open alert {Refusal.Quote(alertId)}."));
+                throw new PortalRefusedException(new Refusal(RefusalCode.AlertNotFound, $"{environment} has no open alert {Refusal.Quote(alertId)}."));
             }
 
-            await service.DismissAsync(await me.GetAsync(), projectId, environment, id, ct);
-            return Results.NoContent();
+            var actor = await me.GetAsync();
+            await service.DismissAsync(actor, projectId, environment, id, ct);
+            return (await service.ListOpenAsync(actor, projectId, environment, ct)).Open.Select(ToDto);
         })
-            .Describe(Tags.Alerts, "Dismiss an open alert: it leaves the environment's banner (environment admins)", StatusCodes.Status403Forbidden);
+            .Describe(Tags.Alerts, "Dismiss an open alert (environment admins): it leaves the environment's banner; answers the alerts still open",
+                StatusCodes.Status403Forbidden);
         return environment;
     }
 

@@ -28,6 +28,22 @@ public sealed class ProjectOverviewTests : PortalComponentTest
     }
 
     [Fact]
+    public async Task Each_row_shows_its_types_retention_policy_and_its_open_alerts_with_a_link_to_the_environment()
+    {
+        await AddAlertAsync("staging", Core.Alerts.AlertKind.ActivityFailed, "The snapshot of staging failed.", DateTimeOffset.UtcNow);
+        await AddAlertAsync("staging", Core.Alerts.AlertKind.ScheduleMissed, "The scheduled snapshot of staging did not happen.", DateTimeOffset.UtcNow);
+        var page = RenderOverview();
+        page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
+
+        Assert.Equal("manual 7 d · automated 24 hourly, 7 daily, 4 weekly, 3 monthly", page.Find("tr[data-environment='master'] td[data-retention]").TextContent.Trim());
+        var alerts = page.Find("tr[data-environment='staging'] td[data-alerts]");
+        Assert.Equal("2", alerts.GetAttribute("data-alerts"));
+        Assert.Equal("2 open", alerts.TextContent.Trim());
+        Assert.EndsWith("projects/demo-shop/environments/staging", alerts.QuerySelector("a")!.GetAttribute("href"), StringComparison.Ordinal);
+        Assert.Equal("none", page.Find("tr[data-environment='master'] td[data-alerts]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task An_environment_whose_newest_snapshot_is_older_than_its_schedule_promises_is_flagged_behind()
     {
         var schedules = Service<Core.Schedules.IScheduleRepository>();

@@ -77,6 +77,22 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         return snapshot;
     }
 
+    /// <summary>An open alert on the environment, as the alert raiser records it.</summary>
+    protected async Task<Core.Alerts.Alert> AddAlertAsync(string environmentName, Core.Alerts.AlertKind kind, string message, DateTimeOffset raisedAt)
+    {
+        var environment = (await EnvironmentAsync(environmentName)).Environment;
+        var alert = new Core.Alerts.Alert
+        {
+            ProjectId = ProjectId, EnvironmentId = environment.Id, EnvironmentName = environmentName, Kind = kind, Key = $"test:{Guid.NewGuid():N}",
+            Message = message, RaisedAt = raisedAt,
+        };
+        var contexts = Service<IDbContextFactory<PortalDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(Cancel);
+        db.Alerts.Add(alert);
+        await db.SaveChangesAsync(Cancel);
+        return alert;
+    }
+
     /// <summary>What the worker writes when an activity pauses an environment or gives it back.</summary>
     protected async Task SetEnvironmentStatusAsync(string name, EnvironmentStatus status, string? reason = null)
     {
