@@ -105,9 +105,15 @@ internal sealed class ChunkReader : ReadOnlyStream
             {
                 n = _current!.Read(buffer);
             }
-            catch (Exception ex) when (ex is ZstdException or IOException)
+            catch (ZstdException ex)
             {
                 throw Corrupt("not a valid zstd object", ex);
+            }
+            catch (IOException ex)
+            {
+                // The store's bytes stopped coming (a reset connection, a disk error): nothing is proven damaged, so this is
+                // no corruption; a verify records nothing and the next one reads again.
+                throw new IOException($"Reading object {_chunks[_index].Hash} ({_owner}) from the store failed: {ex.Message}", ex);
             }
 
             if (n > 0)
