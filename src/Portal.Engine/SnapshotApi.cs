@@ -44,6 +44,9 @@ public interface IRestoreJournal
 
 public readonly record struct EngineProgress(long BytesDone, long BytesTotal, string? Message);
 
+/// <summary>A snapshot's pin as the store keeps it: when, by whom, and why.</summary>
+public sealed record StoredPin(DateTimeOffset At, string By, string Reason);
+
 public interface ISnapshotEngine
 {
     Task<CaptureResult> CaptureAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken);
@@ -70,6 +73,15 @@ public interface ISnapshotEngine
     /// that cannot be read is listed with its Problem, never thrown, so one damaged file does not hide the others.
     /// </summary>
     Task<IReadOnlyList<StoredSnapshot>> ListStoredAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the snapshot's pin in the store beside its manifest (or, with null, removes it), so a Portal that finds the
+    /// snapshot again from the store after the old one is lost keeps it pinned.
+    /// </summary>
+    Task SetPinAsync(string snapshotId, StoredPin? pin, CancellationToken cancellationToken);
+
+    /// <summary>The pins the store records, by snapshot id; one that cannot be read is left out.</summary>
+    Task<IReadOnlyDictionary<string, StoredPin>> ReadPinsAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes and drops a small temp object the way a capture writes one; throws (an IOException) when the store takes no writes.</summary>
     Task ProbeWritableAsync(CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 namespace Portal.Engine;
 
 using System.Diagnostics;
+using System.Text.Json;
 using Portal.Contracts;
 using Portal.Engine.Adapters;
 using Portal.Engine.Adapters.Mounts;
@@ -204,6 +205,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         {
             var before = await _store.TotalBytesAsync(cancellationToken);
             await _store.DeleteManifestAsync(snapshotId, cancellationToken);
+            // A pin left by an unpin that did not reach the store: nothing is left for it to keep.
+            await _store.SetPinAsync(snapshotId, null, cancellationToken);
             await CollectAsync(cancellationToken);
             return Math.Max(0, before - await _store.TotalBytesAsync(cancellationToken));
         }, cancellationToken);
@@ -214,6 +217,32 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     public Task<IReadOnlyList<StoredSnapshot>> ListStoredAsync(CancellationToken cancellationToken) =>
         Task.Run(() => ManifestListing.ListAsync(_store, cancellationToken), cancellationToken);
+
+    private static readonly JsonSerializerOptions PinJson = new(JsonSerializerDefaults.Web);
+
+    public Task SetPinAsync(string snapshotId, StoredPin? pin, CancellationToken cancellationToken) => Task.Run(async () =>
+        await _store.SetPinAsync(SnapshotIds.Validate(snapshotId), pin is null ? null : JsonSerializer.SerializeToUtf8Bytes(pin, PinJson), cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, StoredPin>> ReadPinsAsync(CancellationToken cancellationToken) => Task.Run<IReadOnlyDictionary<string, StoredPin>>(async () =>
+    {
+        var pins = new Dictionary<string, StoredPin>(StringComparer.Ordinal);
+        foreach (var (id, json) in await _store.ReadPinsAsync(cancellationToken))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<StoredPin>(json, PinJson) is { By: not null, Reason: not null } pin)
+                {
+                    pins[id] = pin;
+                }
+            }
+            catch (JsonException)
+            {
+                // A damaged pin file keeps nothing pinned; the manifest itself is still found.
+            }
+        }
+
+        return pins;
+    }, cancellationToken);
 
     public Task<long> MeasureStoreAsync(CancellationToken cancellationToken) => Task.Run(() => _store.TotalBytesAsync(cancellationToken).AsTask(), cancellationToken);
 

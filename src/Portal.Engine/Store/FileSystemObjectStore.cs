@@ -1,10 +1,11 @@
 namespace Portal.Engine.Store;
 
-/// <summary>Objects under objects/ab/cdef…, manifests under manifests/&lt;id&gt;.json, temp files under tmp/; all owner-only (<see cref="OwnerOnly"/>).</summary>
+/// <summary>Objects under objects/ab/cdef…, manifests under manifests/&lt;id&gt;.json, pins under pins/&lt;id&gt;.json, temp files under tmp/; all owner-only (<see cref="OwnerOnly"/>).</summary>
 internal sealed class FileSystemObjectStore : IObjectStore
 {
     private readonly string _objects;
     private readonly string _manifests;
+    private readonly string _pins;
     private readonly string _temp;
 
     /// <summary>Up to this many new objects an incremental snapshot syncs one by one; beyond, one syncfs is cheaper.</summary>
@@ -20,9 +21,11 @@ internal sealed class FileSystemObjectStore : IObjectStore
         var full = Path.GetFullPath(root);
         _objects = Path.Combine(full, "objects");
         _manifests = Path.Combine(full, "manifests");
+        _pins = Path.Combine(full, "pins");
         _temp = Path.Combine(full, "tmp");
         OwnerOnly.CreateFolder(_objects);
         OwnerOnly.CreateFolder(_manifests);
+        OwnerOnly.CreateFolder(_pins);
         OwnerOnly.CreateFolder(_temp);
     }
 
@@ -110,6 +113,39 @@ internal sealed class FileSystemObjectStore : IObjectStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult<IReadOnlyList<string>>([.. Directory.EnumerateFiles(_manifests, "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>()]);
+    }
+
+    public ValueTask SetPinAsync(string snapshotId, byte[]? content, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var final = Path.Combine(_pins, SnapshotIds.Validate(snapshotId) + ".json");
+        if (content is null)
+        {
+            File.Delete(final);
+        }
+        else
+        {
+            var temp = NewTempPath(".pin");
+            using (var stream = OwnerOnly.CreateFile(temp))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, final, overwrite: true);
+        }
+
+        Posix.FsyncDirectory(_pins);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IReadOnlyDictionary<string, byte[]>>(Directory.EnumerateFiles(_pins, "*.json")
+            .Select(path => (Id: Path.GetFileNameWithoutExtension(path), Path: path))
+            .Where(pin => SnapshotIds.IsValid(pin.Id))
+            .ToDictionary(pin => pin.Id, pin => File.ReadAllBytes(pin.Path), StringComparer.Ordinal));
     }
 
     public ValueTask ClearTempAsync(CancellationToken cancellationToken)

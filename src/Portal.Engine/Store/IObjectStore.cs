@@ -50,6 +50,15 @@ internal interface IObjectStore
 
     ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records a snapshot's pin (its JSON) or, with null, removes it, durably: a Portal that reindexes the store after the
+    /// old one is gone keeps the snapshot pinned, so retention does not take what someone chose to keep.
+    /// </summary>
+    ValueTask SetPinAsync(string snapshotId, byte[]? content, CancellationToken cancellationToken);
+
+    /// <summary>Every pin the store records, by snapshot id.</summary>
+    ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken);
+
     /// <summary>Removes what killed runs left in the temp area; only safe while nothing is being written.</summary>
     ValueTask ClearTempAsync(CancellationToken cancellationToken);
 

@@ -23,9 +23,12 @@ internal static class SnapshotIds
 {
     private static readonly SearchValues<char> Allowed = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
 
+    public static bool IsValid(string snapshotId) =>
+        !string.IsNullOrEmpty(snapshotId) && snapshotId.Length <= 128 && !snapshotId.AsSpan().ContainsAnyExcept(Allowed);
+
     public static string Validate(string snapshotId)
     {
-        if (string.IsNullOrEmpty(snapshotId) || snapshotId.Length > 128 || snapshotId.AsSpan().ContainsAnyExcept(Allowed))
+        if (!IsValid(snapshotId))
         {
             throw new SnapshotEngineException($"'{snapshotId}' is not a valid snapshot id (letters, digits, '-' and '_' only).");
         }

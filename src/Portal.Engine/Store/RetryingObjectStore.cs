@@ -53,6 +53,12 @@ internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetry
     public ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) =>
         RunAsync("list manifests", 0, static (store, _, token) => store.ListManifestsAsync(token), cancellationToken);
 
+    public ValueTask SetPinAsync(string snapshotId, byte[]? content, CancellationToken cancellationToken) =>
+        RunAsync("record a pin", (snapshotId, content), static (store, args, token) => store.SetPinAsync(args.snapshotId, args.content, token), cancellationToken);
+
+    public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken) =>
+        RunAsync("read the pins", 0, static (store, _, token) => store.ReadPinsAsync(token), cancellationToken);
+
     public ValueTask ClearTempAsync(CancellationToken cancellationToken) =>
         RunAsync("clear the temp area", 0, static (store, _, token) => store.ClearTempAsync(token), cancellationToken);
 

@@ -1,11 +1,13 @@
 namespace Portal.Infrastructure.Persistence;
 
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Portal.Core.Activities;
 using Portal.Core.Common;
 using Portal.Core.Snapshots;
+using Portal.Engine;
 
-internal sealed class SnapshotRepository(IDbContextFactory<PortalDbContext> contexts) : ISnapshotRepository
+internal sealed class SnapshotRepository(IDbContextFactory<PortalDbContext> contexts, ISnapshotEngine engine, ILogger<SnapshotRepository> logger) : ISnapshotRepository
 {
     public async Task<Snapshot?> FindAsync(string projectId, string snapshotId, CancellationToken cancellationToken)
     {
@@ -42,7 +44,25 @@ internal sealed class SnapshotRepository(IDbContextFactory<PortalDbContext> cont
         db.Activities.Add(record);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await RecordPinInStoreAsync(snapshotId, pin);
         return true;
+    }
+
+    /// <summary>
+    /// The store keeps the pin beside the manifest, for a Portal rebuilt from the store alone. Portal's database decides; a store
+    /// that cannot be written now is said in the log, and a pin that stays behind after an unpin keeps data, never loses it.
+    /// </summary>
+    private async Task RecordPinInStoreAsync(string snapshotId, SnapshotPin? pin)
+    {
+        try
+        {
+            await engine.SetPinAsync(snapshotId, pin is null ? null : new StoredPin(pin.At, pin.By, pin.Reason), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or SnapshotEngineException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Snapshot {Snapshot} was {Change} in Portal's database, but the snapshot store could not record it: a Portal rebuilt "
+                + "from the store alone would not know it", snapshotId, pin is null ? "unpinned" : "pinned");
+        }
     }
 
     public async Task<RestoreThroughput?> RecentRestoreThroughputAsync(string projectId, CancellationToken cancellationToken)

@@ -39,6 +39,7 @@ public sealed class StoreReindex(
     public async Task<ReindexReport> RunAsync(CancellationToken cancellationToken)
     {
         var stored = await engine.ListStoredAsync(cancellationToken);
+        var pins = await engine.ReadPinsAsync(cancellationToken);
         var ids = stored.Select(s => s.SnapshotId).ToList();
         HashSet<string> known;
         Dictionary<(string Project, string Environment), Core.Environments.ProjectEnvironment> environments;
@@ -79,7 +80,7 @@ public sealed class StoreReindex(
             }
 
             var environment = environments[(snapshot.Label!.ProjectId, snapshot.Label.EnvironmentName)];
-            if (await AddAsync(snapshot.SnapshotId, snapshot.Label, environment, cancellationToken))
+            if (await AddAsync(snapshot.SnapshotId, snapshot.Label, pins.GetValueOrDefault(snapshot.SnapshotId), environment, cancellationToken))
             {
                 added.Add(snapshot.SnapshotId);
             }
@@ -93,7 +94,9 @@ public sealed class StoreReindex(
     }
 
     /// <summary>The snapshot row and its feed entry in one save; false when another node recorded the snapshot first.</summary>
-    private async Task<bool> AddAsync(string id, SnapshotLabel label, Core.Environments.ProjectEnvironment environment, CancellationToken cancellationToken)
+    private static string Fit(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "…";
+
+    private async Task<bool> AddAsync(string id, SnapshotLabel label, StoredPin? pin, Core.Environments.ProjectEnvironment environment, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var who = await db.Users.AsNoTracking().Where(u => u.Id == label.CreatedBy).Select(u => u.DisplayName).FirstOrDefaultAsync(cancellationToken) ?? label.CreatedBy;
@@ -142,6 +145,10 @@ public sealed class StoreReindex(
             SizeStored = label.SizeStored,
             CreatedBy = label.CreatedBy,
             ActivityId = activity.Id,
+            // Pinned as the lost Portal had it, so retention does not take what someone chose to keep (the reason is cut to fit).
+            PinnedAt = pin?.At,
+            PinnedBy = pin is null ? null : Fit(pin.By, ColumnLengths.UserId),
+            PinReason = pin is null ? null : Fit(pin.Reason, SnapshotService.MaxPinReasonLength),
         });
         try
         {

@@ -53,6 +53,11 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) => Call(nameof(ListManifestsAsync), () => inner.ListManifestsAsync(cancellationToken));
 
+    public ValueTask SetPinAsync(string snapshotId, byte[]? content, CancellationToken cancellationToken) =>
+        Call(nameof(SetPinAsync), () => inner.SetPinAsync(snapshotId, content, cancellationToken));
+
+    public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken) => Call(nameof(ReadPinsAsync), () => inner.ReadPinsAsync(cancellationToken));
+
     public ValueTask ClearTempAsync(CancellationToken cancellationToken) => Call(nameof(ClearTempAsync), () => inner.ClearTempAsync(cancellationToken));
 
     public string NewTempPath(string suffix) => inner.NewTempPath(suffix);

@@ -88,6 +88,25 @@ public abstract class ObjectStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task PinsAreKeptReplacedAndRemovedApartFromTheManifests()
+    {
+        Assert.Empty(await Store.ReadPinsAsync(Token));
+
+        await Store.SetPinAsync("s1", "{\"reason\":\"audit\"}"u8.ToArray(), Token);
+        await Store.SetPinAsync("s2", "{\"reason\":\"old\"}"u8.ToArray(), Token);
+        await Store.SetPinAsync("s2", "{\"reason\":\"new\"}"u8.ToArray(), Token);
+
+        var pins = await Store.ReadPinsAsync(Token);
+        Assert.Equal(["s1", "s2"], pins.Keys.Order());
+        Assert.Equal("{\"reason\":\"new\"}"u8.ToArray(), pins["s2"]);
+        Assert.Empty(await Store.ListManifestsAsync(Token));
+
+        await Store.SetPinAsync("s1", null, Token);
+        await Store.SetPinAsync("never-pinned", null, Token);
+        Assert.Equal(["s2"], (await Store.ReadPinsAsync(Token)).Keys);
+    }
+
+    [Fact]
     public async Task AnObjectNeverCommittedLeavesNothing()
     {
         using (var pending = await Store.BeginPutAsync(Token))

@@ -193,6 +193,10 @@ public sealed class RetryingObjectStoreTests : IDisposable
 
         public ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public ValueTask SetPinAsync(string snapshotId, byte[]? content, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public ValueTask ClearTempAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public string NewTempPath(string suffix) => throw new NotSupportedException();

@@ -45,6 +45,10 @@ public sealed class StoreReindexTests
         {
             await old.StartWorkerAsync();
             taken = [await TakeAsync(old, "master", live: false), await TakeAsync(old, "feature", live: true, scheduled: true), await TakeAsync(old, "gone", live: false)];
+            // The pin is kept in the store beside the manifest; the unpinned one leaves nothing behind.
+            await old.InScopeAsync<SnapshotService, Snapshot>(s => s.PinAsync(Dana, "shop", "master", taken[0].Id, "kept for the audit", Cancel));
+            await old.InScopeAsync<SnapshotService, Snapshot>(s => s.PinAsync(Dana, "shop", "feature", taken[1].Id, "only for a while", Cancel));
+            await old.InScopeAsync<SnapshotService, Snapshot>(s => s.UnpinAsync(Dana, "shop", "feature", taken[1].Id, Cancel));
         }
 
         var store = Path.Combine(shop.DataPath, "snapshots");
@@ -74,6 +78,8 @@ public sealed class StoreReindexTests
                     (before.ProjectId, before.EnvironmentName, SnapshotStatus.Created, before.Safe, before.IsSafetySnapshot, before.CreatedBy, before.Automated),
                     (found.ProjectId, found.EnvironmentName, found.Status, found.Safe, found.IsSafetySnapshot, found.CreatedBy, found.Automated));
                 Assert.Equal((before.CreatedAt, before.ExpiresAt), (found.CreatedAt, found.ExpiresAt));
+                Assert.Equal(before.Id == taken[0].Id ? ("kept for the audit", DeclaredShop.Admin, true) : (null, null, false),
+                    (found.PinReason, found.PinnedBy, found.IsPinned));
                 Assert.Equal((before.SizeOfVolumes, before.SizeOfDatabases, before.SizeStored), (found.SizeOfVolumes, found.SizeOfDatabases, found.SizeStored));
                 Assert.InRange(found.CompletedAt!.Value, before.CreatedAt, before.CompletedAt!.Value);
 

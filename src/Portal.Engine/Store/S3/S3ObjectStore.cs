@@ -193,24 +193,8 @@ internal sealed class S3ObjectStore : IObjectStore
         await Call("write", key, token => _client.PutObjectAsync(Put(key, content: content), token), cancellationToken);
     }
 
-    public async ValueTask<byte[]?> ReadManifestAsync(string snapshotId, CancellationToken cancellationToken)
-    {
-        var key = ManifestKey(snapshotId);
-        try
-        {
-            return await Call("read", key, async token =>
-            {
-                using var response = await _client.GetObjectAsync(_bucket, key, token);
-                using var memory = new MemoryStream();
-                await response.ResponseStream.CopyToAsync(memory, token);
-                return memory.ToArray();
-            }, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-    }
+    public async ValueTask<byte[]?> ReadManifestAsync(string snapshotId, CancellationToken cancellationToken) =>
+        await ReadSmallAsync(ManifestKey(snapshotId), cancellationToken);
 
     public async ValueTask<byte[]?> ReadManifestStartAsync(string snapshotId, int length, CancellationToken cancellationToken)
     {
@@ -244,6 +228,43 @@ internal sealed class S3ObjectStore : IObjectStore
     {
         var key = ManifestKey(snapshotId);
         await Call("delete", key, token => _client.DeleteObjectAsync(_bucket, key, token), cancellationToken);
+    }
+
+    public async ValueTask SetPinAsync(string snapshotId, byte[]? content, CancellationToken cancellationToken)
+    {
+        var key = PinKey(snapshotId);
+        if (content is null)
+        {
+            await Call("delete", key, token => _client.DeleteObjectAsync(_bucket, key, token), cancellationToken);
+        }
+        else
+        {
+            await Call("write", key, token => _client.PutObjectAsync(Put(key, content: content), token), cancellationToken);
+        }
+    }
+
+    public async ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken)
+    {
+        var folder = _prefix + "pins/";
+        var keys = new List<string>();
+        await ListKeysAsync(folder, (key, _) => keys.Add(key), cancellationToken);
+        var pins = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            var name = key[folder.Length..];
+            if (!name.EndsWith(".json", StringComparison.Ordinal) || !SnapshotIds.IsValid(name[..^".json".Length]))
+            {
+                continue;
+            }
+
+            // Null when it was unpinned between the listing and the read.
+            if (await ReadSmallAsync(key, cancellationToken) is { } pin)
+            {
+                pins[name[..^".json".Length]] = pin;
+            }
+        }
+
+        return pins;
     }
 
     public async ValueTask<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken)
@@ -282,6 +303,8 @@ internal sealed class S3ObjectStore : IObjectStore
     }
 
     internal string ManifestKey(string snapshotId) => $"{_prefix}manifests/{SnapshotIds.Validate(snapshotId)}.json";
+
+    internal string PinKey(string snapshotId) => $"{_prefix}pins/{SnapshotIds.Validate(snapshotId)}.json";
 
     private PutObjectRequest Put(string key, string? filePath = null, byte[]? content = null) => new()
     {
@@ -349,6 +372,25 @@ internal sealed class S3ObjectStore : IObjectStore
         catch (FileNotFoundException)
         {
             return false;
+        }
+    }
+
+    /// <summary>A small object (a manifest, a pin) read whole; null when it is not there.</summary>
+    private async Task<byte[]?> ReadSmallAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Call("read", key, async token =>
+            {
+                using var response = await _client.GetObjectAsync(_bucket, key, token);
+                using var memory = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(memory, token);
+                return memory.ToArray();
+            }, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 
