@@ -6,7 +6,7 @@ using Portal.Contracts;
 
 /// <summary>
 /// snapshot:create, snapshot:list, snapshot:restore and snapshot:delete, named and printed as the seed's CLI does; and
-/// snapshot:pin and snapshot:unpin, which the Snapshots dialog offers beyond the seed.
+/// snapshot:pin, snapshot:unpin and snapshot:verify, which the Snapshots dialog offers beyond the seed.
 /// </summary>
 internal static class SnapshotCommands
 {
@@ -18,6 +18,7 @@ internal static class SnapshotCommands
         yield return Delete(app);
         yield return Pin(app);
         yield return Unpin(app);
+        yield return Verify(app);
     }
 
     private static Command Create(CliApp app)
@@ -160,6 +161,31 @@ internal static class SnapshotCommands
             using var client = session.Client();
             var snapshot = await client.DeleteAsync<SnapshotDto>($"{SnapshotPath(session, session.Parse.GetValue(id)!)}/pin", ct);
             session.Console.Out.WriteLine($"Snapshot {snapshot.Id} of {snapshot.Environment} is no longer pinned; retention applies to it again.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Verify(CliApp app)
+    {
+        var id = new Argument<string>("id") { Description = "The snapshot ID (see snapshot:list)" };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the verify is queued, without waiting for it" };
+        var command = new Command("snapshot:verify", "Re-read every stored object of a snapshot, check its hash, and wait for the outcome") { id, noWait };
+        app.SetAction(command, async (session, ct) =>
+        {
+            var project = session.ProjectId();
+            var snapshotId = session.Parse.GetValue(id)!;
+            using var client = session.Client();
+            session.Console.Error.WriteLine($"Verifying snapshot {snapshotId} of {session.Environment()}");
+            var activity = await client.PostAsync<ActivityDto>($"{SnapshotPath(session, snapshotId)}/verify", body: null, ct);
+            if (session.Parse.GetValue(noWait))
+            {
+                session.Console.Out.WriteLine($"Verify queued: activity {activity.Id} (see portal activity:log {activity.Id})");
+                return ExitCodes.Success;
+            }
+
+            await WaitAsync(session, client, project, activity, ct);
+            session.Console.Out.WriteLine($"Snapshot {snapshotId} verified: every stored object was read back and matches its hash.");
             return ExitCodes.Success;
         });
         return command;
