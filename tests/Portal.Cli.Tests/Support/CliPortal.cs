@@ -40,7 +40,11 @@ public sealed class CliPortal : IAsyncLifetime
                 Environment("slow", "sleep 8"),
             ],
         };
-        var settings = new Dictionary<string, string?>(ConfigurationPairs.Projects(declared)) { ["Portal:Demo:MediaFiles"] = "300" };
+        var settings = new Dictionary<string, string?>(ConfigurationPairs.Projects(declared))
+        {
+            ["Portal:Demo:MediaFiles"] = "300",
+            ["Alerts:DispatchInterval"] = "00:00:00.200", // alerts are raised by a background job; alert:list tests poll for them
+        };
         Portal = await PortalProcess.StartAsync(_root.Combine("portal"), settings, TestContext.Current.CancellationToken);
         AliceToken = await CreateTokenAsync("alice");
         CarolToken = await CreateTokenAsync("carol");
