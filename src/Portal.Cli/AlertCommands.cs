@@ -1,9 +1,13 @@
 namespace Portal.Cli;
 
 using System.CommandLine;
+using System.Globalization;
 using Portal.Contracts;
 
-/// <summary>alert:list and alert:dismiss: an environment's open alerts, as its banner in Portal shows them.</summary>
+/// <summary>
+/// alert:list and alert:dismiss: an environment's open alerts, as its banner in Portal shows them; alert:deliveries: what the
+/// project's webhooks and e-mail recipients were sent, as its overview shows project admins.
+/// </summary>
 internal static class AlertCommands
 {
     public static IEnumerable<Command> Build(CliApp app)
@@ -41,6 +45,27 @@ internal static class AlertCommands
             return ExitCodes.Success;
         });
         yield return dismiss;
+
+        var deliveriesFormat = CliApp.FormatOption();
+        var deliveries = new Command("alert:deliveries", "List what the project's webhooks and e-mail recipients were sent, newest first, and how each try went (project admins)")
+        {
+            deliveriesFormat,
+        };
+        app.SetAction(deliveries, async (session, ct) =>
+        {
+            var project = session.ProjectId();
+            var output = Output.ParseFormat(session.Parse.GetValue(deliveriesFormat));
+            using var client = session.Client();
+            var list = await client.GetAsync<AlertDeliveryDto[]>($"{Session.ProjectPath(project)}/alert-deliveries", ct);
+            Output.Write(session.Console.Out, output, new Listing(
+                ["Created", "Event", "Channel", "Target", "Status", "Attempts", "Last error"],
+                [.. list.Select(d => (IReadOnlyList<string>)[
+                    Output.Time(d.CreatedAt), d.Event, d.Channel, d.Target, d.Status, d.Attempts.ToString(CultureInfo.InvariantCulture),
+                    d.LastError ?? (d.LastStatusCode is { } status ? $"HTTP {status}" : "")])],
+                list));
+            return ExitCodes.Success;
+        });
+        yield return deliveries;
     }
 
     private static string Path(Session session, string project, string environment) => $"{session.EnvironmentPath(project, environment)}/alerts";

@@ -55,6 +55,39 @@ public sealed class AlertCommandsTests(CliPortal portal) : IDisposable
         Assert.Equal($"{Environment} has no open alert 'not-an-alert'.", notAnId.Error.Trim());
     }
 
+    [Fact]
+    public async Task DeliveriesShowTheFailedTriesOfAFailedSnapshotsWebhookAndAreOnlyForProjectAdmins()
+    {
+        var alice = portal.Cli(portal.AliceToken, _home);
+        var failed = await alice.RunAsync(_home.Path, "snapshot:create", "-p", CliPortal.Declared, "-e", "failing");
+        Assert.True(failed.ExitCode == ExitCodes.ActivityFailed, failed.ToString());
+        var activity = CliRuns.FailedActivity(failed);
+
+        var delivery = await UntilListedAsync($"a tried delivery for activity {activity}", async () =>
+        {
+            var listed = await alice.RunAsync(_home.Path, "alert:deliveries", "-p", CliPortal.Declared, "--format", "json");
+            Assert.True(listed.ExitCode == 0, listed.ToString());
+            return JsonDocument.Parse(listed.Output).RootElement.Clone().EnumerateArray()
+                .FirstOrDefault(d => d.GetProperty("activity_id").GetString() == activity && d.GetProperty("attempts").GetInt32() > 0);
+        });
+
+        Assert.Equal(("webhook", portal.WebhookUrl, "activity.failed"),
+            (delivery.GetProperty("channel").GetString(), delivery.GetProperty("target").GetString(), delivery.GetProperty("event").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(delivery.GetProperty("last_error").GetString()), delivery.ToString());
+        var table = await alice.RunAsync(_home.Path, "alert:deliveries", "-p", CliPortal.Declared);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        var lines = table.Output.TrimEnd().Split('\n');
+        Assert.Matches(@"^\| Created +\| Event +\| Channel +\| Target +\| Status +\| Attempts +\| Last error +\|$", lines[1]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(
+            l, $@"\| activity\.failed +\| webhook +\| {System.Text.RegularExpressions.Regex.Escape(portal.WebhookUrl)} +\| [a-z]+ +\| [1-9]"));
+
+        var viewer = await portal.Cli(portal.CarolToken, _home).RunAsync(_home.Path, "alert:deliveries", "-p", CliPortal.Demo);
+
+        Assert.Equal(ExitCodes.Refused, viewer.ExitCode);
+        Assert.Equal("You need the Admin role on the project to see its alert deliveries.", viewer.Error.Trim());
+        Assert.Empty(viewer.Output);
+    }
+
     /// <summary>A snapshot that fails for real: a mount folder is missing while it runs (moved aside, then back). Answers its activity.</summary>
     private async Task<string> FailASnapshotAsync(CliProcess cli)
     {
@@ -74,18 +107,23 @@ public sealed class AlertCommandsTests(CliPortal portal) : IDisposable
     }
 
     /// <summary>Alerts are raised by a background job (every 200 ms here): polls alert:list until the activity's alert is there.</summary>
-    private async Task<JsonElement> AlertOfAsync(CliProcess cli, string activity)
+    private async Task<JsonElement> AlertOfAsync(CliProcess cli, string activity) =>
+        await UntilListedAsync($"an alert for activity {activity}", async () =>
+            (await OpenAlertsAsync(cli)).FirstOrDefault(a => a.GetProperty("activity_id").GetString() == activity));
+
+    /// <summary>Polls <paramref name="find"/> until it answers an object, for at most 30 s.</summary>
+    private static async Task<JsonElement> UntilListedAsync(string what, Func<Task<JsonElement>> find)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            var alert = (await OpenAlertsAsync(cli)).FirstOrDefault(a => a.GetProperty("activity_id").GetString() == activity);
-            if (alert.ValueKind == JsonValueKind.Object)
+            var found = await find();
+            if (found.ValueKind == JsonValueKind.Object)
             {
-                return alert;
+                return found;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"no alert for activity {activity} was listed within 30 s");
+            Assert.True(DateTime.UtcNow < deadline, $"{what} was not listed within 30 s");
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }

@@ -50,7 +50,7 @@ public sealed class CliAppTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         foreach (var command in new[] { "snapshot:create", "snapshot:list", "snapshot:restore", "snapshot:delete", "activity:list", "activity:log", "activity:cancel", "auth:login", "auth:logout", "project:list", "environment:list",
-            "snapshot:pin", "snapshot:unpin", "snapshot:verify", "alert:list", "alert:dismiss" })
+            "snapshot:pin", "snapshot:unpin", "snapshot:verify", "alert:list", "alert:dismiss", "alert:deliveries" })
         {
             Assert.Contains(command, result.Output, StringComparison.Ordinal);
         }
