@@ -20,7 +20,7 @@ internal sealed class CliApp
             + ExitCodes.Summary);
         _options.AddTo(Root);
         foreach (var command in SnapshotCommands.Build(this).Concat(ActivityCommands.Build(this)).Concat(AuthCommands.Build(this))
-            .Concat(DirectoryCommands.Build(this)).Concat(ScheduleCommands.Build(this)))
+            .Concat(DirectoryCommands.Build(this)).Concat(ScheduleCommands.Build(this)).Concat(AlertCommands.Build(this)))
         {
             Root.Subcommands.Add(command);
         }

@@ -4,7 +4,10 @@ using System.CommandLine;
 using System.Globalization;
 using Portal.Contracts;
 
-/// <summary>snapshot:create, snapshot:list, snapshot:restore and snapshot:delete, named and printed as the seed's CLI does.</summary>
+/// <summary>
+/// snapshot:create, snapshot:list, snapshot:restore and snapshot:delete, named and printed as the seed's CLI does; and
+/// snapshot:pin, snapshot:unpin and snapshot:verify, which the Snapshots dialog offers beyond the seed.
+/// </summary>
 internal static class SnapshotCommands
 {
     public static IEnumerable<Command> Build(CliApp app)
@@ -13,6 +16,9 @@ internal static class SnapshotCommands
         yield return List(app);
         yield return Restore(app);
         yield return Delete(app);
+        yield return Pin(app);
+        yield return Unpin(app);
+        yield return Verify(app);
     }
 
     private static Command Create(CliApp app)
@@ -50,14 +56,15 @@ internal static class SnapshotCommands
             var snapshots = await client.GetAsync<SnapshotDto[]>($"{session.EnvironmentPath(project, environment)}/snapshots", ct);
             if (output == OutputFormat.Table)
             {
-                var title = (await client.GetAsync<ProjectDto[]>("api/projects", ct)).FirstOrDefault(p => p.Id == project)?.Title ?? project;
-                var type = (await client.GetAsync<EnvironmentDto>(session.EnvironmentPath(project, environment), ct)).Type;
-                session.Console.Out.WriteLine($"Snapshots on the project {title} ({project}), environment {environment} (type: {type}):");
+                await WriteHeadingAsync(session, client, "Snapshots", project, environment, ct);
             }
 
+            // The seed's four columns first, so scripts that read them by position keep working; then pin and verify.
             Output.Write(session.Console.Out, output, new Listing(
-                ["Created", "Snapshot ID", "Restorable", "Size"],
-                [.. snapshots.Select(s => (IReadOnlyList<string>)[Output.Time(s.CreatedAt), s.Id, s.Restorable ? "true" : "false", Output.Size(s.SizeOfDatabases + s.SizeOfVolumes)])],
+                ["Created", "Snapshot ID", "Restorable", "Size", "Pinned", "Verified"],
+                [.. snapshots.Select(s => (IReadOnlyList<string>)[
+                    Output.Time(s.CreatedAt), s.Id, s.Restorable ? "true" : "false", Output.Size(s.SizeOfDatabases + s.SizeOfVolumes),
+                    s.PinReason ?? "", s.VerifyFailure is null ? Output.Time(s.VerifiedAt) : "failed"])],
                 snapshots));
             return ExitCodes.Success;
         });
@@ -123,6 +130,77 @@ internal static class SnapshotCommands
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static Command Pin(CliApp app)
+    {
+        var id = new Argument<string>("id") { Description = "The snapshot ID (see snapshot:list)" };
+        var reason = new Option<string>("--reason")
+        {
+            Description = "Why it is kept (one line, up to 200 characters), shown in the list and the feed",
+            Required = true,
+        };
+        var command = new Command("snapshot:pin", "Pin a complete snapshot: no rotation or expiry removes it, and it stays restorable, until unpinned") { id, reason };
+        app.SetAction(command, async (session, ct) =>
+        {
+            using var client = session.Client();
+            var snapshot = await client.PutAsync<SnapshotDto>(
+                $"{SnapshotPath(session, session.Parse.GetValue(id)!)}/pin", new PinSnapshotRequest { Reason = session.Parse.GetValue(reason) }, ct);
+            session.Console.Out.WriteLine($"Snapshot {snapshot.Id} of {snapshot.Environment} is pinned: {snapshot.PinReason}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Unpin(CliApp app)
+    {
+        var id = new Argument<string>("id") { Description = "The snapshot ID" };
+        var command = new Command("snapshot:unpin", "Unpin a snapshot: the retention policy applies to it again") { id };
+        app.SetAction(command, async (session, ct) =>
+        {
+            using var client = session.Client();
+            var snapshot = await client.DeleteAsync<SnapshotDto>($"{SnapshotPath(session, session.Parse.GetValue(id)!)}/pin", ct);
+            session.Console.Out.WriteLine($"Snapshot {snapshot.Id} of {snapshot.Environment} is no longer pinned; retention applies to it again.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Verify(CliApp app)
+    {
+        var id = new Argument<string>("id") { Description = "The snapshot ID (see snapshot:list)" };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the verify is queued, without waiting for it" };
+        var command = new Command("snapshot:verify", "Re-read every stored object of a snapshot, check its hash, and wait for the outcome") { id, noWait };
+        app.SetAction(command, async (session, ct) =>
+        {
+            var project = session.ProjectId();
+            var snapshotId = session.Parse.GetValue(id)!;
+            using var client = session.Client();
+            session.Console.Error.WriteLine($"Verifying snapshot {snapshotId} of {session.Environment()}");
+            var activity = await client.PostAsync<ActivityDto>($"{SnapshotPath(session, snapshotId)}/verify", body: null, ct);
+            if (session.Parse.GetValue(noWait))
+            {
+                session.Console.Out.WriteLine($"Verify queued: activity {activity.Id} (see portal activity:log {activity.Id})");
+                return ExitCodes.Success;
+            }
+
+            await WaitAsync(session, client, project, activity, ct);
+            session.Console.Out.WriteLine($"Snapshot {snapshotId} verified: every stored object was read back and matches its hash.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The API path of one snapshot of the session's environment.</summary>
+    private static string SnapshotPath(Session session, string snapshotId) =>
+        $"{session.EnvironmentPath(session.ProjectId(), session.Environment())}/snapshots/{Uri.EscapeDataString(snapshotId)}";
+
+    /// <summary>The line above a table, as the seed prints it: what is listed, on which project (its title and id) and environment (its type).</summary>
+    public static async Task WriteHeadingAsync(Session session, PortalClient client, string what, string project, string environment, CancellationToken ct)
+    {
+        var title = (await client.GetAsync<ProjectDto[]>("api/projects", ct)).FirstOrDefault(p => p.Id == project)?.Title ?? project;
+        var type = (await client.GetAsync<EnvironmentDto>(session.EnvironmentPath(project, environment), ct)).Type;
+        session.Console.Out.WriteLine($"{what} on the project {title} ({project}), environment {environment} (type: {type}):");
     }
 
     /// <summary>Follows the activity with a progress bar; a failed or cancelled one ends the command with its reason and log.</summary>

@@ -49,7 +49,8 @@ public sealed class CliAppTests : IDisposable
         var result = await InProcessCli.RunAsync(_folder.Path, Variables, "", false, "--help");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
-        foreach (var command in new[] { "snapshot:create", "snapshot:list", "snapshot:restore", "snapshot:delete", "activity:list", "activity:log", "activity:cancel", "auth:login", "auth:logout", "project:list", "environment:list" })
+        foreach (var command in new[] { "snapshot:create", "snapshot:list", "snapshot:restore", "snapshot:delete", "activity:list", "activity:log", "activity:cancel", "auth:login", "auth:logout", "project:list", "environment:list",
+            "snapshot:pin", "snapshot:unpin", "snapshot:verify", "alert:list", "alert:dismiss", "alert:deliveries" })
         {
             Assert.Contains(command, result.Output, StringComparison.Ordinal);
         }

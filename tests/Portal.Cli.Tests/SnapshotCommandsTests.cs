@@ -26,15 +26,15 @@ public sealed class SnapshotCommandsTests(CliPortal portal) : IDisposable
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.StartsWith("Creating a snapshot of develop-branch", created.Error, StringComparison.Ordinal);
         Assert.Matches(@"Progress: +\d+%  ETA ", created.Error);
-        var id = SnapshotName(created);
+        var id = CliRuns.SnapshotName(created);
 
         var listed = await cli.RunAsync(_project.Path, "snapshot:list");
 
         Assert.True(listed.ExitCode == 0, listed.ToString());
         var lines = listed.Output.TrimEnd().Split('\n');
         Assert.Equal("Snapshots on the project Demo shop (demo-shop), environment develop-branch (type: development):", lines[0]);
-        Assert.Matches(@"^\+-+\+-+\+-+\+-+\+$", lines[1]);
-        Assert.Matches(@"^\| Created +\| Snapshot ID +\| Restorable +\| Size +\|$", lines[2]);
+        Assert.Matches(@"^\+-+\+-+\+-+\+-+\+-+\+-+\+$", lines[1]);
+        Assert.Matches(@"^\| Created +\| Snapshot ID +\| Restorable +\| Size +\| Pinned +\| Verified +\|$", lines[2]);
         Assert.Equal(lines[1], lines[3]);
         Assert.Equal(lines[1], lines[^1]);
         Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\| \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d \| {id} +\| true +\| \d"));
@@ -99,7 +99,7 @@ public sealed class SnapshotCommandsTests(CliPortal portal) : IDisposable
         var cli = portal.Cli(portal.AliceToken, _home);
         var created = await cli.RunAsync(_project.Path, "snapshot:create", "-p", CliPortal.Demo, "-e", "staging", "--live");
         Assert.True(created.ExitCode == 0, created.ToString());
-        var id = SnapshotName(created);
+        var id = CliRuns.SnapshotName(created);
 
         var refused = await cli.RunAsync(_project.Path, "snapshot:restore", id, "-p", CliPortal.Demo, "-e", "staging");
 
@@ -165,12 +165,6 @@ public sealed class SnapshotCommandsTests(CliPortal portal) : IDisposable
         Assert.Equal(ExitCodes.NotSignedIn, refusedToken.ExitCode);
         Assert.Contains("did not accept the token", refusedToken.Error, StringComparison.Ordinal);
     }
-
-    /// <summary>The id snapshot:create printed on stdout, its only line there, as the seed prints it.</summary>
-    private static string SnapshotName(CliResult created) =>
-        System.Text.RegularExpressions.Regex.Match(created.Output, @"\ASnapshot name: ([a-z0-9]+)\n\z") is { Success: true } match
-            ? match.Groups[1].Value
-            : throw new Xunit.Sdk.XunitException($"snapshot:create printed no snapshot name:\n{created}");
 
     public void Dispose()
     {

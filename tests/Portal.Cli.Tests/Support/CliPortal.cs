@@ -8,7 +8,7 @@ using Portal.Infrastructure.Environments;
 
 /// <summary>
 /// One real Portal for a test class: the demo project (SQLite, real files under its data folder) plus a declared project
-/// "cli-shop" whose environments fail or wait in their pre-snapshot command, with API tokens for Alice (admin) and Carol
+/// "cli-shop" whose environments fail or wait in their pre-snapshot command (and whose alerts go to a webhook no one answers), with API tokens for Alice (admin) and Carol
 /// (viewer) created the way a user does, by POST /api/me/tokens from a signed-in session.
 /// </summary>
 public sealed class CliPortal : IAsyncLifetime
@@ -24,6 +24,9 @@ public sealed class CliPortal : IAsyncLifetime
 
     public string CarolToken { get; private set; } = "";
 
+    /// <summary>The declared project's webhook: a loopback port nothing listens on, so every try to deliver an alert fails for real.</summary>
+    public string WebhookUrl { get; } = $"http://127.0.0.1:{Loopback.FreePort()}/portal-alerts";
+
     /// <summary>A demo environment's folder on disk, to change its files between a snapshot and a restore.</summary>
     public string DemoFolder(string environment) => Path.Combine(Portal.DataPath, "demo", environment);
 
@@ -34,13 +37,18 @@ public sealed class CliPortal : IAsyncLifetime
             Id = Declared,
             Title = "CLI shop",
             Admins = ["alice"],
+            Webhooks = [new WebhookDefinition { Url = WebhookUrl, Secret = "cli-tests-webhook-secret" }],
             Environments =
             [
                 Environment("failing", "echo 'maintenance mode refused' >&2; exit 3"),
                 Environment("slow", "sleep 8"),
             ],
         };
-        var settings = new Dictionary<string, string?>(ConfigurationPairs.Projects(declared)) { ["Portal:Demo:MediaFiles"] = "300" };
+        var settings = new Dictionary<string, string?>(ConfigurationPairs.Projects(declared))
+        {
+            ["Portal:Demo:MediaFiles"] = "300",
+            ["Alerts:DispatchInterval"] = "00:00:00.200", // alerts are raised by a background job; alert:list tests poll for them
+        };
         Portal = await PortalProcess.StartAsync(_root.Combine("portal"), settings, TestContext.Current.CancellationToken);
         AliceToken = await CreateTokenAsync("alice");
         CarolToken = await CreateTokenAsync("carol");
