@@ -34,9 +34,7 @@ public sealed class EmailAlertTests
         var (smtpHost, smtpPort) = SmtpServer();
         var recipient = NewRecipient();
         using var shop = new DeclaredShop();
-        var master = shop.Environment("master");
-        var declared = shop.Project(master);
-        declared.AlertEmails = [recipient];
+        var (master, declared) = MailingShop(shop, recipient);
         await using var database = await TestDatabase.CreateAsync(provider);
         await using var host = await PortalTestHost.StartAsync(database, dataPath: shop.DataPath, settings: Settings(declared, smtpHost, smtpPort));
         var failed = await FailASnapshotAsync(host, master);
@@ -73,9 +71,7 @@ public sealed class EmailAlertTests
     {
         var closedPort = Loopback.FreePort();
         using var shop = new DeclaredShop();
-        var master = shop.Environment("master");
-        var declared = shop.Project(master);
-        declared.AlertEmails = [NewRecipient()];
+        var (master, declared) = MailingShop(shop, NewRecipient());
         var settings = Settings(declared, "127.0.0.1", closedPort);
         settings["Alerts:MaxAttempts"] = "3";
         settings["Alerts:Smtp:UserName"] = "portal";
@@ -111,9 +107,7 @@ public sealed class EmailAlertTests
         var (smtpHost, smtpPort) = SmtpServer();
         var recipient = NewRecipient();
         using var shop = new DeclaredShop();
-        var master = shop.Environment("master");
-        var declared = shop.Project(master);
-        declared.AlertEmails = [recipient];
+        var (master, declared) = MailingShop(shop, recipient);
         var settings = Settings(declared, smtpHost, smtpPort);
         settings["Alerts:MaxAttempts"] = "1";
         settings["Alerts:Smtp:UserName"] = "portal";
@@ -136,9 +130,7 @@ public sealed class EmailAlertTests
     public async Task WithoutAnSmtpHostNoMailIsOwedEvenToDeclaredRecipientsWhileTheWebhookStillIs()
     {
         using var shop = new DeclaredShop();
-        var master = shop.Environment("master");
-        var declared = shop.Project(master);
-        declared.AlertEmails = [NewRecipient()];
+        var (master, declared) = MailingShop(shop, NewRecipient());
         declared.Webhooks = [new WebhookDefinition { Url = "http://127.0.0.1:9/hooks/", Secret = "a-receiver-secret-of-some-length" }];
         var settings = DeclaredShop.Settings(declared);
         settings["Alerts:Smtp:From"] = From;
@@ -170,8 +162,7 @@ public sealed class EmailAlertTests
     public async Task ASettingThatCouldNeverSendIsRefusedAtStartNamingItAndNeverShowingThePassword(string setting, string value, string expected)
     {
         using var shop = new DeclaredShop();
-        var declared = shop.Project(shop.Environment("master"));
-        declared.AlertEmails = ["ops@shop.example"];
+        var (_, declared) = MailingShop(shop, "ops@shop.example");
         var settings = Settings(declared, "mail.shop.example", 587);
         settings["Alerts:Smtp:UserName"] = "portal";
         settings["Alerts:Smtp:Password"] = Password;
@@ -189,8 +180,7 @@ public sealed class EmailAlertTests
     public async Task TheRealPortalRefusesABadSenderAndRecipientWithOneLineNamingBothAndNotThePassword()
     {
         using var shop = new DeclaredShop();
-        var declared = shop.Project(shop.Environment("master"));
-        declared.AlertEmails = ["ops at shop.example"];
+        var (_, declared) = MailingShop(shop, "ops at shop.example");
         await using var portal = new PortalProcess(shop.DataPath);
         foreach (var (key, value) in Settings(declared, "mail.shop.example", 587))
         {
@@ -215,14 +205,22 @@ public sealed class EmailAlertTests
     public async Task AWellFormedSmtpSettingStartsWithoutAProblem()
     {
         using var shop = new DeclaredShop();
-        var declared = shop.Project(shop.Environment("master"));
-        declared.AlertEmails = ["ops@shop.example", "Dev Team <dev@shop.example>"];
+        var (_, declared) = MailingShop(shop, "ops@shop.example", "Dev Team <dev@shop.example>");
         var settings = Settings(declared, "mail.shop.example", 465);
         settings["Alerts:Smtp:Security"] = "SslOnConnect";
         settings["Alerts:Smtp:From"] = "Portal <portal@shop.example>";
         await using var host = await PortalTestHost.StartAsync(dataPath: shop.DataPath, settings: settings, initialize: false);
 
         host.Get<IStartupValidator>().Validate();
+    }
+
+    /// <summary>The shop's master environment, and its project declared with these alert recipients.</summary>
+    private static (EnvironmentDefinition Master, ProjectDefinition Declared) MailingShop(DeclaredShop shop, params string[] recipients)
+    {
+        var master = shop.Environment("master");
+        var declared = shop.Project(master);
+        declared.AlertEmails = [.. recipients];
+        return (master, declared);
     }
 
     /// <summary>The shop's declaration with e-mail through the given server, sent from <see cref="From"/>; tries come quickly after each other.</summary>
