@@ -12,8 +12,11 @@ cd "$ROOT"
 RESULTS_DIR="$ROOT/artifacts/test-results"
 PGBIN=/usr/lib/postgresql/15/bin
 CHROMIUM=/usr/bin/chromium
-# Debian packages the tests need: servers, the browser for Playwright, fonts so screenshots render text.
-APT_PACKAGES=(postgresql mariadb-server mariadb-client redis-server chromium zstd sqlite3 fonts-liberation)
+# Debian packages the tests need: servers (python3-aiosmtpd: the SMTP server alert e-mail goes to), the browser for
+# Playwright, fonts so screenshots render text.
+APT_PACKAGES=(postgresql mariadb-server mariadb-client redis-server python3-aiosmtpd chromium zstd sqlite3 fonts-liberation)
+# Debian's python, which the python3-aiosmtpd package installs into (a python3 earlier on PATH may not see it).
+SMTP_PYTHON=/usr/bin/python3
 SERVER_TIMEOUT=${PORTAL_SERVER_TIMEOUT:-60}      # seconds to wait for each server to answer
 TEST_TIMEOUT=${PORTAL_TEST_TIMEOUT:-30m}          # per test project, so a hung test cannot eat CI's 90 minutes
 IS_CI=false; [[ "${CI:-}" == "true" ]] && IS_CI=true
@@ -22,6 +25,7 @@ TMP=""             # the one temp folder holding every server's data
 PG_DATA=""         # set once PostgreSQL is started, so cleanup knows to stop it
 MARIADB_PID=""
 REDIS_PIDFILE=""
+SMTP_PID=""
 S3RVER_PID=""
 S3RVER_VERSION=3.7.1
 S3_BUCKET=portal-tests   # created by s3rver at start; the tests' TestServers.S3Bucket names it too
@@ -173,6 +177,24 @@ start_redis() {
   log "Redis on 127.0.0.1:$port"
 }
 
+# aiosmtpd (Debian), a real SMTP server that accepts every message and writes it into a Maildir the tests read back.
+start_smtp() {
+  "$SMTP_PYTHON" -c 'import aiosmtpd' >/dev/null 2>&1 \
+    || { missing "aiosmtpd not found for $SMTP_PYTHON (apt-get install python3-aiosmtpd): the alert e-mail tests need it"; return 0; }
+  local port dir="$TMP/smtp"
+  port=$(pick_port "${PORTAL_SMTP_PORT:-58025}")
+  # Not the Maildir itself: aiosmtpd creates its cur/new/tmp only when the folder does not exist yet.
+  mkdir -p "$dir"
+  # -n: stay the calling user (it would switch to nobody as root, who cannot write the Maildir).
+  "$SMTP_PYTHON" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/maildir" </dev/null >"$dir/server.log" 2>&1 &
+  SMTP_PID=$!
+  wait_until aiosmtpd "$dir/server.log" "$SMTP_PYTHON" -c "import smtplib; smtplib.SMTP('127.0.0.1', $port, timeout=2).quit()" \
+    || { missing "aiosmtpd is not answering on 127.0.0.1:$port"; return 0; }
+  export PORTAL_TEST_SMTP="127.0.0.1:$port"
+  export PORTAL_TEST_MAILDIR="$dir/maildir"
+  log "aiosmtpd on 127.0.0.1:$port (Maildir $dir/maildir)"
+}
+
 # s3rver (npm), a small S3-compatible server on the filesystem, for the S3 snapshot store's tests. Installed once into a
 # cache outside the repository (never node_modules in the tree), started on loopback with its data in the temp folder.
 start_s3rver() {
@@ -217,6 +239,7 @@ stop_servers() {
   [[ -n "$MARIADB_PID" ]] && kill_and_wait "$MARIADB_PID"
   if [[ -n "$REDIS_PIDFILE" && -f "$REDIS_PIDFILE" ]]; then kill_and_wait "$(cat "$REDIS_PIDFILE")"; fi
   [[ -n "$S3RVER_PID" ]] && kill_and_wait "$S3RVER_PID"
+  [[ -n "$SMTP_PID" ]] && kill_and_wait "$SMTP_PID"
   [[ -n "$WAIT_PID" ]] && kill "$WAIT_PID" 2>/dev/null
   [[ -n "$TMP" ]] && rm -rf "$TMP"
   exit "$rc"
@@ -233,6 +256,7 @@ start_servers() {
   start_mariadb
   start_redis
   start_s3rver
+  start_smtp
 }
 
 check_chromium() {
@@ -252,7 +276,7 @@ export_test_env() {
 
 print_exports() {
   local v
-  for v in PORTAL_TEST_POSTGRES PORTAL_TEST_MARIADB PORTAL_TEST_REDIS PORTAL_TEST_S3 PORTAL_TEST_CHROMIUM \
+  for v in PORTAL_TEST_POSTGRES PORTAL_TEST_MARIADB PORTAL_TEST_REDIS PORTAL_TEST_S3 PORTAL_TEST_SMTP PORTAL_TEST_MAILDIR PORTAL_TEST_CHROMIUM \
            PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO; do
     [[ -n "${!v:-}" ]] && printf "export %s='%s'\n" "$v" "${!v}"
   done

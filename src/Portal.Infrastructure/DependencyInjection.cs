@@ -53,6 +53,7 @@ public static class DependencyInjection
         services.AddSingleton<Portal.Core.Alerts.IAlertRepository>(sp => sp.GetRequiredService<AlertRepository>());
         services.AddSingleton<Portal.Core.Alerts.IAlertDeliveryRepository>(sp => sp.GetRequiredService<AlertRepository>());
         services.AddSingleton<Alerts.AlertRaiser>();
+        services.AddSingleton<Alerts.AlertMailer>();
         services.AddOptions<Alerts.AlertOptions>().Bind(configuration.GetSection(Alerts.AlertOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Alerts.AlertOptions>, Alerts.AlertOptionsValidator>();
         // Receivers are other people's servers: no automatic redirects to somewhere the admin did not declare.

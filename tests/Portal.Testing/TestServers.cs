@@ -21,6 +21,12 @@ public static class TestServers
 
     public const string S3SecretKey = "S3RVER";
 
+    /// <summary>A real SMTP server (aiosmtpd) as <c>host:port</c>: it takes every message, without sign-in or TLS.</summary>
+    public const string Smtp = "PORTAL_TEST_SMTP";
+
+    /// <summary>The Maildir that <see cref="Smtp"/> writes each message it accepted into (one file under <c>new/</c> per message).</summary>
+    public const string Maildir = "PORTAL_TEST_MAILDIR";
+
     public static string Require(string variable)
     {
         var value = Environment.GetEnvironmentVariable(variable);

@@ -13,7 +13,8 @@ using Portal.Infrastructure.Persistence;
 
 /// <summary>
 /// Raises alerts (<see cref="AlertRaiser"/>) and sends each pending delivery: to a webhook, JSON signed with HMAC-SHA256 of the
-/// body under the webhook's secret (header <c>X-Portal-Signature-256: sha256=…</c>); retried with doubling waits, each try's
+/// body under the webhook's secret (header <c>X-Portal-Signature-256: sha256=…</c>); to an e-mail recipient, a plain-text mail
+/// through the SMTP server (<see cref="AlertMailer"/>); retried with doubling waits, each try's
 /// outcome kept on its <see cref="AlertDelivery"/>. Deliveries are recorded with their alert before anything is sent, so a
 /// restart or a second node sends what is pending and never raises it twice. One node raises and sends at a time.
 /// </summary>
@@ -21,6 +22,7 @@ internal sealed class AlertDispatcher(
     IDbContextFactory<PortalDbContext> contexts,
     AlertRaiser raiser,
     IHttpClientFactory clients,
+    AlertMailer mailer,
     IOptions<ConfiguredProjects> projects,
     IOptions<AlertOptions> options,
     SingletonJobs singleton,
@@ -61,22 +63,11 @@ internal sealed class AlertDispatcher(
 
     private async Task TryAsync(AlertDelivery delivery, CancellationToken cancellationToken)
     {
-        var secret = projects.Value.Items.FirstOrDefault(p => p.Id == delivery.ProjectId)?.Webhooks.FirstOrDefault(w => w.Url == delivery.Target)?.Secret;
-        int? status = null;
-        string? error = null;
-        if (secret is null)
-        {
-            error = "the webhook is no longer declared";
-        }
-        else
-        {
-            (status, error) = await PostAsync(delivery, secret, cancellationToken);
-        }
-
+        var (status, error, gone) = delivery.Channel == DeliveryChannel.Email ? await MailAsync(delivery, cancellationToken) : await HookAsync(delivery, cancellationToken);
         var now = Time.GetUtcNow();
         var attempts = delivery.Attempts + 1;
         var delivered = error is null;
-        var state = delivered ? DeliveryStatus.Delivered : attempts >= options.Value.MaxAttempts || secret is null ? DeliveryStatus.Failed : DeliveryStatus.Pending;
+        var state = delivered ? DeliveryStatus.Delivered : attempts >= options.Value.MaxAttempts || gone ? DeliveryStatus.Failed : DeliveryStatus.Pending;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         await db.AlertDeliveries.Where(d => d.Id == delivery.Id).ExecuteUpdateAsync(set => set
             .SetProperty(d => d.Attempts, attempts)
@@ -90,6 +81,36 @@ internal sealed class AlertDispatcher(
             logger.LogWarning("The {Event} alert {Alert} could not be delivered to a {Channel} of {Project} after {Attempts} tries: {Error}",
                 delivery.Event, delivery.AlertId, delivery.Channel, delivery.ProjectId, attempts, error);
         }
+    }
+
+    /// <summary>One try at a webhook; <c>Gone</c> when it is no longer declared, so no later try could succeed.</summary>
+    private async Task<(int? Status, string? Error, bool Gone)> HookAsync(AlertDelivery delivery, CancellationToken cancellationToken)
+    {
+        var secret = projects.Value.Items.FirstOrDefault(p => p.Id == delivery.ProjectId)?.Webhooks.FirstOrDefault(w => w.Url == delivery.Target)?.Secret;
+        if (secret is null)
+        {
+            return (null, "the webhook is no longer declared", true);
+        }
+
+        var (status, error) = await PostAsync(delivery, secret, cancellationToken);
+        return (status, error, false);
+    }
+
+    /// <summary>One try at an e-mail recipient; <c>Gone</c> when e-mail was turned off or the address is no longer declared.</summary>
+    private async Task<(int? Status, string? Error, bool Gone)> MailAsync(AlertDelivery delivery, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Smtp.Enabled)
+        {
+            return (null, $"e-mail is off: {SmtpOptions.Section}:Host is no longer set", true);
+        }
+
+        if (projects.Value.Items.FirstOrDefault(p => p.Id == delivery.ProjectId)?.AlertEmails.Contains(delivery.Target) != true)
+        {
+            return (null, "the address is no longer among the project's alert e-mails", true);
+        }
+
+        var (status, error) = await mailer.SendAsync(delivery, cancellationToken);
+        return (status, error, false);
     }
 
     /// <summary>One try: the status code, and what went wrong (null when the receiver answered 2xx).</summary>

@@ -198,7 +198,9 @@ internal sealed class AlertRaiser(
     private void AddDeliveries(PortalDbContext db, Alert alert, Activity? activity, DateTimeOffset now)
     {
         var project = projects.Value.Items.FirstOrDefault(p => p.Id == alert.ProjectId);
-        if (project is null || project.Webhooks.Count == 0)
+        // Recipients are declared apart from the server: without a host nothing could send to them, so nothing is recorded as owed.
+        var recipients = options.Value.Smtp.Enabled ? project?.AlertEmails ?? [] : [];
+        if (project is null || project.Webhooks.Count == 0 && recipients.Count == 0)
         {
             return;
         }
@@ -207,11 +209,13 @@ internal sealed class AlertRaiser(
             new AlertBody(alert.Id.ToString("N"), alert.Message, alert.RaisedAt),
             activity is null ? null : new AlertActivity(activity.Id, activity.Type, activity.Text, Result(activity), activity.Reason,
                 activity.CreatedAt, activity.StartedAt, activity.CompletedAt)), ApiJson.Options);
-        foreach (var hook in project.Webhooks)
+        var receivers = project.Webhooks.Select(h => (Channel: DeliveryChannel.Webhook, Target: h.Url))
+            .Concat(recipients.Select(address => (Channel: DeliveryChannel.Email, Target: address)));
+        foreach (var (channel, target) in receivers)
         {
             db.AlertDeliveries.Add(new AlertDelivery
             {
-                AlertId = alert.Id, ProjectId = alert.ProjectId, Channel = DeliveryChannel.Webhook, Target = hook.Url, ActivityId = alert.ActivityId,
+                AlertId = alert.Id, ProjectId = alert.ProjectId, Channel = channel, Target = target, ActivityId = alert.ActivityId,
                 Event = alert.Event, Payload = payload, CreatedAt = now, NextAttemptAt = now,
             });
         }

@@ -31,6 +31,9 @@ public sealed class ProjectDefinition
 
     /// <summary>Where alerts go: each gets a signed JSON POST for every activity of the project that fails or is cancelled.</summary>
     public List<WebhookDefinition> Webhooks { get; set; } = [];
+
+    /// <summary>Where alerts go by e-mail, e.g. <c>ops@shop.example</c>: each address gets every alert, once <c>Alerts:Smtp:Host</c> is set.</summary>
+    public List<string> AlertEmails { get; set; } = [];
     public List<EnvironmentDefinition> Environments { get; set; } = [];
 }
 
@@ -120,6 +123,21 @@ internal sealed class ConfiguredProjectsValidator(IConfigurationSection? project
                 if (hook.Secret.Length < 16)
                 {
                     errors.Add($"{at}:Webhooks:{w}:Secret must be at least 16 characters: it signs every alert the receiver trusts.");
+                }
+            }
+
+            var addresses = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (var m = 0; m < project.AlertEmails.Count; m++)
+            {
+                var address = project.AlertEmails[m];
+                if (!Alerts.MailAddresses.TryParse(address, out var mailbox))
+                {
+                    errors.Add($"{at}:AlertEmails:{m} must be one e-mail address such as ops@shop.example, of at most {Alerts.MailAddresses.MaxLength} characters (got '{address}').");
+                }
+                else if (!addresses.Add(mailbox.Address))
+                {
+                    // Each alert goes once to each address: a second entry would be a second delivery of the same mail.
+                    errors.Add($"{at}:AlertEmails:{m} '{address}' is declared twice.");
                 }
             }
 
