@@ -112,12 +112,18 @@ internal sealed class ConfiguredProjectsValidator(IConfigurationSection? project
             }
 
             Limit(errors, $"{at}:Title", project.Title, ColumnLengths.Title);
+            var hookUrls = new HashSet<string>(StringComparer.Ordinal);
             for (var w = 0; w < project.Webhooks.Count; w++)
             {
                 var hook = project.Webhooks[w];
                 if (!Uri.TryCreate(hook.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || hook.Url.Length > 2000)
                 {
                     errors.Add($"{at}:Webhooks:{w}:Url must be an absolute http or https address of at most 2000 characters (got '{hook.Url}').");
+                }
+                else if (!hookUrls.Add(hook.Url))
+                {
+                    // Each alert goes once to each webhook: a second entry would be a second delivery of the same alert.
+                    errors.Add($"{at}:Webhooks:{w}:Url '{hook.Url}' is declared twice.");
                 }
 
                 if (hook.Secret.Length < 16)

@@ -77,6 +77,10 @@ public sealed class ConfiguredProjectsTests
             ["Projects:1:Environments:0:Schedule:Cron"] = "*/5 * * * *",
             ["Projects:1:Webhooks:0:Url"] = "ftp://alerts.example.com/",
             ["Projects:1:Webhooks:0:Secret"] = "short",
+            ["Projects:1:Webhooks:1:Url"] = "https://alerts.example.com/portal",
+            ["Projects:1:Webhooks:1:Secret"] = "a-secret-long-enough-to-sign",
+            ["Projects:1:Webhooks:2:Url"] = "https://alerts.example.com/portal",
+            ["Projects:1:Webhooks:2:Secret"] = "a-secret-long-enough-to-sign",
         };
 
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => PortalTestHost.StartAsync(mediaFiles: 1, settings: settings));
@@ -90,6 +94,7 @@ public sealed class ConfiguredProjectsTests
         Assert.Contains("Projects:1:TimeZone must be a time zone this machine knows, e.g. 'Europe/Berlin' or 'UTC' (got 'Mars/Olympus_Mons').", failure.Failures);
         Assert.Contains("Projects:1:Webhooks:0:Url must be an absolute http or https address of at most 2000 characters (got 'ftp://alerts.example.com/').", failure.Failures);
         Assert.Contains("Projects:1:Webhooks:0:Secret must be at least 16 characters: it signs every alert the receiver trusts.", failure.Failures);
+        Assert.Contains("Projects:1:Webhooks:2:Url 'https://alerts.example.com/portal' is declared twice.", failure.Failures);
         Assert.Contains("Projects:1:Environments:0:Schedule:Cron: The cron expression '*/5 * * * *' fires every 5 minutes; snapshots can be scheduled at most once an hour.", failure.Failures);
     }
 
