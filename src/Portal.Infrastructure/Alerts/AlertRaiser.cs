@@ -54,12 +54,13 @@ internal sealed class AlertRaiser(
     private async Task<IEnumerable<(Alert, Activity?)>> EndedBadlyAsync(PortalDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var since = now - options.Value.Lookback;
-        // Compared in memory: SQLite stores DateTimeOffset as text, and the activities that ended badly in a day are few.
-        var ended = (await db.Activities.AsNoTracking()
-                .Where(a => a.State == ActivityState.Cancelled || (a.State == ActivityState.Complete && a.Result == ActivityResult.Failure))
-                .Where(a => !db.Alerts.Any(x => x.ActivityId == a.Id && x.Kind != AlertKind.ActivityOverrun))
-                .ToListAsync(cancellationToken))
-            .Where(a => a.CompletedAt >= since);
+        // In the query, not after it: times are stored as UTC ticks on both providers, and the feed's whole history of
+        // failures (with their logs) must not be read every few seconds.
+        var ended = await db.Activities.AsNoTracking()
+            .Where(a => a.State == ActivityState.Cancelled || (a.State == ActivityState.Complete && a.Result == ActivityResult.Failure))
+            .Where(a => a.CompletedAt >= since)
+            .Where(a => !db.Alerts.Any(x => x.ActivityId == a.Id && x.Kind != AlertKind.ActivityOverrun))
+            .ToListAsync(cancellationToken);
         return ended.Select(a =>
         {
             var cancelled = a.State == ActivityState.Cancelled;
