@@ -33,7 +33,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return ValueTask.FromResult<IPendingObject>(new PendingFile(this, NewTempPath(".obj")));
     }
 
-    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken)
+    // A local existence check costs less than moving a file over an identical one, so it is made even when the caller knows.
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(((PendingFile)pending).Commit(hash));

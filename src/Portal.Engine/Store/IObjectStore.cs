@@ -13,9 +13,12 @@ internal interface IObjectStore
 
     /// <summary>
     /// Publishes an object this store began under its hash; returns the compressed size if it was new, 0 if it already existed.
-    /// A member of the store, not of the object, so a wrapper such as <see cref="RetryingObjectStore"/> needs no object of its own per chunk.
+    /// <paramref name="knownMissing"/>: the caller has just looked the hash up and found nothing, so a remote store need not ask
+    /// again before sending it (content-addressed: were it stored meanwhile, the bytes sent are the same ones); the object then
+    /// counts as new. A member of the store, not of the object, so a wrapper such as <see cref="RetryingObjectStore"/> needs no
+    /// object of its own per chunk.
     /// </summary>
-    ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken);
+    ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken);
 
     /// <summary>The compressed bytes of an object; throws FileNotFoundException when it is missing.</summary>
     ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken);

@@ -205,13 +205,15 @@ internal sealed class ObjectSink : WriteOnlyStream
         // A small chunk the store already holds (a file re-read, another environment's copy) is neither compressed nor written.
         if (_pending is not null || !StoreCalls.Wait(_context.Store.ExistsAsync(hash, _context.CancellationToken)))
         {
+            // A small chunk was just looked up; a large one, streamed before its hash was known, is looked up by the commit.
+            var knownMissing = _pending is null;
             if (_pending is null)
             {
                 _pending = StoreCalls.Wait(_context.Store.BeginPutAsync(_context.CancellationToken));
                 WriteSmallChunk();
             }
 
-            stored = StoreCalls.Wait(_context.Store.CommitAsync(_pending, hash, _context.CancellationToken));
+            stored = StoreCalls.Wait(_context.Store.CommitAsync(_pending, hash, knownMissing, _context.CancellationToken));
             _pending.Dispose();
             _pending = null;
         }

@@ -14,8 +14,8 @@ internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetry
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) =>
         RunAsync("begin an object", 0, static (store, _, token) => store.BeginPutAsync(token), cancellationToken);
 
-    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken) =>
-        RunAsync("commit an object", (pending, hash), static (store, args, token) => store.CommitAsync(args.pending, args.hash, token), cancellationToken);
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) =>
+        RunAsync("commit an object", (pending, hash, knownMissing), static (store, args, token) => store.CommitAsync(args.pending, args.hash, args.knownMissing, token), cancellationToken);
 
     public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken) =>
         RunAsync("open an object", hash, static (store, hash, token) => store.OpenReadAsync(hash, token), cancellationToken);

@@ -20,8 +20,8 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) => Call(nameof(BeginPutAsync), () => inner.BeginPutAsync(cancellationToken));
 
-    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken) =>
-        Call(nameof(CommitAsync), () => inner.CommitAsync(pending, hash, cancellationToken));
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) =>
+        Call(nameof(CommitAsync), () => inner.CommitAsync(pending, hash, knownMissing, cancellationToken));
 
     public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken) => Call(nameof(OpenReadAsync), () => inner.OpenReadAsync(hash, cancellationToken));
 

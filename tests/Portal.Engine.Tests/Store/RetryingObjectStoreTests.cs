@@ -35,7 +35,7 @@ public sealed class RetryingObjectStoreTests : IDisposable
         using var pending = await _store.BeginPutAsync(Token);
         pending.Content.Write(content);
 
-        var commit = _store.CommitAsync(pending, hash, Token).AsTask();
+        var commit = _store.CommitAsync(pending, hash, knownMissing: false, Token).AsTask();
         // The first wait is the initial delay less up to half of it as jitter: not over before half of it.
         _time.Advance(Initial / 2 - TimeSpan.FromMilliseconds(1));
         Assert.False(commit.IsCompleted);
@@ -167,7 +167,7 @@ public sealed class RetryingObjectStoreTests : IDisposable
     {
         public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
+        public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
 
         public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken) => throw new NotSupportedException();
 

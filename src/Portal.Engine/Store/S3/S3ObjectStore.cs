@@ -89,13 +89,14 @@ internal sealed class S3ObjectStore : IObjectStore
         return ValueTask.FromResult<IPendingObject>(new PendingUpload(NewTempPath(".obj")));
     }
 
-    public async ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken)
+    public async ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken)
     {
         var upload = (PendingUpload)pending;
         var size = upload.Close();
         var key = ObjectKey(hash);
-        // Content-addressed: an object already there holds these bytes, so it is not sent again (a retried commit lands here too).
-        if (await ExistsAsync(hash, cancellationToken))
+        // Content-addressed: an object already there holds these bytes, so it is not sent again. A caller that just found it
+        // missing saves the second lookup (one request per small object, not two); a retry then sends the same bytes again.
+        if (!knownMissing && await ExistsAsync(hash, cancellationToken))
         {
             return 0;
         }

@@ -5,10 +5,11 @@ using Amazon.Runtime;
 
 /// <summary>
 /// The S3 client's HTTP, failing the first <see cref="Failures"/> requests <see cref="Matches"/> picks with 503 SlowDown
-/// before they reach the server, as a throttling S3 answers; every other request goes through.
+/// before they reach the server, as a throttling S3 answers; every other request goes through, and is recorded in <see cref="Sent"/>.
 /// </summary>
 internal sealed class FailingHttpClientFactory(Func<HttpRequestMessage, bool> matches, int failures = 1) : HttpClientFactory
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _sent = new();
     private int _failed;
     private int _passed;
 
@@ -20,6 +21,9 @@ internal sealed class FailingHttpClientFactory(Func<HttpRequestMessage, bool> ma
 
     /// <summary>Requests <see cref="Matches"/> picked that went through to the server.</summary>
     public int Passed => Volatile.Read(ref _passed);
+
+    /// <summary>Every request that reached the server, as "METHOD /path?query", in the order sent.</summary>
+    public IReadOnlyList<string> Sent => [.. _sent];
 
     public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new FailingHandler(this) { InnerHandler = new SocketsHttpHandler() });
 
@@ -47,6 +51,7 @@ internal sealed class FailingHttpClientFactory(Func<HttpRequestMessage, bool> ma
                 Interlocked.Increment(ref factory._passed);
             }
 
+            factory._sent.Enqueue($"{request.Method} {request.RequestUri!.PathAndQuery}");
             return await base.SendAsync(request, cancellationToken);
         }
     }

@@ -55,6 +55,35 @@ public sealed class S3ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ACommitOfAnObjectTheCallerFoundMissingIsOnePutObjectAndCountsAsNew()
+    {
+        var counting = new FailingHttpClientFactory(_ => false, failures: 0);
+        var s3 = Track(new S3TestStore(counting));
+        var content = RandomNumberGenerator.GetBytes(10_000);
+        var hash = ObjectStoreContractTests.Hash(content);
+
+        Assert.Equal(content.Length, await CommitAsync(s3.Store, hash, content, knownMissing: true));
+
+        Assert.Equal([$"PUT /{TestServers.S3Bucket}/{s3.Store.ObjectKey(hash)}"], counting.Sent);
+        Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(s3.Store, hash));
+    }
+
+    [Fact]
+    public async Task ACommitOfAnObjectNobodyLookedUpAsksFirstAndAStoredOneIsNotSentAgainNorCountedAsNew()
+    {
+        var counting = new FailingHttpClientFactory(_ => false, failures: 0);
+        var s3 = Track(new S3TestStore(counting));
+        var content = RandomNumberGenerator.GetBytes(10_000);
+        var hash = ObjectStoreContractTests.Hash(content);
+        var key = $"/{TestServers.S3Bucket}/{s3.Store.ObjectKey(hash)}";
+
+        Assert.Equal(content.Length, await CommitAsync(s3.Store, hash, content, knownMissing: false));
+        Assert.Equal(0, await CommitAsync(s3.Store, hash, content, knownMissing: false));
+
+        Assert.Equal([$"HEAD {key}", $"PUT {key}", $"HEAD {key}"], counting.Sent);
+    }
+
+    [Fact]
     public async Task ARefusalIsPermanentAndNamesBucketAndKeyButNotTheCredentials()
     {
         var s3 = Track(new S3TestStore());
@@ -100,6 +129,13 @@ public sealed class S3ObjectStoreTests : IDisposable
         {
             Directory.Delete(media, recursive: true);
         }
+    }
+
+    private static async Task<long> CommitAsync(S3ObjectStore store, string hash, byte[] content, bool knownMissing)
+    {
+        using var pending = await store.BeginPutAsync(Token);
+        pending.Content.Write(content);
+        return await store.CommitAsync(pending, hash, knownMissing, Token);
     }
 
     private static RetryingObjectStore Retrying(IObjectStore inner) =>
