@@ -53,6 +53,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return ValueTask.FromResult(Exists(hash));
     }
 
+    // A file's existence is one local system call: cheaper than reading its folder.
+    public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) => ValueTask.FromResult<ObjectPage?>(null);
+
     public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

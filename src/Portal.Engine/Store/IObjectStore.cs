@@ -28,6 +28,12 @@ internal interface IObjectStore
     /// <summary>Which of the hashes are stored; reads each object folder's listing once instead of looking up each object.</summary>
     ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The first page (up to 1000 names, in the store's order) of one object folder (<paramref name="folder"/>: two hex digits),
+    /// for <see cref="ObjectLookups"/>; null when this store looks an object up as cheaply as it lists (a local filesystem).
+    /// </summary>
+    ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken);
+
     ValueTask DeleteAsync(string hash, CancellationToken cancellationToken);
 
     /// <summary>Every stored object's hash, read whole so a retry can list again from the start.</summary>

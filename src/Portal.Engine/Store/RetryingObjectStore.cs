@@ -26,6 +26,9 @@ internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetry
     public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken) =>
         RunAsync("look up objects", hashes, static (store, hashes, token) => store.WhichExistAsync(hashes, token), cancellationToken);
 
+    public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) =>
+        RunAsync("list an object folder", folder, static (store, folder, token) => store.ListFolderAsync(folder, token), cancellationToken);
+
     public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken) =>
         RunAsync("delete an object", hash, static (store, hash, token) => store.DeleteAsync(hash, token), cancellationToken);
 

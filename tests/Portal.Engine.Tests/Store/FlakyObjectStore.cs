@@ -30,6 +30,9 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
     public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken) =>
         Call(nameof(WhichExistAsync), () => inner.WhichExistAsync(hashes, cancellationToken));
 
+    public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) =>
+        Call(nameof(ListFolderAsync), () => inner.ListFolderAsync(folder, cancellationToken));
+
     public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken) => Call(nameof(DeleteAsync), () => inner.DeleteAsync(hash, cancellationToken));
 
     public ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) => Call(nameof(ListAsync), () => inner.ListAsync(cancellationToken));

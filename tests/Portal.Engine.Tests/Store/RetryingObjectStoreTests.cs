@@ -175,6 +175,8 @@ public sealed class RetryingObjectStoreTests : IDisposable
 
         public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) => ValueTask.FromResult<ObjectPage?>(null);
+
         public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) => throw new NotSupportedException();

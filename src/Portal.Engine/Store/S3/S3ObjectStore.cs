@@ -157,6 +157,21 @@ internal sealed class S3ObjectStore : IObjectStore
         return found;
     }
 
+    public async ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        if (!ObjectHash.IsFolder(folder))
+        {
+            throw new ArgumentException($"'{folder}' is not an object folder.", nameof(folder));
+        }
+
+        var prefix = $"{_prefix}objects/{folder}/";
+        // ListObjects (v1): one page needs no continuation token, and s3rver cannot make one on Node 17+ (its tokens use DES,
+        // which OpenSSL 3 keeps in the legacy provider), so a truncated ListObjectsV2 page is a 500 there.
+        var request = new ListObjectsRequest { BucketName = _bucket, Prefix = prefix };
+        var page = await Call("list", prefix, token => _client.ListObjectsAsync(request, token), cancellationToken);
+        return new ObjectPage([.. (page.S3Objects ?? []).Select(o => o.Key[prefix.Length..])], page.IsTruncated == true);
+    }
+
     public async ValueTask DeleteAsync(string hash, CancellationToken cancellationToken)
     {
         var key = ObjectKey(hash);
