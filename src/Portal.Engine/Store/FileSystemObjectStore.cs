@@ -26,6 +26,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         OwnerOnly.CreateFolder(_temp);
     }
 
+    // Local reads and writes keep up with the cores that hash and compress.
+    public int Concurrency => Environment.ProcessorCount;
+
     // Each call below runs synchronously and returns a completed ValueTask: local file calls gain nothing from a thread hop.
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken)
     {

@@ -8,6 +8,9 @@ namespace Portal.Engine.Store;
 /// </summary>
 internal interface IObjectStore
 {
+    /// <summary>Transfers this store serves well at once: a mount's capture and restore run at least this many workers.</summary>
+    int Concurrency { get; }
+
     /// <summary>Starts an object whose name is only known once its content has been hashed.</summary>
     ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken);
 

@@ -11,6 +11,8 @@ using Microsoft.Extensions.Logging;
 /// </summary>
 internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetryOptions options, TimeProvider time, ILogger<RetryingObjectStore> logger) : IObjectStore
 {
+    public int Concurrency => inner.Concurrency;
+
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) =>
         RunAsync("begin an object", 0, static (store, _, token) => store.BeginPutAsync(token), cancellationToken);
 

@@ -18,6 +18,8 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
         }
     }
 
+    public int Concurrency => inner.Concurrency;
+
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) => Call(nameof(BeginPutAsync), () => inner.BeginPutAsync(cancellationToken));
 
     public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) =>

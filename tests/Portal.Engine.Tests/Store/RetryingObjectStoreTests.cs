@@ -165,6 +165,8 @@ public sealed class RetryingObjectStoreTests : IDisposable
     /// <summary>Answers every call at once without allocating, so only the wrapper's own allocations are measured.</summary>
     private sealed class AnsweringStore : IObjectStore
     {
+        public int Concurrency => 1;
+
         public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) => ValueTask.FromResult(0L);

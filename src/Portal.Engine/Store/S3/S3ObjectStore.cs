@@ -83,6 +83,9 @@ internal sealed class S3ObjectStore : IObjectStore
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }
 
+    /// <summary>Each request waits on the network and the server: Engine:S3:Parallelism of them in flight, beside the cores' work.</summary>
+    public int Concurrency => _parallelism;
+
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -12,6 +12,8 @@ internal sealed class FailingHttpClientFactory(Func<HttpRequestMessage, bool> ma
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _sent = new();
     private int _failed;
     private int _passed;
+    private int _inFlight;
+    private int _maxInFlight;
 
     public Func<HttpRequestMessage, bool> Matches { get; } = matches;
 
@@ -21,6 +23,14 @@ internal sealed class FailingHttpClientFactory(Func<HttpRequestMessage, bool> ma
 
     /// <summary>Requests <see cref="Matches"/> picked that went through to the server.</summary>
     public int Passed => Volatile.Read(ref _passed);
+
+    /// <summary>How long each request waits before it is sent, as over a slow network.</summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>The most requests in flight at once since the last <see cref="ResetMaxInFlight"/>.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    public void ResetMaxInFlight() => Volatile.Write(ref _maxInFlight, 0);
 
     /// <summary>Every request that reached the server, as "METHOD /path?query", in the order sent.</summary>
     public IReadOnlyList<string> Sent => [.. _sent];
@@ -52,7 +62,21 @@ internal sealed class FailingHttpClientFactory(Func<HttpRequestMessage, bool> ma
             }
 
             factory._sent.Enqueue($"{request.Method} {request.RequestUri!.PathAndQuery}");
-            return await base.SendAsync(request, cancellationToken);
+            var inFlight = Interlocked.Increment(ref factory._inFlight);
+            try
+            {
+                int max;
+                while (inFlight > (max = Volatile.Read(ref factory._maxInFlight)) && Interlocked.CompareExchange(ref factory._maxInFlight, inFlight, max) != max)
+                {
+                }
+
+                await Task.Delay(factory.Latency, cancellationToken);
+                return await base.SendAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref factory._inFlight);
+            }
         }
     }
 }
