@@ -8,7 +8,7 @@ using Portal.Engine.Store;
 /// <summary>What an adapter needs during one capture or restore: the store, options, counters, progress and cancellation.</summary>
 internal sealed class EngineContext(
     IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken,
-    bool live = false, EngineWarnings? warnings = null, OldTreeRemovals? removals = null)
+    bool live = false, EngineWarnings? warnings = null, OldTreeRemovals? removals = null, ObjectLookups? lookups = null)
 {
     public IObjectStore Store { get; } = store;
 
@@ -19,6 +19,9 @@ internal sealed class EngineContext(
     public ProgressTracker Progress { get; } = progress;
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>This run's answers to "is this object stored?"; shared by its services, never by another run.</summary>
+    public ObjectLookups Lookups { get; } = lookups ?? new ObjectLookups(store);
 
     /// <summary>The capture is live: the environment keeps writing, so nothing may block it.</summary>
     public bool Live { get; } = live;
@@ -39,7 +42,7 @@ internal sealed class EngineContext(
     public ObjectSink NewSink() => new(this);
 
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
-    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals);
+    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals, Lookups);
 
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner, CancellationToken);
 

@@ -27,7 +27,7 @@ public sealed class S3StoreOptions
     /// <summary>An object above this size is sent as a multipart upload of parts this size; below it, with one PutObject.</summary>
     public int PartSizeMiB { get; set; } = 16;
 
-    /// <summary>Parts of one object sent at once, and lookups made at once; captures already send several objects at once.</summary>
+    /// <summary>Parts of one object sent at once, lookups made at once, and the workers a mount's capture and restore run (at least one per core).</summary>
     public int Parallelism { get; set; } = 4;
 
     /// <summary>The prefix as keys start with it: no leading slash, one trailing slash, or empty.</summary>

@@ -29,6 +29,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         OwnerOnly.CreateFolder(_temp);
     }
 
+    // Local reads and writes keep up with the cores that hash and compress.
+    public int Concurrency => Environment.ProcessorCount;
+
     // Each call below runs synchronously and returns a completed ValueTask: local file calls gain nothing from a thread hop.
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +39,8 @@ internal sealed class FileSystemObjectStore : IObjectStore
         return ValueTask.FromResult<IPendingObject>(new PendingFile(this, NewTempPath(".obj")));
     }
 
-    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken)
+    // A local existence check costs less than moving a file over an identical one, so it is made even when the caller knows.
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(((PendingFile)pending).Commit(hash));
@@ -54,6 +58,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(Exists(hash));
     }
+
+    // A file's existence is one local system call: cheaper than reading its folder.
+    public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) => ValueTask.FromResult<ObjectPage?>(null);
 
     public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken)
     {

@@ -8,14 +8,20 @@ namespace Portal.Engine.Store;
 /// </summary>
 internal interface IObjectStore
 {
+    /// <summary>Transfers this store serves well at once: a mount's capture and restore run at least this many workers.</summary>
+    int Concurrency { get; }
+
     /// <summary>Starts an object whose name is only known once its content has been hashed.</summary>
     ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken);
 
     /// <summary>
     /// Publishes an object this store began under its hash; returns the compressed size if it was new, 0 if it already existed.
-    /// A member of the store, not of the object, so a wrapper such as <see cref="RetryingObjectStore"/> needs no object of its own per chunk.
+    /// <paramref name="knownMissing"/>: the caller has just looked the hash up and found nothing, so a remote store need not ask
+    /// again before sending it (content-addressed: were it stored meanwhile, the bytes sent are the same ones); the object then
+    /// counts as new. A member of the store, not of the object, so a wrapper such as <see cref="RetryingObjectStore"/> needs no
+    /// object of its own per chunk.
     /// </summary>
-    ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken);
+    ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken);
 
     /// <summary>The compressed bytes of an object; throws FileNotFoundException when it is missing.</summary>
     ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken);
@@ -24,6 +30,12 @@ internal interface IObjectStore
 
     /// <summary>Which of the hashes are stored; reads each object folder's listing once instead of looking up each object.</summary>
     ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The first page (up to 1000 names, in the store's order) of one object folder (<paramref name="folder"/>: two hex digits),
+    /// for <see cref="ObjectLookups"/>; null when this store looks an object up as cheaply as it lists (a local filesystem).
+    /// </summary>
+    ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken);
 
     ValueTask DeleteAsync(string hash, CancellationToken cancellationToken);
 

@@ -9,6 +9,9 @@ internal static class ObjectHash
 
     public static bool IsValid(string hash) => hash.Length == 64 && !hash.AsSpan().ContainsAnyExcept(LowerHex);
 
+    /// <summary>An object folder's name: the first two hex digits of the hashes it holds.</summary>
+    public static bool IsFolder(string folder) => folder.Length == 2 && !folder.AsSpan().ContainsAnyExcept(LowerHex);
+
     public static void Validate(string hash)
     {
         if (!IsValid(hash))

@@ -202,8 +202,9 @@ internal sealed class ObjectSink : WriteOnlyStream
         var hash = Convert.ToHexStringLower(_hash!.GetHashAndReset());
         _hash.Dispose();
         long stored = 0;
-        // A small chunk the store already holds (a file re-read, another environment's copy) is neither compressed nor written.
-        if (_pending is not null || !StoreCalls.Wait(_context.Store.ExistsAsync(hash, _context.CancellationToken)))
+        // A small chunk the store already holds (a file re-read, another environment's copy) is neither compressed nor written;
+        // a large one, streamed to a temp object before its hash was known, is not sent.
+        if (!StoreCalls.Wait(_context.Lookups.ExistsAsync(hash, _context.CancellationToken)))
         {
             if (_pending is null)
             {
@@ -211,10 +212,13 @@ internal sealed class ObjectSink : WriteOnlyStream
                 WriteSmallChunk();
             }
 
-            stored = StoreCalls.Wait(_context.Store.CommitAsync(_pending, hash, _context.CancellationToken));
-            _pending.Dispose();
-            _pending = null;
+            var size = StoreCalls.Wait(_context.Store.CommitAsync(_pending, hash, knownMissing: true, _context.CancellationToken));
+            // Two files of the same content committed at once by two workers are one new object.
+            stored = _context.Lookups.Add(hash) ? size : 0;
         }
+
+        _pending?.Dispose();
+        _pending = null;
 
         _compressor = null;
         _hash = null;

@@ -11,11 +11,13 @@ using Microsoft.Extensions.Logging;
 /// </summary>
 internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetryOptions options, TimeProvider time, ILogger<RetryingObjectStore> logger) : IObjectStore
 {
+    public int Concurrency => inner.Concurrency;
+
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) =>
         RunAsync("begin an object", 0, static (store, _, token) => store.BeginPutAsync(token), cancellationToken);
 
-    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken) =>
-        RunAsync("commit an object", (pending, hash), static (store, args, token) => store.CommitAsync(args.pending, args.hash, token), cancellationToken);
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) =>
+        RunAsync("commit an object", (pending, hash, knownMissing), static (store, args, token) => store.CommitAsync(args.pending, args.hash, args.knownMissing, token), cancellationToken);
 
     public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken) =>
         RunAsync("open an object", hash, static (store, hash, token) => store.OpenReadAsync(hash, token), cancellationToken);
@@ -25,6 +27,9 @@ internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetry
 
     public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken) =>
         RunAsync("look up objects", hashes, static (store, hashes, token) => store.WhichExistAsync(hashes, token), cancellationToken);
+
+    public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) =>
+        RunAsync("list an object folder", folder, static (store, folder, token) => store.ListFolderAsync(folder, token), cancellationToken);
 
     public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken) =>
         RunAsync("delete an object", hash, static (store, hash, token) => store.DeleteAsync(hash, token), cancellationToken);

@@ -18,10 +18,12 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
         }
     }
 
+    public int Concurrency => inner.Concurrency;
+
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) => Call(nameof(BeginPutAsync), () => inner.BeginPutAsync(cancellationToken));
 
-    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken) =>
-        Call(nameof(CommitAsync), () => inner.CommitAsync(pending, hash, cancellationToken));
+    public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) =>
+        Call(nameof(CommitAsync), () => inner.CommitAsync(pending, hash, knownMissing, cancellationToken));
 
     public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken) => Call(nameof(OpenReadAsync), () => inner.OpenReadAsync(hash, cancellationToken));
 
@@ -29,6 +31,9 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken) =>
         Call(nameof(WhichExistAsync), () => inner.WhichExistAsync(hashes, cancellationToken));
+
+    public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) =>
+        Call(nameof(ListFolderAsync), () => inner.ListFolderAsync(folder, cancellationToken));
 
     public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken) => Call(nameof(DeleteAsync), () => inner.DeleteAsync(hash, cancellationToken));
 

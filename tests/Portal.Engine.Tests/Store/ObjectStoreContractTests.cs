@@ -127,7 +127,7 @@ public abstract class ObjectStoreContractTests : IDisposable
     {
         using var pending = await store.BeginPutAsync(Token);
         pending.Content.Write(content);
-        return await store.CommitAsync(pending, hash, Token);
+        return await store.CommitAsync(pending, hash, knownMissing: false, Token);
     }
 
     internal static async Task<byte[]> ReadAsync(IObjectStore store, string hash)

@@ -35,7 +35,7 @@ public sealed class RetryingObjectStoreTests : IDisposable
         using var pending = await _store.BeginPutAsync(Token);
         pending.Content.Write(content);
 
-        var commit = _store.CommitAsync(pending, hash, Token).AsTask();
+        var commit = _store.CommitAsync(pending, hash, knownMissing: false, Token).AsTask();
         // The first wait is the initial delay less up to half of it as jitter: not over before half of it.
         _time.Advance(Initial / 2 - TimeSpan.FromMilliseconds(1));
         Assert.False(commit.IsCompleted);
@@ -165,15 +165,19 @@ public sealed class RetryingObjectStoreTests : IDisposable
     /// <summary>Answers every call at once without allocating, so only the wrapper's own allocations are measured.</summary>
     private sealed class AnsweringStore : IObjectStore
     {
+        public int Concurrency => 1;
+
         public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
+        public ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
 
         public ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public ValueTask<bool> ExistsAsync(string hash, CancellationToken cancellationToken) => ValueTask.FromResult(true);
 
         public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken) => ValueTask.FromResult<ObjectPage?>(null);
 
         public ValueTask DeleteAsync(string hash, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

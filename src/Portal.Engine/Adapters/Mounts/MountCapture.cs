@@ -62,7 +62,7 @@ internal sealed class MountCapture : IDisposable
 
         // Entries keep the walk's order whichever core reads them.
         var entries = new MountEntry?[found.Count];
-        OnEveryCore.ForEach(Enumerable.Range(0, found.Count), i =>
+        OnEveryCore.ForEach(Enumerable.Range(0, found.Count), _context.Store, i =>
             entries[i] = found[i].Type == EntryType.File ? ReadFile(found[i], reusable) : Record(found[i], found[i].Stat, null, null), _context.CancellationToken);
 
         RelinkVanishedTargets(found, entries, reusable);

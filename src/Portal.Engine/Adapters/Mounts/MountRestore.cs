@@ -102,7 +102,7 @@ internal sealed class MountRestore
         var written = entries.ToArray();
         var leaves = Enumerable.Range(0, entries.Count).Where(i => entries[i].Type is EntryType.File or EntryType.Symlink or EntryType.Fifo)
             .OrderByDescending(i => entries[i].DataSize());
-        OnEveryCore.ForEach(leaves, i => AtEntry(folder, entries[i], (at, name) =>
+        OnEveryCore.ForEach(leaves, _context.Store, i => AtEntry(folder, entries[i], (at, name) =>
         {
             var item = entries[i];
             switch (item.Type)

@@ -83,19 +83,23 @@ internal sealed class S3ObjectStore : IObjectStore
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }
 
+    /// <summary>Each request waits on the network and the server: Engine:S3:Parallelism of them in flight, beside the cores' work.</summary>
+    public int Concurrency => _parallelism;
+
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult<IPendingObject>(new PendingUpload(NewTempPath(".obj")));
     }
 
-    public async ValueTask<long> CommitAsync(IPendingObject pending, string hash, CancellationToken cancellationToken)
+    public async ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken)
     {
         var upload = (PendingUpload)pending;
         var size = upload.Close();
         var key = ObjectKey(hash);
-        // Content-addressed: an object already there holds these bytes, so it is not sent again (a retried commit lands here too).
-        if (await ExistsAsync(hash, cancellationToken))
+        // Content-addressed: an object already there holds these bytes, so it is not sent again. A caller that just found it
+        // missing saves the second lookup (one request per small object, not two); a retry then sends the same bytes again.
+        if (!knownMissing && await ExistsAsync(hash, cancellationToken))
         {
             return 0;
         }
@@ -154,6 +158,21 @@ internal sealed class S3ObjectStore : IObjectStore
             }
         });
         return found;
+    }
+
+    public async ValueTask<ObjectPage?> ListFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        if (!ObjectHash.IsFolder(folder))
+        {
+            throw new ArgumentException($"'{folder}' is not an object folder.", nameof(folder));
+        }
+
+        var prefix = $"{_prefix}objects/{folder}/";
+        // ListObjects (v1): one page needs no continuation token, and s3rver cannot make one on Node 17+ (its tokens use DES,
+        // which OpenSSL 3 keeps in the legacy provider), so a truncated ListObjectsV2 page is a 500 there.
+        var request = new ListObjectsRequest { BucketName = _bucket, Prefix = prefix };
+        var page = await Call("list", prefix, token => _client.ListObjectsAsync(request, token), cancellationToken);
+        return new ObjectPage([.. (page.S3Objects ?? []).Select(o => o.Key[prefix.Length..])], page.IsTruncated == true);
     }
 
     public async ValueTask DeleteAsync(string hash, CancellationToken cancellationToken)

@@ -55,6 +55,35 @@ public sealed class S3ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ACommitOfAnObjectTheCallerFoundMissingIsOnePutObjectAndCountsAsNew()
+    {
+        var counting = new FailingHttpClientFactory(_ => false, failures: 0);
+        var s3 = Track(new S3TestStore(counting));
+        var content = RandomNumberGenerator.GetBytes(10_000);
+        var hash = ObjectStoreContractTests.Hash(content);
+
+        Assert.Equal(content.Length, await CommitAsync(s3.Store, hash, content, knownMissing: true));
+
+        Assert.Equal([$"PUT /{TestServers.S3Bucket}/{s3.Store.ObjectKey(hash)}"], counting.Sent);
+        Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(s3.Store, hash));
+    }
+
+    [Fact]
+    public async Task ACommitOfAnObjectNobodyLookedUpAsksFirstAndAStoredOneIsNotSentAgainNorCountedAsNew()
+    {
+        var counting = new FailingHttpClientFactory(_ => false, failures: 0);
+        var s3 = Track(new S3TestStore(counting));
+        var content = RandomNumberGenerator.GetBytes(10_000);
+        var hash = ObjectStoreContractTests.Hash(content);
+        var key = $"/{TestServers.S3Bucket}/{s3.Store.ObjectKey(hash)}";
+
+        Assert.Equal(content.Length, await CommitAsync(s3.Store, hash, content, knownMissing: false));
+        Assert.Equal(0, await CommitAsync(s3.Store, hash, content, knownMissing: false));
+
+        Assert.Equal([$"HEAD {key}", $"PUT {key}", $"HEAD {key}"], counting.Sent);
+    }
+
+    [Fact]
     public async Task ARefusalIsPermanentAndNamesBucketAndKeyButNotTheCredentials()
     {
         var s3 = Track(new S3TestStore());
@@ -100,6 +129,54 @@ public sealed class S3ObjectStoreTests : IDisposable
         {
             Directory.Delete(media, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task AMountIsCapturedAndRestoredWithMoreTransfersInFlightThanCores()
+    {
+        // A slow network: with one worker per core, at most one request per core would be in flight.
+        var parallelism = Environment.ProcessorCount + 2;
+        var slow = new FailingHttpClientFactory(_ => false, failures: 0) { Latency = TimeSpan.FromMilliseconds(40) };
+        var s3 = Track(new S3TestStore(slow, parallelism: parallelism));
+        var media = Directory.CreateTempSubdirectory("portal-s3-parallel-").FullName;
+        for (var i = 0; i < 48; i++)
+        {
+            File.WriteAllBytes(Path.Combine(media, $"{i}.bin"), RandomNumberGenerator.GetBytes(5000));
+        }
+
+        Tree.SetOldMTime(media);
+        var before = Tree.Describe(media);
+        var spec = new ServiceSpec("media", ServiceKind.Mount, media);
+        var options = new EngineOptions { StorePath = s3.LocalRoot, StoreKind = StoreKind.S3, S3 = s3.Options };
+        using var engine = TestEngines.Create(options, Retrying(s3.Store));
+        try
+        {
+            await engine.CaptureAsync(new CaptureRequest("s1", "env-1", [spec]), new Progress<EngineProgress>(), Token);
+            var capturing = slow.MaxInFlight;
+            slow.ResetMaxInFlight();
+            foreach (var file in Directory.EnumerateFiles(media))
+            {
+                File.Delete(file);
+            }
+
+            await engine.RestoreAsync(new RestoreRequest("s1", [spec], EnvironmentKey: "env-1"), new Progress<EngineProgress>(), Token);
+            await engine.WhenOldTreesRemovedAsync();
+
+            Assert.Equal(before, Tree.Describe(media));
+            Assert.InRange(capturing, Environment.ProcessorCount + 1, parallelism);
+            Assert.InRange(slow.MaxInFlight, Environment.ProcessorCount + 1, parallelism);
+        }
+        finally
+        {
+            Directory.Delete(media, recursive: true);
+        }
+    }
+
+    private static async Task<long> CommitAsync(S3ObjectStore store, string hash, byte[] content, bool knownMissing)
+    {
+        using var pending = await store.BeginPutAsync(Token);
+        pending.Content.Write(content);
+        return await store.CommitAsync(pending, hash, knownMissing, Token);
     }
 
     private static RetryingObjectStore Retrying(IObjectStore inner) =>

@@ -9,7 +9,7 @@ internal sealed class S3TestStore : IDisposable
 {
     private readonly TestBucket _bucket = new("store-");
 
-    public S3TestStore(HttpClientFactory? httpClientFactory = null, int partSizeMiB = S3StoreOptions.MinPartSizeMiB)
+    public S3TestStore(HttpClientFactory? httpClientFactory = null, int partSizeMiB = S3StoreOptions.MinPartSizeMiB, int parallelism = 4)
     {
         Options = new S3StoreOptions
         {
@@ -18,6 +18,7 @@ internal sealed class S3TestStore : IDisposable
             Prefix = _bucket.Prefix,
             ForcePathStyle = true,
             PartSizeMiB = partSizeMiB,
+            Parallelism = parallelism,
         };
         LocalRoot = Directory.CreateTempSubdirectory("portal-s3-store-").FullName;
         Client = S3ObjectStore.CreateClient(Options, TestBucket.Credentials, httpClientFactory);
