@@ -77,26 +77,35 @@ public sealed class SnapshotVerifyTests
         await using var host = await PortalTestHost.StartAsync(mediaFiles: 5);
         var ct = TestContext.Current.CancellationToken;
 
-        // Enough incompressible data that reading it back takes a while, so the kill lands mid-way.
-        // 1.2 GB: on a quiet machine reading 400 MB back took less than the gap between seeing progress and the kill landing.
-        host.WriteBulkMedia(Environment, files: 1200, seed: 11);
+        host.WriteBulkMedia(Environment, files: 40, seed: 11);
 
         await host.StartWorkerAsync();
         var snapshotId = await SnapshotAsync(host);
         await host.StopWorkerAsync();
         var objects = StoreListing(host);
 
+        // One stored object is swapped for a FIFO, whose open blocks like a disk that stopped answering: the verify is certainly
+        // still running when the kill lands, on any machine (data sized to outlast the kill did not: a fast machine read 1.2 GB first).
+        var photo = File.ReadAllBytes(Path.Combine(host.DemoRoot(Environment), "pub", "media", "bulk", "photo-000.jpg"));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(photo));
+        var held = Path.Combine(host.DataPath, "snapshots", "objects", hash[..2], hash[2..]);
+        File.Move(held, held + ".aside");
+        MakeFifo(held);
+
         Activity killed;
         await using (var portal = await host.StartProcessAsync())
         {
             killed = await host.InScopeAsync<SnapshotService, Activity>(s => s.VerifyAsync(PortalTestHost.Alice, Project, Environment, snapshotId, ct));
-            await host.WaitUntilRunningAsync(portal, killed.Id, 1);
+            await host.WaitUntilRunningAsync(portal, killed.Id, 0);
+            // Not needed for the outcome (the held object keeps it running): lets it read the other objects first, as a kill mid-way would find it.
+            await Task.Delay(500, ct);
             await portal.KillAsync();
         }
 
-        Assert.True((await host.ReadActivityAsync(killed.Id)).State == ActivityState.InProgress, "the verify finished before the kill; the test data is too small to prove anything");
+        File.Delete(held);
+        File.Move(held + ".aside", held);
+        Assert.Equal(ActivityState.InProgress, (await host.ReadActivityAsync(killed.Id)).State);
         var atKill = await ViewAsync(host, snapshotId);
-        Assert.True(atKill.Snapshot.VerifiedAt is null, "the verify had read everything and recorded it before the kill; the test data is too small to prove anything");
         Assert.Equal((null, null), (atKill.Snapshot.VerifiedAt, atKill.Snapshot.VerifyFailure));
 
         await host.StartWorkerAsync();
@@ -185,6 +194,13 @@ public sealed class SnapshotVerifyTests
     }
 
     /// <summary>Every file of the store with its size and last write, to prove a verify wrote nothing.</summary>
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+    }
+
     private static List<string> StoreListing(PortalTestHost host)
     {
         var store = Path.Combine(host.DataPath, "snapshots");
