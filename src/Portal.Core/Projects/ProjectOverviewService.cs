@@ -54,7 +54,10 @@ public sealed class ProjectOverviewService(
         var retention = snapshotOptions.Value;
         var rows = ProjectOverviews.Rows(environments, roles, lastSnapshots, lastActivities,
             (environment, last) => ScheduleState.Of(scheduled.GetValueOrDefault(environment.Id), zone, last, now),
-            environment => retention.Retention.For(environment.Type).Describe(retention.RetentionDays), openAlerts);
+            environment => Summary(retention.Retention.For(environment.Type), retention.RetentionDays), openAlerts);
         return new ProjectOverview(project, roles, rows, members);
     }
+
+    private static RetentionSummary Summary(RetentionPolicy policy, int defaultManualDays) =>
+        new(policy.Describe(defaultManualDays), policy.DescribeInWords(defaultManualDays));
 }

@@ -20,7 +20,7 @@ public sealed record ProjectSummary(
 /// retention policy of its type in words and how many alerts are open on it.
 /// </summary>
 public sealed record EnvironmentRow(
-    ProjectEnvironment Environment, DateTimeOffset? LastSnapshotAt, LastActivity? LastActivity, ScheduleState? Schedule = null, string? Retention = null, int OpenAlerts = 0)
+    ProjectEnvironment Environment, DateTimeOffset? LastSnapshotAt, LastActivity? LastActivity, ScheduleState? Schedule = null, RetentionSummary? Retention = null, int OpenAlerts = 0)
 {
     /// <summary>The row after a live update of one of its activities; an update of an older activity leaves the column as it is.</summary>
     public EnvironmentRow With(ActivityUpdate update)
@@ -31,6 +31,9 @@ public sealed record EnvironmentRow(
         return row.LastActivity?.Id == update.ActivityId ? row with { LastActivity = row.LastActivity.With(update) } : row;
     }
 }
+
+/// <summary>An environment type's retention policy, short for the column ("manual 7 d · auto 24h 7d 4w 3m") and in words.</summary>
+public sealed record RetentionSummary(string Short, string InWords);
 
 /// <summary>The project overview: every environment the user may see; the members only for project admins.</summary>
 public sealed record ProjectOverview(
@@ -51,7 +54,7 @@ public static class ProjectOverviews
         IReadOnlyDictionary<Guid, DateTimeOffset> lastSnapshots,
         IReadOnlyDictionary<Guid, LastActivity> lastActivities,
         Func<ProjectEnvironment, DateTimeOffset?, ScheduleState?>? schedule = null,
-        Func<ProjectEnvironment, string>? retention = null,
+        Func<ProjectEnvironment, RetentionSummary>? retention = null,
         IReadOnlyDictionary<Guid, int>? openAlerts = null) =>
         [.. environments
             .Where(e => roles.RoleOn(e.Type) is not null)

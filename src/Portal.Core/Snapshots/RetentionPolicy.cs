@@ -23,13 +23,21 @@ public sealed class RetentionPolicy
     public int Weekly { get; set; } = 4;
     public int Monthly { get; set; } = 3;
 
-    /// <summary>The policy in a few words for the project overview: "manual 7 d · automated 24 hourly, 7 daily, 4 weekly, 3 monthly".</summary>
+    /// <summary>The policy in a few characters for the project overview's column: "manual 7 d · auto 24h 7d 4w 3m".</summary>
     public string Describe(int defaultManualDays)
     {
-        var manual = $"manual {ManualDays ?? defaultManualDays} d" + (ManualMax > 0 ? $" (at most {ManualMax})" : "");
+        var manual = $"manual {ManualDays ?? defaultManualDays} d" + (ManualMax > 0 ? $" (max {ManualMax})" : "");
+        var buckets = new[] { (Hourly, "h"), (Daily, "d"), (Weekly, "w"), (Monthly, "m") }.Where(b => b.Item1 > 0).Select(b => $"{b.Item1}{b.Item2}").ToList();
+        return $"{manual} · auto {(buckets.Count == 0 ? "none" : string.Join(' ', buckets))}";
+    }
+
+    /// <summary>The same in words, for a tooltip and screen readers: "manual snapshots 7 days; automated ones 24 hourly, 7 daily, 4 weekly, 3 monthly".</summary>
+    public string DescribeInWords(int defaultManualDays)
+    {
+        var manual = $"manual snapshots {ManualDays ?? defaultManualDays} days" + (ManualMax > 0 ? $", at most {ManualMax}" : "");
         var buckets = new[] { (Hourly, "hourly"), (Daily, "daily"), (Weekly, "weekly"), (Monthly, "monthly") }
             .Where(b => b.Item1 > 0).Select(b => $"{b.Item1} {b.Item2}").ToList();
-        return $"{manual} · automated {(buckets.Count == 0 ? "none kept" : string.Join(", ", buckets))}";
+        return $"{manual}; automated ones {(buckets.Count == 0 ? "none kept" : string.Join(", ", buckets))}";
     }
 
     /// <summary>

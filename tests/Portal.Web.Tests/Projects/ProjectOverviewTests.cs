@@ -35,7 +35,9 @@ public sealed class ProjectOverviewTests : PortalComponentTest
         var page = RenderOverview();
         page.WaitForAssertion(() => Assert.Equal(7, Rows(page).Count));
 
-        Assert.Equal("manual 7 d · automated 24 hourly, 7 daily, 4 weekly, 3 monthly", page.Find("tr[data-environment='master'] td[data-retention]").TextContent.Trim());
+        var retention = page.Find("tr[data-environment='master'] td[data-retention]");
+        Assert.Equal("manual 7 d · auto 24h 7d 4w 3m", retention.QuerySelector("[aria-hidden=true]")!.TextContent.Trim());
+        Assert.Equal("manual snapshots 7 days; automated ones 24 hourly, 7 daily, 4 weekly, 3 monthly", retention.QuerySelector(".portal-visually-hidden")!.TextContent.Trim());
         var alerts = page.Find("tr[data-environment='staging'] td[data-alerts]");
         Assert.Equal("2", alerts.GetAttribute("data-alerts"));
         Assert.Equal("2 open", alerts.TextContent.Trim());
