@@ -94,6 +94,7 @@ public static class DependencyInjection
         services.AddSingleton<SnapshotCapture>();
         services.AddSingleton<RestoreJournals>();
         services.AddSingleton<StoreReindex>();
+        services.AddSingleton<StorePinSync>();
         services.AddSingleton<IActivityExecutor, CreateSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, RestoreSnapshotExecutor>();
         services.AddSingleton<IActivityExecutor, DeleteSnapshotExecutor>();

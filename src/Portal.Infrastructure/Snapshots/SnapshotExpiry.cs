@@ -21,6 +21,7 @@ internal sealed class SnapshotExpiry(
     IDbContextFactory<PortalDbContext> contexts,
     IActivityQueue queue,
     RestoreJournals journals,
+    StorePinSync pins,
     IOptions<BackgroundOptions> options,
     IOptions<SnapshotOptions> snapshotOptions,
     SingletonJobs singleton,
@@ -32,7 +33,27 @@ internal sealed class SnapshotExpiry(
 
     // A failed sweep is logged by the base and the next one tries again; expired snapshots are already refused for restore by the rules.
     // One node sweeps at a time: two would queue the same deletions twice.
-    protected override Task RunOnceAsync(CancellationToken stoppingToken) => singleton.TryRunAsync(nameof(SnapshotExpiry), SweepAsync, stoppingToken);
+    protected override Task RunOnceAsync(CancellationToken stoppingToken) => singleton.TryRunAsync(nameof(SnapshotExpiry), TurnAsync, stoppingToken);
+
+    /// <summary>One turn: the store's pins first, then the sweep.</summary>
+    internal async Task<IReadOnlyList<Activity>> TurnAsync(CancellationToken cancellationToken)
+    {
+        await SyncPinsAsync(cancellationToken);
+        return await SweepAsync(cancellationToken);
+    }
+
+    /// <summary>The store learns the pins it missed before anything expires; a store that cannot be read now is said and tried next turn.</summary>
+    private async Task SyncPinsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pins.RunAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or Engine.SnapshotEngineException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "The snapshot store's pins could not be checked against Portal's database; the next sweep tries again");
+        }
+    }
 
     /// <summary>Returns the delete activities it queued.</summary>
     internal async Task<IReadOnlyList<Activity>> SweepAsync(CancellationToken cancellationToken)

@@ -76,6 +76,47 @@ public sealed class SnapshotPinTests
         Assert.False(view.Snapshot.IsPinned);
     }
 
+    /// <summary>
+    /// A pin is committed to the database before it is written to the store; a kill between the two, or a store that refuses
+    /// the write, leaves the store not knowing. The store here refuses (its pins folder is a file), which leaves the same state
+    /// a kill there does; the next expiry turn (one runs at every start) writes the pin, and removes one an unpin left behind.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task APinTheStoreMissedIsWrittenThereByTheNextExpiryTurnAndAStalePinIsRemoved(string provider)
+    {
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var host = await PortalTestHost.StartAsync(database, mediaFiles: 2);
+        var ct = TestContext.Current.CancellationToken;
+        await host.StartWorkerAsync();
+        var engine = host.Get<ISnapshotEngine>();
+        var expiry = host.Get<IEnumerable<IHostedService>>().OfType<SnapshotExpiry>().Single();
+        var (missed, stale, kept) = (await SnapshotAsync(host), await SnapshotAsync(host), await SnapshotAsync(host));
+        await PinAsync(host, PortalTestHost.Alice, kept, "kept in both");
+        var keptInStore = (await engine.ReadPinsAsync(ct))[kept];
+
+        var pins = Path.Combine(host.DataPath, "snapshots", "pins");
+        Directory.Move(pins, pins + ".away");
+        await File.WriteAllTextAsync(pins, "not a folder", ct);
+        var pinned = await PinAsync(host, PortalTestHost.Alice, missed, "the store missed this one");
+        File.Delete(pins);
+        Directory.Move(pins + ".away", pins);
+        Assert.True(pinned.IsPinned);
+        Assert.False((await engine.ReadPinsAsync(ct)).ContainsKey(missed));
+        // An unpin whose store write never came: the store still holds a pin the database has not.
+        await engine.SetPinAsync(stale, new StoredPin(DateTimeOffset.UtcNow, PortalTestHost.Alice.UserId, "unpinned since"), ct);
+
+        Assert.Empty(await expiry.TurnAsync(ct));
+
+        var inStore = await engine.ReadPinsAsync(ct);
+        Assert.Equal(new[] { kept, missed }.Order(StringComparer.Ordinal), inStore.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((PortalTestHost.Alice.UserId, "the store missed this one"), (inStore[missed].By, inStore[missed].Reason));
+        Assert.True((inStore[missed].At - pinned.PinnedAt!.Value).Duration() < TimeSpan.FromMilliseconds(1));
+        Assert.Equal(keptInStore, inStore[kept]);
+        var again = await host.Get<StorePinSync>().RunAsync(ct);
+        Assert.Equal((0, 0), (again.Written.Count, again.Removed.Count));
+    }
+
     private static Task<Snapshot> PinAsync(PortalTestHost host, Core.Common.Actor actor, string id, string? reason) =>
         host.InScopeAsync<SnapshotService, Snapshot>(s => s.PinAsync(actor, Project, Environment, id, reason, TestContext.Current.CancellationToken));
 
