@@ -44,6 +44,9 @@ internal sealed class EngineContext(
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
     public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals, Lookups);
 
+    /// <summary>One service's context in a capture: its own token and its own view of the progress (<see cref="ProgressTracker.ForService"/>).</summary>
+    public EngineContext ForService(ProgressTracker progress, CancellationToken token) => new(Store, Options, Counters, progress, token, Live, Warnings, Removals, Lookups);
+
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner, CancellationToken);
 
     /// <summary>Decompresses and rehashes every distinct chunk on all cores; throws naming the first bad one.</summary>
@@ -113,48 +116,100 @@ internal sealed class EngineCounters
     }
 }
 
-/// <summary>Turns byte counts into throttled progress reports; the total may grow as adapters discover work.</summary>
-internal sealed class ProgressTracker(IProgress<EngineProgress> progress)
+/// <summary>
+/// Turns byte counts into throttled progress reports; the total grows as adapters discover work. A capture's services run at
+/// once and each learns its size only when it gets there (a mount after its walk), so while some have not, the share shown
+/// is held to the share of services sized: otherwise small services finishing first would show 99 % before the largest began.
+/// </summary>
+internal sealed class ProgressTracker
 {
     private static readonly long ReportEvery = TimeSpan.FromMilliseconds(200).Ticks;
+    private readonly IProgress<EngineProgress>? _progress;
+    private readonly ProgressTracker? _parent;
     private long _done;
     private long _total;
     private long _lastReport;
     private string? _message;
+    private int _services;
+    private int _sized;
+    private int _isSized;
 
-    public long Done => Interlocked.Read(ref _done);
+    public ProgressTracker(IProgress<EngineProgress> progress)
+    {
+        _progress = progress;
+    }
 
-    public (long Done, long Total) Figures => (Interlocked.Read(ref _done), Interlocked.Read(ref _total));
+    private ProgressTracker(ProgressTracker parent)
+    {
+        _parent = parent;
+    }
 
-    public void AddTotal(long bytes) => Interlocked.Add(ref _total, bytes);
+    public long Done => Interlocked.Read(ref Root._done);
+
+    public (long Done, long Total) Figures => (Interlocked.Read(ref Root._done), Interlocked.Read(ref Root._total));
+
+    private ProgressTracker Root => _parent ?? this;
+
+    /// <summary>Declares how many services will report through <see cref="ForService"/>, before any of them starts.</summary>
+    public void ExpectServices(int count) => _services = count;
+
+    /// <summary>One service's view: its first total, or its end (<see cref="Sized"/>), counts it as sized.</summary>
+    public ProgressTracker ForService() => new(Root);
+
+    public void AddTotal(long bytes)
+    {
+        Interlocked.Add(ref Root._total, bytes);
+        Sized();
+    }
+
+    /// <summary>This service's size is known (or it is done); for a service that never declares a total, its end.</summary>
+    public void Sized()
+    {
+        if (_parent is not null && Interlocked.Exchange(ref _isSized, 1) == 0)
+        {
+            Interlocked.Increment(ref _parent._sized);
+        }
+    }
 
     public void Phase(string message)
     {
-        _message = message;
-        Report();
+        Root._message = message;
+        Root.Report();
     }
 
     /// <summary>Ends at 100 %: totals are estimates (dump sizes, files that changed while walking), done is what happened.</summary>
     public void Finish(string message)
     {
-        Interlocked.Exchange(ref _total, Interlocked.Read(ref _done));
+        var root = Root;
+        Interlocked.Exchange(ref root._total, Interlocked.Read(ref root._done));
+        root._services = 0;
         Phase(message);
     }
 
     public void Advance(long bytes)
     {
-        Interlocked.Add(ref _done, bytes);
+        var root = Root;
+        Interlocked.Add(ref root._done, bytes);
         var now = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
-        var last = Interlocked.Read(ref _lastReport);
-        if (now - last >= ReportEvery && Interlocked.CompareExchange(ref _lastReport, now, last) == last)
+        var last = Interlocked.Read(ref root._lastReport);
+        if (now - last >= ReportEvery && Interlocked.CompareExchange(ref root._lastReport, now, last) == last)
         {
-            Report();
+            root.Report();
         }
     }
 
     public void Report()
     {
-        var done = Interlocked.Read(ref _done);
-        progress.Report(new EngineProgress(done, Math.Max(done, Interlocked.Read(ref _total)), _message));
+        var root = Root;
+        var done = Interlocked.Read(ref root._done);
+        var total = Math.Max(done, Interlocked.Read(ref root._total));
+        var (services, sized) = (root._services, Volatile.Read(ref root._sized));
+        if (sized < services && done > 0)
+        {
+            // Shown as done / total, which stays at most sized / services (1 % before any is sized) until every service knows its size.
+            total = Math.Max(total, sized == 0 ? done * 100 : (long)Math.Ceiling((double)done * services / sized));
+        }
+
+        root._progress!.Report(new EngineProgress(done, total, root._message));
     }
 }

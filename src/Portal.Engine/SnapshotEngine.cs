@@ -61,16 +61,25 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var counters = new EngineCounters();
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
+        tracker.ExpectServices(request.Services.Count);
         var context = new EngineContext(_store, _options, counters, tracker, cancellationToken, request.Live, removals: _removals);
         var previous = await EngineTelemetry.PhaseAsync("capture.prepare", request.SnapshotId, null, () => FindPreviousAsync(request.EnvironmentKey, cancellationToken));
 
         List<ManifestService> services;
         try
         {
-            services = await ForEachServiceAsync(request.Services, (spec, token) =>
+            services = await ForEachServiceAsync(request.Services, async (spec, token) =>
             {
                 var reuse = Reusable(request.EnvironmentKey, spec, previous);
-                return EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => _adapters.For(spec.Kind).CaptureAsync(spec, reuse, context.WithCancellation(token)));
+                var ofService = tracker.ForService();
+                try
+                {
+                    return await EngineTelemetry.PhaseAsync("capture.service", request.SnapshotId, spec, () => _adapters.For(spec.Kind).CaptureAsync(spec, reuse, context.ForService(ofService, token)));
+                }
+                finally
+                {
+                    ofService.Sized();
+                }
             }, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
