@@ -10,6 +10,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Portal.Core.Alerts;
+using Portal.Core.Common;
 
 /// <summary>
 /// Sends one alert e-mail delivery through the configured SMTP server (<c>Alerts:Smtp</c>): connect, sign in when a user name is
@@ -60,7 +61,7 @@ internal sealed class AlertMailer(IOptions<AlertOptions> options, TimeProvider t
         }
         catch (Exception ex) when (Reason(ex, smtp) is { } reason)
         {
-            return (ex is SmtpCommandException command ? (int)command.StatusCode : null, Cut(reason, ErrorLength));
+            return (ex is SmtpCommandException command ? (int)command.StatusCode : null, TextCut.Fit(reason, ErrorLength));
         }
 
         // The message is the server's now: a failed goodbye must not send it a second time.
@@ -77,7 +78,7 @@ internal sealed class AlertMailer(IOptions<AlertOptions> options, TimeProvider t
         var from = MailAddresses.Parse(smtp.From);
         var message = new MimeMessage
         {
-            Subject = "[Portal] " + Cut(OneLine(text), SubjectLength),
+            Subject = "[Portal] " + TextCut.Fit(OneLine(text), SubjectLength),
             Date = now,
             // One id per delivery: a retry after a lost answer is the same message to the recipient's mail client.
             MessageId = $"{delivery.Id:N}.portal@{from.Domain}",
@@ -157,6 +158,4 @@ internal sealed class AlertMailer(IOptions<AlertOptions> options, TimeProvider t
     }
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
-    private static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 }

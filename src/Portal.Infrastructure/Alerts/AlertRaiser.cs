@@ -232,7 +232,7 @@ internal sealed class AlertRaiser(
     private static Alert New(Activity activity, AlertKind kind, string key, string message, DateTimeOffset now) => new()
     {
         ProjectId = activity.ProjectId, EnvironmentId = activity.EnvironmentId, EnvironmentName = activity.EnvironmentName, Kind = kind,
-        Key = key, ActivityId = activity.Id, Message = message.Length <= 2000 ? message : message[..1999] + "…", RaisedAt = now,
+        Key = key, ActivityId = activity.Id, Message = TextCut.Fit(message, 2000), RaisedAt = now,
     };
 
     /// <summary>"3 min", "1 h 20 min", "45 s": how long, for a sentence.</summary>

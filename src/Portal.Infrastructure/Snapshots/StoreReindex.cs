@@ -94,8 +94,6 @@ public sealed class StoreReindex(
     }
 
     /// <summary>The snapshot row and its feed entry in one save; false when another node recorded the snapshot first.</summary>
-    private static string Fit(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "…";
-
     private async Task<bool> AddAsync(string id, SnapshotLabel label, StoredPin? pin, Core.Environments.ProjectEnvironment environment, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -147,8 +145,8 @@ public sealed class StoreReindex(
             ActivityId = activity.Id,
             // Pinned as the lost Portal had it, so retention does not take what someone chose to keep (the reason is cut to fit).
             PinnedAt = pin?.At,
-            PinnedBy = pin is null ? null : Fit(pin.By, ColumnLengths.UserId),
-            PinReason = pin is null ? null : Fit(pin.Reason, SnapshotService.MaxPinReasonLength),
+            PinnedBy = pin is null ? null : TextCut.Fit(pin.By, ColumnLengths.UserId),
+            PinReason = pin is null ? null : TextCut.Fit(pin.Reason, SnapshotService.MaxPinReasonLength),
         });
         try
         {

@@ -38,7 +38,7 @@ internal sealed class VerifySnapshotExecutor(IDbContextFactory<PortalDbContext> 
         {
             // A missing or damaged manifest or object: the store cannot give this snapshot back. (A store that cannot be
             // reached throws something else and records nothing: the next verify tries again.)
-            var reason = ex.Message.Length <= ColumnLengths.Reason ? ex.Message : ex.Message[..(ColumnLengths.Reason - 1)] + "…";
+            var reason = TextCut.Fit(ex.Message, ColumnLengths.Reason);
             await RecordAsync(snapshotId, reason);
             run.Log($"snapshot {snapshotId} is damaged and can no longer be restored");
             throw new ActivityFailedException(reason);
