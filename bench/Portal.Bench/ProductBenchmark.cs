@@ -153,7 +153,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         portal.Declare(shop.Project());
         await portal.StartAsync(cancellationToken);
         using var api = await PortalApiClient.SignInAsync(portal, ProductDataSet.Admin, ProductDataSet.ProjectId, cancellationToken);
-        await api.WarmUpAsync("warm-up", cancellationToken);
+        await api.WarmUpAsync("warm-up", cancellationToken, rounds: 4);
 
         var archive = Path.Combine(work, $"files-{round}.tar.zst");
         await ToolAsync(FilesSnapshot, $"tar -C {Q(shop.Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}");

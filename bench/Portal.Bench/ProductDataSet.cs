@@ -19,6 +19,8 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     public const string Admin = "bench-admin";
     public const string Database = "portal_bench_product";
     public const int RedisDatabase = 10;
+    public const string WarmUpDatabase = "portal_bench_warmup";
+    public const int WarmUpRedisDatabase = 11;
 
     public EngineDataSet Data { get; } = new(DataShape.Product(options));
 
@@ -27,6 +29,11 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
 
     /// <summary>A few small files whose snapshot after each start pays Portal's JIT and first-use costs before anything is timed.</summary>
     public string WarmUpFiles => Path.Combine(work, "shop", "warm-up");
+
+    /// <summary>Small databases of every kind the shop has, so the warm-up runs each adapter's code, not only the mount's.</summary>
+    public string WarmUpMySql => new MySqlConnectionStringBuilder(mariadb) { Database = WarmUpDatabase }.ConnectionString;
+
+    public string WarmUpRedis => $"{redisAddress},defaultDatabase={WarmUpRedisDatabase}";
 
     public string MySqlConnectionString => new MySqlConnectionStringBuilder(mariadb) { Database = Database }.ConnectionString;
 
@@ -45,6 +52,7 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     {
         (FileCount, FileBytes) = Data.WriteFiles(Files);
         await WriteWarmUpFilesAsync(WarmUpFiles, options.Seed + 1, cancellationToken);
+        await CreateWarmUpDatabasesAsync(redis, cancellationToken);
         await Data.CreateDatabaseAsync(mariadb, Database, cancellationToken);
         await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
         await Data.FillRedisAsync(redis.GetDatabase(RedisDatabase), cancellationToken);
@@ -57,6 +65,28 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
                 + $"INSERT INTO accounts SELECT g, g / 100000 + 1, hashtext('{options.Seed}:' || g) % 100000, md5(g::text) FROM generate_series(1, {PostgresRows}) g; "
                 + "ANALYZE accounts",
                 Database, cancellationToken);
+        }
+    }
+
+    private async Task CreateWarmUpDatabasesAsync(IConnectionMultiplexer redis, CancellationToken cancellationToken)
+    {
+        await using (var connection = new MySqlConnection(new MySqlConnectionStringBuilder(mariadb) { Database = "", Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"DROP DATABASE IF EXISTS {WarmUpDatabase}; CREATE DATABASE {WarmUpDatabase}; USE {WarmUpDatabase}; "
+                + $"CREATE TABLE {WarmUpDatabase}.carts (id INT PRIMARY KEY, note VARCHAR(64) NOT NULL) ENGINE=InnoDB; "
+                + $"INSERT INTO {WarmUpDatabase}.carts SELECT seq, MD5(seq) FROM seq_1_to_2000";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await redis.GetServers().Single().FlushDatabaseAsync(WarmUpRedisDatabase);
+        var sessions = redis.GetDatabase(WarmUpRedisDatabase);
+        await Task.WhenAll(Enumerable.Range(0, 2_000).Select(i => sessions.StringSetAsync($"warm_{i}", $"warm-up session {i}")));
+        if (postgres is not null)
+        {
+            await PostgresAsync($"DROP DATABASE IF EXISTS {WarmUpDatabase}; CREATE DATABASE {WarmUpDatabase}", null, cancellationToken);
+            await PostgresAsync("CREATE TABLE carts (id integer PRIMARY KEY, note text NOT NULL); INSERT INTO carts SELECT g, md5(g::text) FROM generate_series(1, 2000) g", WarmUpDatabase, cancellationToken);
         }
     }
 
@@ -82,10 +112,12 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     public async Task RemoveAsync(IConnectionMultiplexer redis)
     {
         await Data.DropDatabaseAsync(mariadb, Database);
+        await Data.DropDatabaseAsync(mariadb, WarmUpDatabase);
         await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
+        await redis.GetServers().Single().FlushDatabaseAsync(WarmUpRedisDatabase);
         if (postgres is not null)
         {
-            await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; DROP DATABASE IF EXISTS {Database}_tool", null, CancellationToken.None);
+            await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; DROP DATABASE IF EXISTS {Database}_tool; DROP DATABASE IF EXISTS {WarmUpDatabase}", null, CancellationToken.None);
         }
     }
 
@@ -132,7 +164,11 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
                 Environment("files", files),
                 Environment("mariadb", database),
                 Environment("redis", sessions),
-                Environment("warm-up", new ServiceDefinition { Name = "files", Kind = ServiceKind.Mount, Location = WarmUpFiles }),
+                Environment("warm-up", [
+                    new ServiceDefinition { Name = "files", Kind = ServiceKind.Mount, Location = WarmUpFiles },
+                    new ServiceDefinition { Name = "database", Kind = ServiceKind.MySql, Location = WarmUpMySql },
+                    new ServiceDefinition { Name = "redis", Kind = ServiceKind.Redis, Location = WarmUpRedis },
+                    .. postgres is null ? Array.Empty<ServiceDefinition>() : [new ServiceDefinition { Name = "postgresql", Kind = ServiceKind.PostgreSql, Location = PostgresDatabase(WarmUpDatabase) }]]),
                 .. PostgresConnectionString is { } pg ? [Environment("postgresql", new ServiceDefinition { Name = "postgresql", Kind = ServiceKind.PostgreSql, Location = pg })] : Array.Empty<EnvironmentDefinition>(),
             ],
         };
