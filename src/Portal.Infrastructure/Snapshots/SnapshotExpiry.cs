@@ -49,8 +49,9 @@ internal sealed class SnapshotExpiry(
         {
             await pins.RunAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or Engine.SnapshotEngineException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the store says, the sweep still runs: its decisions come from the database's pins, not the store's.
             logger.LogWarning(ex, "The snapshot store's pins could not be checked against Portal's database; the next sweep tries again");
         }
     }
