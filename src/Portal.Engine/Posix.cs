@@ -137,7 +137,6 @@ internal static unsafe partial class Posix
         throw new IOException($"renameat2 {a} <-> {b}: {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
-    /// <summary>Makes a rename or new entry in a folder durable, which fsync on the file alone does not.</summary>
     /// <summary>Flushes one file's data and metadata; the file must exist (an object that vanished is a store fault).</summary>
     public static void FsyncFile(string path)
     {
@@ -160,6 +159,7 @@ internal static unsafe partial class Posix
         }
     }
 
+    /// <summary>Makes a rename or new entry in a folder durable, which fsync on the file alone does not.</summary>
     public static void FsyncDirectory(string path)
     {
         var fd = Open(path, 0);

