@@ -69,6 +69,13 @@ public sealed class S3StoreProcessTests : IDisposable
         var master = _shop.Environment("master");
         var media = master.Services[0].Location;
         const int Files = 4, FileMiB = 48, ChunkMiB = 8;
+        // Only big chunks, so only multipart uploads: a small file's single PUT is written in place on s3rver as it arrives
+        // (see below), and a kill in the middle of one showed it half-written (empty), which S3 and MinIO never show.
+        foreach (var service in master.Services)
+        {
+            File.Delete(Path.Combine(service.Location, "kept.txt"));
+        }
+
         for (var i = 0; i < Files; i++)
         {
             await File.WriteAllBytesAsync(Path.Combine(media, $"big{i}.bin"), RandomNumberGenerator.GetBytes(FileMiB * 1024 * 1024), Cancel);
@@ -99,8 +106,8 @@ public sealed class S3StoreProcessTests : IDisposable
         var keys = await _bucket.KeysAsync(Cancel);
         Assert.DoesNotContain(keys, k => k.StartsWith(Prefix + "manifests/", StringComparison.Ordinal));
         var objects = keys.Where(k => k.StartsWith(Prefix + "objects/", StringComparison.Ordinal)).ToList();
-        // Fewer than the capture needs (the big files' chunks and each mount's kept.txt): it was stopped part-way.
-        Assert.InRange(objects.Count, 1, (Files * FileMiB / ChunkMiB) + 2 - 1);
+        // Fewer than the capture needs (the big files' chunks): it was stopped part-way.
+        Assert.InRange(objects.Count, 1, (Files * FileMiB / ChunkMiB) - 1);
         foreach (var key in objects)
         {
             // Every visible object is whole: its content decompresses and hashes to its name.
