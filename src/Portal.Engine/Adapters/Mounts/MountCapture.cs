@@ -73,15 +73,16 @@ internal sealed class MountCapture : IDisposable
     }
 
     /// <summary>
-    /// Depth-first, each folder's names in byte order, so parents precede children. One folder is open at a time (opened
-    /// again from the root), so depth is limited neither by PATH_MAX nor by the number of open files.
+    /// Depth-first, each folder's names in byte order, so parents precede children. One folder is open at a time per
+    /// thread (opened again from the root), so depth is limited neither by PATH_MAX nor by the number of open files.
     /// </summary>
     private List<Found> Walk()
     {
+        var listings = ListEveryFolder();
         var found = new List<Found>();
         var firstNames = new Dictionary<(long Device, long Inode), byte[]>();
         var pending = new Stack<Queue<Found>>();
-        pending.Push(List([]) ?? throw new SnapshotEngineException($"Mount '{_service}': folder {_root} vanished."));
+        pending.Push(listings[""] ?? throw new SnapshotEngineException($"Mount '{_service}': folder {_root} vanished."));
         while (pending.TryPeek(out var level))
         {
             if (!level.TryDequeue(out var item))
@@ -90,10 +91,9 @@ internal sealed class MountCapture : IDisposable
                 continue;
             }
 
-            _context.CancellationToken.ThrowIfCancellationRequested();
             if (item.Type == EntryType.Directory)
             {
-                if (List(item.Path) is { } children)
+                if (listings[FileNames.Key(item.Path)] is { } children)
                 {
                     found.Add(item);
                     pending.Push(children);
@@ -112,6 +112,37 @@ internal sealed class MountCapture : IDisposable
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Every folder's entries by path, listed a level at a time with several folders at once: with a cold cache each folder
+    /// and inode waits on the disk, and waits in flight together take about half as long (12,500 files: 0.30 s one folder
+    /// at a time, 0.15-0.19 s eight at once, on the benchmark VM).
+    /// </summary>
+    private Dictionary<string, Queue<Found>?> ListEveryFolder()
+    {
+        var listings = new Dictionary<string, Queue<Found>?>(StringComparer.Ordinal);
+        List<byte[]> level = [[]];
+        while (level.Count > 0)
+        {
+            var listed = new Queue<Found>?[level.Count];
+            OwnThreads.ForEach(
+                Enumerable.Range(0, level.Count).ToList(),
+                Environment.ProcessorCount * OwnThreads.DiskWaitsPerCore,
+                "Portal mount walk",
+                i => listed[i] = List(level[i]),
+                _context.CancellationToken);
+            var next = new List<byte[]>();
+            for (var i = 0; i < level.Count; i++)
+            {
+                listings[FileNames.Key(level[i])] = listed[i];
+                next.AddRange(listed[i]?.Where(child => child.Type == EntryType.Directory).Select(child => child.Path) ?? []);
+            }
+
+            level = next;
+        }
+
+        return listings;
     }
 
     /// <summary>A folder's entries, or null when the folder itself vanished (said in a warning).</summary>
