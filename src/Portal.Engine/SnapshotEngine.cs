@@ -362,15 +362,13 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// </summary>
     private async Task<Manifest?> FindPreviousAsync(string environmentKey, CancellationToken cancellationToken)
     {
-        var candidates = new List<(string Id, DateTimeOffset CreatedAt)>();
-        foreach (var id in await _store.ListManifestsAsync(cancellationToken))
-        {
-            if (await _store.ReadManifestStartAsync(id, ManifestHeaderBytes, cancellationToken) is { } start
-                && Manifest.ReadHeader(start) is { } header && header.EnvironmentKey == environmentKey)
-            {
-                candidates.Add((id, header.CreatedAt));
-            }
-        }
+        var ids = await _store.ListManifestsAsync(cancellationToken);
+        var headers = new (string EnvironmentKey, DateTimeOffset CreatedAt)?[ids.Count];
+        // Headers at once: on a cold cache each waits on the disk or the network.
+        OwnThreads.ForEach(Enumerable.Range(0, ids.Count).ToList(), _store.Concurrency, "Portal manifest headers", i =>
+            headers[i] = StoreCalls.Wait(_store.ReadManifestStartAsync(ids[i], ManifestHeaderBytes, cancellationToken)) is { } start ? Manifest.ReadHeader(start) : null,
+            cancellationToken);
+        var candidates = ids.Zip(headers).Where(h => h.Second?.EnvironmentKey == environmentKey).Select(h => (Id: h.First, h.Second!.Value.CreatedAt)).ToList();
 
         foreach (var (id, _) in candidates.OrderByDescending(c => c.CreatedAt))
         {

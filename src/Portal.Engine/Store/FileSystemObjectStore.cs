@@ -75,7 +75,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
     public ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<IReadOnlySet<string>>(WhichExist(hashes));
+        return ValueTask.FromResult<IReadOnlySet<string>>(WhichExist(hashes, cancellationToken));
     }
 
     public ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IReadOnlyList<string>>([.. List(cancellationToken)]);
@@ -171,26 +171,27 @@ internal sealed class FileSystemObjectStore : IObjectStore
 
     private bool Exists(string hash) => File.Exists(ObjectPath(hash));
 
-    private HashSet<string> WhichExist(IEnumerable<string> hashes)
+    private HashSet<string> WhichExist(IEnumerable<string> hashes, CancellationToken cancellationToken)
     {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var folder in hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal).GroupBy(h => h[..2], StringComparer.Ordinal))
+        var folders = hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal).GroupBy(h => h[..2], StringComparer.Ordinal).ToList();
+        var present = new List<string>[folders.Count];
+        // Folders at once: on a cold cache each listing waits on the disk (12,500 objects in 256 folders: 50 ms one by one).
+        OwnThreads.ForEach(Enumerable.Range(0, folders.Count).ToList(), Concurrency, "Portal store lookup", i =>
         {
             // A listing is one read of the folder; a lookup per object reads each object's inode, which on a cold cache is a
             // seek each. A few objects are looked up one by one, so a small mount does not list a large store.
-            var wanted = folder.ToList();
+            var wanted = folders[i].ToList();
             if (wanted.Count < 8)
             {
-                found.UnionWith(wanted.Where(Exists));
-                continue;
+                present[i] = [.. wanted.Where(Exists)];
+                return;
             }
 
-            var path = Path.Combine(_objects, folder.Key);
+            var path = Path.Combine(_objects, folders[i].Key);
             var names = Directory.Exists(path) ? Directory.EnumerateFiles(path).Select(f => Path.GetFileName(f)).ToHashSet(StringComparer.Ordinal) : [];
-            found.UnionWith(wanted.Where(hash => names.Contains(hash[2..])));
-        }
-
-        return found;
+            present[i] = [.. wanted.Where(hash => names.Contains(hash[2..]))];
+        }, cancellationToken);
+        return present.SelectMany(p => p).ToHashSet(StringComparer.Ordinal);
     }
 
     private IEnumerable<string> List(CancellationToken cancellationToken)
