@@ -159,17 +159,31 @@ internal static unsafe partial class Posix
         }
     }
 
-    /// <summary>Makes a rename or new entry in a folder durable, which fsync on the file alone does not.</summary>
+    /// <summary>
+    /// Makes a rename or new entry in a folder durable, which fsync on the file alone does not. A failure is thrown: the
+    /// entry may not survive a crash, so what it completes must not be reported done. Only a filesystem that cannot sync
+    /// folders at all (EINVAL) is passed over, as there is nothing more to do on it.
+    /// </summary>
     public static void FsyncDirectory(string path)
     {
         var fd = Open(path, 0);
         if (fd < 0)
         {
-            return;
+            ThrowLastError("open", path);
         }
 
-        _ = Fsync(fd);
-        _ = Close(fd);
+        try
+        {
+            const int EInval = 22;
+            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() != EInval)
+            {
+                ThrowLastError("fsync", path);
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
     }
 
     /// <summary>Flushes the whole filesystem holding path once, cheaper than an fsync per restored file.</summary>
