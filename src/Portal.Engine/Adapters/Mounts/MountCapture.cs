@@ -54,8 +54,30 @@ internal sealed class MountCapture : IDisposable
     private ManifestService Capture(PreviousCapture? previous)
     {
         var root = Describe(_parent, _rootName, []) ?? throw new SnapshotEngineException($"Mount '{_service}': folder {_root} vanished.");
-        var reusable = _reusable = ReusableFiles(previous);
-        var found = Walk();
+        var previousFiles = _reusable = PreviousFiles(previous);
+        // The store's check of their objects runs while the walk waits on the disk; only its answer decides reuse.
+        var stored = previousFiles.Count == 0 ? null : Task.Run(async () => await _context.Store.WhichExistAsync(
+            previousFiles.Values.SelectMany(e => e.Chunks!).Select(c => c.Hash), _context.CancellationToken));
+        List<Found> found;
+        try
+        {
+            found = Walk();
+        }
+        catch
+        {
+            // Not left running past the capture (and the store lock it holds); the walk's failure is the one to report.
+            try
+            {
+                stored?.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+
+            throw;
+        }
+
+        var reusable = Reusable(previousFiles, stored?.GetAwaiter().GetResult());
         _context.Progress.AddTotal(found.Where(f => f.Type == EntryType.File && !reusable.ContainsKey(FileNames.Key(f.Path)))
             .Sum(f => Math.Min(f.Stat.Size, f.Stat.AllocatedBytes)));
         _context.Progress.Phase($"Capturing mount {_service}");
@@ -245,28 +267,34 @@ internal sealed class MountCapture : IDisposable
         _context.Warn($"Mount '{_service}': {Full(path)} {why}; left out.");
     }
 
-    private Dictionary<string, MountEntry> ReusableFiles(PreviousCapture? previous)
+    /// <summary>
+    /// The previous capture's files by path that were settled when it started (older than it by the racy window). Their
+    /// recorded attributes may be reused as they are; their content only once the store has them (<see cref="Reusable"/>).
+    /// </summary>
+    private Dictionary<string, MountEntry> PreviousFiles(PreviousCapture? previous)
     {
-        var reusable = new Dictionary<string, MountEntry>(StringComparer.Ordinal);
+        var files = new Dictionary<string, MountEntry>(StringComparer.Ordinal);
         if (previous?.Service.Mount is not { } tree)
         {
-            return reusable;
+            return files;
         }
 
         var started = previous.StartedAt - RacyWindow;
         var before = _settledBefore = new FileTime(started.ToUnixTimeSeconds(), started.Millisecond * 1_000_000L);
-        var stored = StoreCalls.Wait(_context.Store.WhichExistAsync(tree.Entries.SelectMany(e => e.Chunks ?? []).Select(c => c.Hash), _context.CancellationToken));
         foreach (var entry in tree.Entries)
         {
-            if (entry.Type == EntryType.File && entry.Chunks is not null && entry.MTime() is { } mtime && mtime < before
-                && entry.Chunks.All(c => stored.Contains(c.Hash)))
+            if (entry.Type == EntryType.File && entry.Chunks is not null && entry.MTime() is { } mtime && mtime < before)
             {
-                reusable[FileNames.Key(entry.RawPath())] = entry;
+                files[FileNames.Key(entry.RawPath())] = entry;
             }
         }
 
-        return reusable;
+        return files;
     }
+
+    /// <summary>The previous files whose every object is still in the store: a file missing one is read again.</summary>
+    private static Dictionary<string, MountEntry> Reusable(Dictionary<string, MountEntry> previousFiles, IReadOnlySet<string>? stored) =>
+        stored is null ? [] : previousFiles.Where(f => f.Value.Chunks!.All(c => stored.Contains(c.Hash))).ToDictionary(StringComparer.Ordinal);
 
     private MountEntry? ReadFile(Found item, Dictionary<string, MountEntry> reusable)
     {
