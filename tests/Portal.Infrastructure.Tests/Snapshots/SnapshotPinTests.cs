@@ -119,6 +119,37 @@ public sealed class SnapshotPinTests
         Assert.Equal((0, 0), (again.Written.Count, again.Removed.Count));
     }
 
+    [Fact]
+    public async Task APortalStartedAfterAPinTheStoreMissedWritesItThereAtStart()
+    {
+        await using var host = await PortalTestHost.StartAsync(mediaFiles: 2);
+        var ct = TestContext.Current.CancellationToken;
+        await host.StartWorkerAsync();
+        var engine = host.Get<ISnapshotEngine>();
+        var missed = await SnapshotAsync(host);
+
+        // The state a kill between the pin's commit and its store write leaves: pinned in the database, not in the store.
+        var pins = Path.Combine(host.DataPath, "snapshots", "pins");
+        Directory.Move(pins, pins + ".away");
+        await File.WriteAllTextAsync(pins, "not a folder", ct);
+        await PinAsync(host, PortalTestHost.Alice, missed, "kept across the restart");
+        File.Delete(pins);
+        Directory.Move(pins + ".away", pins);
+        Assert.False((await engine.ReadPinsAsync(ct)).ContainsKey(missed));
+
+        // A real Portal process on the same data folder: its first expiry turn, at start, writes the pin.
+        await using var portal = await host.StartProcessAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await engine.ReadPinsAsync(ct)).ContainsKey(missed))
+        {
+            Assert.True(portal.IsRunning, "Portal exited on its own:\n" + portal.Output);
+            Assert.True(DateTime.UtcNow < deadline, "the started Portal did not write the pin within 60 s:\n" + portal.Output);
+            await Task.Delay(100, ct);
+        }
+
+        Assert.Equal("kept across the restart", (await engine.ReadPinsAsync(ct))[missed].Reason);
+    }
+
     private static Task<Snapshot> PinAsync(PortalTestHost host, Core.Common.Actor actor, string id, string? reason) =>
         host.InScopeAsync<SnapshotService, Snapshot>(s => s.PinAsync(actor, Project, Environment, id, reason, TestContext.Current.CancellationToken));
 
