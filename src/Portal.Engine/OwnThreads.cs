@@ -15,6 +15,10 @@ internal static class OwnThreads
     /// </summary>
     public const int DiskWaitsPerCore = 4;
 
+    /// <summary>Calls <paramref name="body"/> once per index below <paramref name="count"/>, as <see cref="ForEach{T}"/> does per item.</summary>
+    public static void For(int count, int threads, string name, Action<int> body, CancellationToken cancellationToken) =>
+        ForEach(Enumerable.Range(0, count).ToList(), threads, name, body, cancellationToken);
+
     /// <summary>Calls <paramref name="body"/> once per item from up to <paramref name="threads"/> threads; the first failure stops the rest and is rethrown as itself.</summary>
     public static void ForEach<T>(IReadOnlyList<T> items, int threads, string name, Action<T> body, CancellationToken cancellationToken)
     {

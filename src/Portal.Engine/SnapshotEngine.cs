@@ -365,7 +365,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var ids = await _store.ListManifestsAsync(cancellationToken);
         var headers = new (string EnvironmentKey, DateTimeOffset CreatedAt)?[ids.Count];
         // Headers at once: on a cold cache each waits on the disk or the network.
-        OwnThreads.ForEach(Enumerable.Range(0, ids.Count).ToList(), _store.Concurrency, "Portal manifest headers", i =>
+        OwnThreads.For(ids.Count, _store.Concurrency, "Portal manifest headers", i =>
             headers[i] = StoreCalls.Wait(_store.ReadManifestStartAsync(ids[i], ManifestHeaderBytes, cancellationToken)) is { } start ? Manifest.ReadHeader(start) : null,
             cancellationToken);
         var candidates = ids.Zip(headers).Where(h => h.Second?.EnvironmentKey == environmentKey).Select(h => (Id: h.First, h.Second!.Value.CreatedAt)).ToList();

@@ -176,7 +176,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
         var folders = hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal).GroupBy(h => h[..2], StringComparer.Ordinal).ToList();
         var present = new List<string>[folders.Count];
         // Folders at once: on a cold cache each listing waits on the disk (12,500 objects in 256 folders: 50 ms one by one).
-        OwnThreads.ForEach(Enumerable.Range(0, folders.Count).ToList(), Concurrency, "Portal store lookup", i =>
+        OwnThreads.For(folders.Count, Concurrency, "Portal store lookup", i =>
         {
             // A listing is one read of the folder; a lookup per object reads each object's inode, which on a cold cache is a
             // seek each. A few objects are looked up one by one, so a small mount does not list a large store.

@@ -148,7 +148,7 @@ public sealed class FileSystemObjectStoreContractTests : ObjectStoreContractTest
     internal override IObjectStore CreateStore() => new FileSystemObjectStore(_root);
 
     [Fact]
-    public async Task AManifestIsWrittenOnceEveryObjectItNamesIsSyncedFromSeveralThreads()
+    public async Task AManifestNamingManyNewObjectsIsWrittenOnceEachOfThemIsSynced()
     {
         var hashes = await PutManyAsync(100);
 

@@ -22,7 +22,7 @@ internal sealed class MountCapture : IDisposable
     private readonly SafeFileHandle _parent;
     private readonly byte[] _rootName;
     private readonly SafeFileHandle _rootFolder;
-    private Dictionary<string, MountEntry> _reusable = [];
+    private Dictionary<string, MountEntry> _previousFiles = [];
     private FileTime _settledBefore;
 
     private MountCapture(string service, string root, EngineContext context)
@@ -54,7 +54,7 @@ internal sealed class MountCapture : IDisposable
     private ManifestService Capture(PreviousCapture? previous)
     {
         var root = Describe(_parent, _rootName, []) ?? throw new SnapshotEngineException($"Mount '{_service}': folder {_root} vanished.");
-        var previousFiles = _reusable = PreviousFiles(previous);
+        var previousFiles = _previousFiles = PreviousFiles(previous);
         // The store's check of their objects runs while the walk waits on the disk; only its answer decides reuse.
         var stored = previousFiles.Count == 0 ? null : Task.Run(async () => await _context.Store.WhichExistAsync(
             previousFiles.Values.SelectMany(e => e.Chunks!).Select(c => c.Hash), _context.CancellationToken));
@@ -148,8 +148,8 @@ internal sealed class MountCapture : IDisposable
         while (level.Count > 0)
         {
             var listed = new Queue<Found>?[level.Count];
-            OwnThreads.ForEach(
-                Enumerable.Range(0, level.Count).ToList(),
+            OwnThreads.For(
+                level.Count,
                 Environment.ProcessorCount * OwnThreads.DiskWaitsPerCore,
                 "Portal mount walk",
                 i => listed[i] = List(level[i]),
@@ -240,7 +240,7 @@ internal sealed class MountCapture : IDisposable
     /// the racy window, as ctime ticks coarsely), so neither have its attributes: they are reused without a system call.
     /// </summary>
     private MountEntry? UnchangedFile(byte[] path, PosixStat stat) =>
-        stat.IsRegular && stat.CTime < _settledBefore && _reusable.TryGetValue(FileNames.Key(path), out var previous)
+        stat.IsRegular && stat.CTime < _settledBefore && _previousFiles.TryGetValue(FileNames.Key(path), out var previous)
             && previous.CTimeNs is { } ctime && ctime == stat.CTime.TotalNanoseconds() && previous.Inode == stat.Inode && previous.Device == stat.Device
             ? previous : null;
 
