@@ -1,6 +1,8 @@
 namespace Portal.Engine.Tests;
 
 using MySqlConnector;
+using Portal.Engine.Adapters.MySql;
+using Portal.Engine.Manifests;
 
 /// <summary>
 /// Physical capture: InnoDB .ibd/.cfg files copied under FLUSH TABLES … FOR EXPORT and imported through a staging database.
@@ -82,6 +84,33 @@ public sealed class MySqlTableFileSnapshotTests : MySqlSnapshotTests
 
         Assert.Equal(state, await StateAsync(db));
         Assert.Equal("", await LeftoversAsync(db));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("CREATE TRIGGER orders_round BEFORE INSERT ON orders FOR EACH ROW SET NEW.total = ROUND(NEW.total)")]
+    [InlineData("CREATE PROCEDURE order_count() SELECT COUNT(*) FROM orders")]
+    [InlineData("CREATE FUNCTION order_total(wanted INT) RETURNS DECIMAL(10,2) READS SQL DATA RETURN (SELECT total FROM orders WHERE id = wanted)")]
+    [InlineData("CREATE EVENT purge_notes ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM orders WHERE id < 0")]
+    public async Task ADatabaseWithOnlyOneKindOfProgramOrNoneGetsItBackAndNoneStoresNoProgramPart(string program)
+    {
+        var db = await NewDatabaseAsync();
+        await ExecuteAsync(db, "CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(10,2)) ENGINE=InnoDB; INSERT INTO orders VALUES (1, 9.50)");
+        if (program != "")
+        {
+            await ExecuteAsync(db, program);
+        }
+
+        var before = await FullStateAsync(db);
+        await Ws.CaptureAsync("s1", Spec(db));
+        await ExecuteAsync(db, "DROP TABLE orders; DROP PROCEDURE IF EXISTS order_count; DROP FUNCTION IF EXISTS order_total; DROP EVENT IF EXISTS purge_notes");
+
+        await Ws.RestoreAsync("s1", Spec(db));
+
+        Assert.Equal(before, await FullStateAsync(db));
+        var entry = Manifest.FromJson(File.ReadAllBytes(Ws.ManifestFile("s1")), "s1").Services.Single();
+        var programs = MySqlTables.Decode(entry.Properties!["layout"])!.Single(p => p.Kind == MySqlPart.Programs);
+        Assert.Equal(program == "", programs.Chunks == 0);
     }
 
     [Fact]

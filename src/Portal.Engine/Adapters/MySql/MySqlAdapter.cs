@@ -191,6 +191,13 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
             parts.Add(part);
         }
 
+        if (!await MySqlPrograms.AnyBesideViewsAsync(connection, target.Database, context.CancellationToken))
+        {
+            // Most shops have none: an empty part spares a mariadb-dump now and a mariadb client at every restore.
+            parts.Add(new MySqlPart(MySqlPart.Programs, null, null, 0, 0));
+            return (chunks, parts);
+        }
+
         using (var sink = context.NewSink())
         {
             string[] programs = [.. common, "--no-create-info", "--skip-opt", "--triggers", "--routines", "--events", target.Database];
@@ -251,7 +258,7 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
         return MySqlTablespaces.PrepareAsync(destination, slices, entry.Name, async token =>
         {
             context.Progress.Phase($"Loading MySQL views and programs {target.Name}");
-            foreach (var slice in slices.Where(s => s.Part.Kind is MySqlTablespaces.Views or MySqlPart.Programs))
+            foreach (var slice in slices.Where(s => s.Part.Kind is MySqlTablespaces.Views or MySqlPart.Programs && s.Chunks.Count > 0))
             {
                 await LoadSqlAsync(client, server, server.Database, output => context.CopyChunks(slice.Chunks, entry.Name, output), token);
             }

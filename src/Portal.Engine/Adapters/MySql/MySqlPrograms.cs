@@ -61,6 +61,10 @@ internal static class MySqlPrograms
         return programs;
     }
 
+    /// <summary>True when database has a trigger, routine or event this user can see (mariadb-dump sees the same ones).</summary>
+    public static async Task<bool> AnyBesideViewsAsync(MySqlConnection connection, string database, CancellationToken cancellationToken) =>
+        (await ListAsync(connection, database, cancellationToken)).Any(p => p.Kind != "VIEW");
+
     /// <summary>Drops every view, trigger, routine and event of database.</summary>
     public static async Task DropAllAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
     {
