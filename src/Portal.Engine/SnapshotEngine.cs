@@ -5,7 +5,6 @@ using System.Text.Json;
 using Portal.Contracts;
 using Portal.Engine.Adapters;
 using Portal.Engine.Adapters.Mounts;
-using Portal.Engine.Adapters.MySql;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
@@ -17,7 +16,6 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly ServiceAdapters _adapters;
     private readonly IStoreLock _lock;
     private readonly OldTreeRemovals _removals;
-    private readonly ReplacedTableDrops _replacedTables = new();
     private readonly RestoredIndexes _restored;
 
     /// <summary>The header (version, ids, environment, start time) sits in the first few hundred bytes of a manifest.</summary>
@@ -154,7 +152,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var tracker = new ProgressTracker(progress);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
         tracker.Phase("Preparing the restore beside the current data, checking each object as it is put in place");
-        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken, removals: _removals, replacedTables: _replacedTables);
+        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken, removals: _removals);
         var prepared = new System.Collections.Concurrent.ConcurrentQueue<IPreparedRestore>();
         try
         {
@@ -265,15 +263,11 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         probe.Content.Flush();
     }, cancellationToken);
 
-    /// <summary>The drops of tables MariaDB restores replaced, still running after their restores ended; for tests.</summary>
-    internal ReplacedTableDrops ReplacedTables => _replacedTables;
-
-    /// <summary>Completes once every swapped-out tree and replaced table scheduled so far is deleted; for tests and benchmarks.</summary>
-    internal Task WhenReplacedDataRemovedAsync() => Task.WhenAll(_removals.WhenIdleAsync(), _replacedTables.WhenAllDoneAsync());
+    /// <summary>Completes once every swapped-out tree scheduled so far is deleted; for tests and benchmarks.</summary>
+    internal Task WhenOldTreesRemovedAsync() => _removals.WhenIdleAsync();
 
     public void Dispose()
     {
-        _replacedTables.Dispose();
         _removals.Dispose();
     }
 

@@ -49,7 +49,7 @@ public sealed class MountSnapshotTests : IDisposable
         Assert.NotEqual(before, Tree.Describe(_media));
 
         await _ws.RestoreAsync("s1", Media);
-        await _ws.Engine.WhenReplacedDataRemovedAsync();
+        await _ws.Engine.WhenOldTreesRemovedAsync();
 
         Assert.Equal(before, Tree.Describe(_media));
         Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(_media)!, ".media.portal-*"));
@@ -225,7 +225,7 @@ public sealed class MountSnapshotTests : IDisposable
         Directory.CreateDirectory(Path.Combine(parent, ".media.portal-old-dead2"));
 
         await _ws.CaptureAsync("s1", Media);
-        await _ws.Engine.WhenReplacedDataRemovedAsync();
+        await _ws.Engine.WhenOldTreesRemovedAsync();
 
         Assert.Empty(Directory.GetDirectories(parent, ".media.portal-*"));
     }
@@ -241,7 +241,7 @@ public sealed class MountSnapshotTests : IDisposable
         Directory.CreateDirectory(Path.Combine(parent, ".media.portal-restore-dead"));
 
         await _ws.CaptureAsync("s2", Media);
-        await _ws.Engine.WhenReplacedDataRemovedAsync();
+        await _ws.Engine.WhenOldTreesRemovedAsync();
 
         Assert.Equal(before, Tree.Describe(_media));
         Assert.Empty(Directory.GetDirectories(parent, ".media.portal-*"));

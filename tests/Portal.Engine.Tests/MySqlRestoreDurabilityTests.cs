@@ -40,29 +40,6 @@ public abstract partial class MySqlSnapshotTests
     }
 
     [Fact]
-    public async Task ARestoreStartsOnlyOnceTheTablesAnEarlierRestoreOfItsDatabaseReplacedAreDropped()
-    {
-        var db = await NewDatabaseAsync();
-        await SeedEverythingAsync(db);
-        var snapshot = await FullStateAsync(db);
-        await Ws.CaptureAsync("s1", Spec(db));
-        await MutateEverythingAsync(db);
-        var server = new MySqlConnector.MySqlConnectionStringBuilder(Spec(db).Location);
-        var earlierDrop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Ws.Engine.ReplacedTables.Schedule($"{server.Server}:{server.Port}/{db}", _ => earlierDrop.Task);
-
-        var restore = Ws.RestoreAsync("s1", Spec(db));
-        await Task.Delay(500, Workspace.Token);
-
-        Assert.False(restore.IsCompleted);
-        Assert.Equal("", await MariaDbShop.LeftoversAsync(Server, db));
-        earlierDrop.SetResult();
-        await restore;
-        Assert.Equal(snapshot, await FullStateAsync(db));
-        Assert.Equal("", await LeftoversAsync(db));
-    }
-
-    [Fact]
     public async Task APreparedRestoreThatIsNotCommittedRemovesWhatItStagedWhenDisposed()
     {
         var db = await NewDatabaseAsync();
@@ -180,10 +157,5 @@ public abstract partial class MySqlSnapshotTests
 
     private protected Task<string> FullStateAsync(string db) => MariaDbShop.StateAsync(Spec(db).Location);
 
-    /// <summary>What the restores left once the tables they replaced were dropped (after each restore ended, in the background).</summary>
-    private protected async Task<string> LeftoversAsync(string db)
-    {
-        await Ws.Engine.WhenReplacedDataRemovedAsync();
-        return await MariaDbShop.LeftoversAsync(Server, db);
-    }
+    private protected Task<string> LeftoversAsync(string db) => MariaDbShop.LeftoversAsync(Server, db);
 }

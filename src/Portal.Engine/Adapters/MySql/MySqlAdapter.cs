@@ -519,9 +519,6 @@ internal sealed class MySqlTarget(ServiceSpec spec, MySqlConnectionStringBuilder
 
     public string Database => server.Database;
 
-    /// <summary>The target database wherever it is served from: restores of one key wait for each other's background drops.</summary>
-    public string Key => $"{server.Server}:{server.Port}/{server.Database}";
-
     public string Charset => charset;
 
     public string Collation => collation;

@@ -92,23 +92,16 @@ internal sealed partial class MySqlStage
         }
     }
 
-    /// <summary>Where this target's old tables are held now: holding databases, or the target's portal_old_* tables.</summary>
-    public async Task<List<string>> HeldAsync(MySqlConnection connection) =>
-        InTarget ? [.. (await TablesAsync(connection, Database, OldPrefix)).Where(t => WorkTable().IsMatch(t))] : await HoldingDatabasesAsync(connection);
-
-    /// <summary>
-    /// After a commit put the new tables in: drops the old ones <see cref="HeldAsync"/> named then, its own and those of earlier,
-    /// killed commits. Only those, by name: what a later commit holds (on this node or another) is never touched.
-    /// </summary>
-    public async Task DropHeldAsync(MySqlConnection connection, string dataDirectory, IReadOnlyList<string> held)
+    /// <summary>After a commit put the new tables in: drops every old table this and any earlier, killed commit held.</summary>
+    public async Task DropHeldAsync(MySqlConnection connection, string dataDirectory)
     {
         if (InTarget)
         {
-            await DropTablesAsync(connection, [.. held]);
+            await DropTablesAsync(connection, await TablesAsync(connection, Database, OldPrefix));
             return;
         }
 
-        foreach (var holding in held)
+        foreach (var holding in await HoldingDatabasesAsync(connection))
         {
             await DropDatabaseAsync(connection, holding, dataDirectory);
         }

@@ -38,13 +38,6 @@ internal sealed class MySqlStaging : IAsyncDisposable
     public static async Task<MySqlStaging> OpenAsync(MySqlTarget target, long neededBytes, bool mayStayInside, EngineContext context)
     {
         var token = context.CancellationToken;
-        if (context.ReplacedTables is { } drops)
-        {
-            // An earlier restore of this target may still be dropping the tables it replaced: that frees the space checked below.
-            await drops.WhenDoneAsync(target.Key).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            token.ThrowIfCancellationRequested();
-        }
-
         await using var connection = await target.ConnectAsync(null, token);
         var dataDirectory = await DataDirectoryAsync(connection, token);
         if (context.Options.MySqlPreflight)

@@ -15,8 +15,7 @@ using MySqlConnector;
 /// database, and a new view or trigger may not meet an old one of the same name), switch (the one atomic RENAME),
 /// foreign keys (inside the target only: the held tables give up their constraint names, which are unique per
 /// database, and the new tables take them), defaults (the database's character set and collation), programs (the
-/// snapshot's). Then the empty staging database is dropped, and a holding database after the restore ended (ReplacedTableDrops);
-/// old tables held inside the target are dropped before it ends.
+/// snapshot's). Then the held tables and the empty staging database are dropped.
 /// </remarks>
 internal sealed class MySqlSwitch(MySqlStaging staging, IReadOnlyList<string> tables, IReadOnlyList<MySqlForeignKey> foreignKeys, Func<CancellationToken, Task> loadPrograms)
     : IPreparedRestore
@@ -80,29 +79,13 @@ internal sealed class MySqlSwitch(MySqlStaging staging, IReadOnlyList<string> ta
         }
 
         _committed = true;
+        context.Progress.Phase($"Dropping the replaced MySQL tables {Target.Service}");
         try
         {
+            await Stage.DropHeldAsync(Connection, staging.DataDirectory);
             if (!Stage.InTarget)
             {
-                // Empty now: the switch moved every staged table out.
                 await MySqlStage.DropDatabaseAsync(Connection, Stage.StagingDatabase, staging.DataDirectory);
-            }
-
-            var held = await Stage.HeldAsync(Connection);
-            // Old tables held inside the target stay only as long as the restore runs: the shop sees its database as the snapshot's.
-            if (context.ReplacedTables is { } drops && !Stage.InTarget)
-            {
-                context.Progress.Phase($"The replaced MySQL tables of {Target.Service} are dropped in the background");
-                drops.Schedule(Target.Key, async token =>
-                {
-                    await using var connection = await Target.ConnectAsync(null, token);
-                    await Stage.DropHeldAsync(connection, staging.DataDirectory, held);
-                });
-            }
-            else
-            {
-                context.Progress.Phase($"Dropping the replaced MySQL tables {Target.Service}");
-                await Stage.DropHeldAsync(Connection, staging.DataDirectory, held);
             }
         }
         catch (Exception ex) when (ex is MySqlException or IOException)

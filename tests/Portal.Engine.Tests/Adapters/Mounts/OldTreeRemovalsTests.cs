@@ -42,7 +42,7 @@ public sealed class OldTreeRemovalsTests : IDisposable
             Assert.Contains(Directory.GetFiles(Records), record => File.ReadAllText(record) == old);
         }
 
-        await _ws.Engine.WhenReplacedDataRemovedAsync();
+        await _ws.Engine.WhenOldTreesRemovedAsync();
         Assert.Empty(Directory.GetFileSystemEntries(Parent, ".media.portal-*"));
         Assert.Empty(Directory.GetFiles(Records));
         Assert.NotEqual(snapshot, Tree.Describe(_media));

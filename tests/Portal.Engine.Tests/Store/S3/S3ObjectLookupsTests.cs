@@ -84,7 +84,7 @@ public sealed class S3ObjectLookupsTests : IDisposable
             Assert.Single(await _s3.Store.ListAsync(Token));
             File.Delete(Path.Combine(media, "a.bin"));
             await engine.RestoreAsync(new RestoreRequest("s2", [spec], EnvironmentKey: "env-2"), Workspace.NoProgress, Token);
-            await engine.WhenReplacedDataRemovedAsync();
+            await engine.WhenOldTreesRemovedAsync();
             Assert.Equal(before, Tree.Describe(media));
         }
         finally

@@ -119,7 +119,7 @@ public sealed class S3ObjectStoreTests : IDisposable
             File.Delete(Path.Combine(media, "big.bin"));
 
             await engine.RestoreAsync(new RestoreRequest("s1", [spec], EnvironmentKey: "env-1"), new Progress<EngineProgress>(), Token);
-            await engine.WhenReplacedDataRemovedAsync();
+            await engine.WhenOldTreesRemovedAsync();
 
             Assert.Equal(before, Tree.Describe(media));
             Assert.Contains(s3.Store.ManifestKey("s1"), await s3.KeysAsync(Token));
@@ -160,7 +160,7 @@ public sealed class S3ObjectStoreTests : IDisposable
             }
 
             await engine.RestoreAsync(new RestoreRequest("s1", [spec], EnvironmentKey: "env-1"), new Progress<EngineProgress>(), Token);
-            await engine.WhenReplacedDataRemovedAsync();
+            await engine.WhenOldTreesRemovedAsync();
 
             Assert.Equal(before, Tree.Describe(media));
             Assert.InRange(capturing, Environment.ProcessorCount + 1, parallelism);
