@@ -17,6 +17,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly IStoreLock _lock;
     private readonly OldTreeRemovals _removals;
     private readonly RestoredIndexes _restored;
+    private readonly RecentManifests _recent = new();
 
     /// <summary>The header (version, ids, environment, start time) sits in the first few hundred bytes of a manifest.</summary>
     private const int ManifestHeaderBytes = 4096;
@@ -37,6 +38,9 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     /// <summary>Figures of the most recent capture, for tests proving what was (not) read and stored.</summary>
     internal EngineCounters LastCapture { get; private set; } = new();
+
+    /// <summary>The manifests kept parsed for the next capture's reuse, for tests proving they match the store's.</summary>
+    internal RecentManifests RecentManifests => _recent;
 
     public Task<CaptureResult> CaptureAsync(CaptureRequest request, IProgress<EngineProgress> progress, CancellationToken cancellationToken) =>
         EngineTelemetry.PhaseAsync("capture", request.SnapshotId, null, () => CaptureCoreAsync(request, progress, cancellationToken));
@@ -95,6 +99,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             };
             await EngineTelemetry.PhaseAsync("capture.commit", request.SnapshotId, null,
                 () => _store.WriteManifestAsync(request.SnapshotId, manifest.ToJson(), counters.Stored, cancellationToken).AsTask());
+            _recent.Remember(manifest);
         }
         catch (IOException ex) when (DiskFailures.IsDiskFull(ex))
         {
@@ -214,6 +219,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         {
             var before = await _store.TotalBytesAsync(cancellationToken);
             await _store.DeleteManifestAsync(snapshotId, cancellationToken);
+            _recent.Forget(snapshotId);
             // A pin left by an unpin that did not reach the store: nothing is left for it to keep.
             await _store.SetPinAsync(snapshotId, null, cancellationToken);
             await CollectAsync(cancellationToken);
@@ -357,11 +363,17 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     }
 
     /// <summary>
-    /// The newest complete snapshot of the same environment, whose file hashes a capture may reuse. Only manifest headers
-    /// are read to find it, so a store holding many environments' snapshots costs one full parse, not one per manifest.
+    /// The newest complete snapshot of the same environment, whose file hashes a capture may reuse: the one this engine
+    /// wrote last while the store still has it, else found by manifest headers only, so a store holding many environments'
+    /// snapshots costs one full parse, not one per manifest.
     /// </summary>
     private async Task<Manifest?> FindPreviousAsync(string environmentKey, CancellationToken cancellationToken)
     {
+        if (_recent.Find(environmentKey) is { } recent && await _store.HasManifestAsync(recent.SnapshotId, cancellationToken))
+        {
+            return recent;
+        }
+
         var ids = await _store.ListManifestsAsync(cancellationToken);
         var headers = new (string EnvironmentKey, DateTimeOffset CreatedAt)?[ids.Count];
         // Headers at once: on a cold cache each waits on the disk or the network.
