@@ -28,7 +28,7 @@ public sealed class RecentManifestsTests : IDisposable
     [Fact]
     public async Task TheKeptManifestGivesTheNextCaptureWhatTheStoresManifestGivesARestartedEngine()
     {
-        var first = await _ws.CaptureAsync("s1", Media);
+        await _ws.CaptureAsync("s1", Media);
         File.WriteAllText(Path.Combine(_media, "catalog", "3.txt"), "product 3, new price");
 
         // The restarted engine has only the store: it reads and parses s1's manifest.
@@ -72,6 +72,7 @@ public sealed class RecentManifestsTests : IDisposable
 
         recent.Remember(Of("a1", "env-a", entries: 3));
         recent.Remember(Of("a2", "env-a", entries: 3));
+        Assert.Equal("a2", recent.Find("env-a")?.SnapshotId);
         recent.Remember(Of("b1", "env-b", entries: 3));
         recent.Remember(Of("c1", "env-c", entries: 3));
 
