@@ -66,6 +66,13 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
 
         Range(problems, "S3:PartSizeMiB", s3.PartSizeMiB, S3StoreOptions.MinPartSizeMiB, S3StoreOptions.MaxPartSizeMiB);
         Range(problems, "S3:Parallelism", s3.Parallelism, 1, S3StoreOptions.MaxParallelism);
+        Range(problems, "S3:PackObjectsUpToKiB", s3.PackObjectsUpToKiB, 0, S3StoreOptions.MaxPackObjectsUpToKiB);
+        Range(problems, "S3:PackSizeMiB", s3.PackSizeMiB, 1, S3StoreOptions.MaxPackSizeMiB);
+        Range(problems, "S3:PackCacheMiB", s3.PackCacheMiB, 0, int.MaxValue);
+        if (s3.PackObjectsUpToKiB > 0 && s3.PackObjectsUpToKiB > s3.PackSizeMiB * 1024)
+        {
+            problems.Add($"{EngineOptions.Section}:S3:PackObjectsUpToKiB ({s3.PackObjectsUpToKiB}) must not exceed S3:PackSizeMiB ({s3.PackSizeMiB} MiB)");
+        }
     }
 
     private static void Range(List<string> problems, string key, long value, long min, long max)

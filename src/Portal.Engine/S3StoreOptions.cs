@@ -9,6 +9,8 @@ public sealed class S3StoreOptions
     public const int MinPartSizeMiB = 5;
     public const int MaxPartSizeMiB = 5120;
     public const int MaxParallelism = 64;
+    public const int MaxPackObjectsUpToKiB = 16 * 1024;
+    public const int MaxPackSizeMiB = 1024;
 
     /// <summary>An S3-compatible server's URL (MinIO, Ceph, s3rver…); empty means AWS itself, in <see cref="Region"/>.</summary>
     public string ServiceUrl { get; set; } = "";
@@ -29,6 +31,18 @@ public sealed class S3StoreOptions
 
     /// <summary>Parts of one object sent at once, lookups made at once, and the workers a mount's capture and restore run (at least one per core).</summary>
     public int Parallelism { get; set; } = 4;
+
+    /// <summary>
+    /// Objects up to this size (compressed, KiB) are packed together into pack objects of about <see cref="PackSizeMiB"/>, so a
+    /// folder of small files costs a few dozen requests instead of one per file; 0 stores every object on its own.
+    /// </summary>
+    public int PackObjectsUpToKiB { get; set; } = 1024;
+
+    /// <summary>A pack is sent once it holds this much (MiB); a capture sends its last, smaller pack before its manifest.</summary>
+    public int PackSizeMiB { get; set; } = 16;
+
+    /// <summary>Memory for packs restores and verifies read whole (they read in pack order, so a few packs at a time); least recently read goes first.</summary>
+    public int PackCacheMiB { get; set; } = 256;
 
     /// <summary>The prefix as keys start with it: no leading slash, one trailing slash, or empty.</summary>
     internal string KeyPrefix => Prefix.Trim('/') is { Length: > 0 } trimmed ? trimmed + "/" : "";

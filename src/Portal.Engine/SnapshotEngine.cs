@@ -62,6 +62,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var clock = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
         await using var shared = await _lock.SharedAsync(cancellationToken);
+        // Under the lock, so no collection anywhere removes what the refreshed index says is stored until this capture is done.
+        await _store.RefreshAsync(cancellationToken);
         var counters = new EngineCounters();
         LastCapture = counters;
         var tracker = new ProgressTracker(progress);
@@ -131,6 +133,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     {
         var manifest = await LoadAsync(snapshotId, cancellationToken);
         await using var shared = await _lock.SharedAsync(cancellationToken);
+        await _store.RefreshAsync(cancellationToken);
         var tracker = new ProgressTracker(progress);
         tracker.Phase("Reading every object of the snapshot back and checking its hash");
         await VerifyObjectsAsync(manifest.Objects(), tracker, cancellationToken);
@@ -153,6 +156,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         }).ToList();
 
         await using var shared = await _lock.SharedAsync(cancellationToken);
+        // A collection elsewhere may have repacked what this node's index names; none can while the lock is held.
+        await _store.RefreshAsync(cancellationToken);
         var startedAt = DateTimeOffset.UtcNow;
         var tracker = new ProgressTracker(progress);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
@@ -263,10 +268,18 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     public Task ProbeWritableAsync(CancellationToken cancellationToken) => Task.Run(async () =>
     {
-        // Never committed: disposing the pending object removes its temp file.
-        using var probe = await _store.BeginPutAsync(cancellationToken);
-        probe.Content.WriteByte(0);
-        probe.Content.Flush();
+        // A file in the store's temp folder, where pending objects are written (a remote store keeps small ones in memory).
+        var path = _store.NewTempPath(".probe");
+        try
+        {
+            await using var probe = OwnerOnly.CreateFile(path, FileShare.None, 0);
+            probe.WriteByte(0);
+            await probe.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }, cancellationToken);
 
     /// <summary>Completes once every swapped-out tree scheduled so far is deleted; for tests and benchmarks.</summary>
@@ -310,6 +323,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             }
         }
 
+        await _store.CompactAsync(cancellationToken);
         await _store.ClearTempAsync(cancellationToken);
     }
 

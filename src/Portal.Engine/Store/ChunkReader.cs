@@ -57,7 +57,8 @@ internal sealed class ChunkReader : ReadOnlyStream
     /// <summary>Verifies each distinct object once, on every core; throws naming the first bad one and its owner.</summary>
     public static async Task VerifyAllAsync(IObjectStore store, IEnumerable<(ChunkRef Chunk, string Owner)> objects, ProgressTracker tracker, CancellationToken cancellationToken)
     {
-        var distinct = objects.DistinctBy(o => o.Chunk.Hash).ToList();
+        // In the order the store keeps them, so a pack is downloaded once.
+        var distinct = objects.DistinctBy(o => o.Chunk.Hash).OrderBy(o => store.ReadOrder(o.Chunk.Hash)).ToList();
         tracker.AddTotal(distinct.Sum(o => o.Chunk.Size));
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount };
         await Parallel.ForEachAsync(distinct, options, (item, token) =>

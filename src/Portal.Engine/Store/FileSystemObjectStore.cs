@@ -158,6 +158,15 @@ internal sealed class FileSystemObjectStore : IObjectStore
             .ToDictionary(pin => pin.Id, pin => File.ReadAllBytes(pin.Path), StringComparer.Ordinal));
     }
 
+    /// <summary>Every object is a file of its own: no order reads them faster.</summary>
+    public long ReadOrder(string hash) => -1;
+
+    /// <summary>Every lookup reads the folder itself: there is no index to refresh.</summary>
+    public ValueTask RefreshAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Each object is its own file, so the collection's deletes freed everything already.</summary>
+    public ValueTask CompactAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public ValueTask ClearTempAsync(CancellationToken cancellationToken)
     {
         foreach (var file in Directory.EnumerateFiles(_temp))

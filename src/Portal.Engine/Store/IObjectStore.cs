@@ -28,6 +28,12 @@ internal interface IObjectStore
 
     ValueTask<bool> ExistsAsync(string hash, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Where an object sits for reading: objects stored side by side (in one S3 pack) get nearby keys, so readers that go in
+    /// this order read each pack once; -1 when the store has no preference (every object on its own).
+    /// </summary>
+    long ReadOrder(string hash);
+
     /// <summary>Which of the hashes are stored; reads each object folder's listing once instead of looking up each object.</summary>
     ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken);
 
@@ -70,6 +76,18 @@ internal interface IObjectStore
 
     /// <summary>Every pin the store records, by snapshot id.</summary>
     ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rereads what other nodes changed in an index the store keeps of its own objects (the S3 store's packs), so lookups made
+    /// under the store's shared lock answer for the store as it is now; a store without one does nothing.
+    /// </summary>
+    ValueTask RefreshAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After a collection (<see cref="ListAsync"/>, then <see cref="DeleteAsync"/> of every unreferenced object), under the same
+    /// exclusive lock: frees what the deletes could not free one object at a time (packs mostly unreferenced); otherwise nothing.
+    /// </summary>
+    ValueTask CompactAsync(CancellationToken cancellationToken);
 
     /// <summary>Removes what killed runs left in the temp area; only safe while nothing is being written.</summary>
     ValueTask ClearTempAsync(CancellationToken cancellationToken);

@@ -64,6 +64,14 @@ internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetry
     public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken) =>
         RunAsync("read the pins", 0, static (store, _, token) => store.ReadPinsAsync(token), cancellationToken);
 
+    public long ReadOrder(string hash) => inner.ReadOrder(hash);
+
+    public ValueTask RefreshAsync(CancellationToken cancellationToken) =>
+        RunAsync("read the store's index", 0, static (store, _, token) => store.RefreshAsync(token), cancellationToken);
+
+    public ValueTask CompactAsync(CancellationToken cancellationToken) =>
+        RunAsync("compact the store", 0, static (store, _, token) => store.CompactAsync(token), cancellationToken);
+
     public ValueTask ClearTempAsync(CancellationToken cancellationToken) =>
         RunAsync("clear the temp area", 0, static (store, _, token) => store.ClearTempAsync(token), cancellationToken);
 

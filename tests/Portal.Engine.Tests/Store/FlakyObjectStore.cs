@@ -63,6 +63,12 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken) => Call(nameof(ReadPinsAsync), () => inner.ReadPinsAsync(cancellationToken));
 
+    public long ReadOrder(string hash) => inner.ReadOrder(hash);
+
+    public ValueTask RefreshAsync(CancellationToken cancellationToken) => Call(nameof(RefreshAsync), () => inner.RefreshAsync(cancellationToken));
+
+    public ValueTask CompactAsync(CancellationToken cancellationToken) => Call(nameof(CompactAsync), () => inner.CompactAsync(cancellationToken));
+
     public ValueTask ClearTempAsync(CancellationToken cancellationToken) => Call(nameof(ClearTempAsync), () => inner.ClearTempAsync(cancellationToken));
 
     public string NewTempPath(string suffix) => inner.NewTempPath(suffix);

@@ -201,6 +201,12 @@ public sealed class RetryingObjectStoreTests : IDisposable
 
         public ValueTask<IReadOnlyDictionary<string, byte[]>> ReadPinsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public long ReadOrder(string hash) => -1;
+
+        public ValueTask RefreshAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask CompactAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
         public ValueTask ClearTempAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public string NewTempPath(string suffix) => throw new NotSupportedException();

@@ -52,6 +52,10 @@ public sealed class S3StoreProcessTests : IDisposable
         var keys = await _bucket.KeysAsync(Cancel);
         Assert.Contains($"{Prefix}manifests/{id}.json", keys);
         Assert.Contains(keys, k => k.StartsWith(Prefix + "objects/", StringComparison.Ordinal));
+        // The small files are packed: a pack and its index, no loose object of their own.
+        Assert.Contains(keys, k => k.StartsWith(Prefix + "packs/", StringComparison.Ordinal) && k.EndsWith(".pack", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith(Prefix + "packs/", StringComparison.Ordinal) && k.EndsWith(".index", StringComparison.Ordinal));
+        Assert.Single(keys, k => k.StartsWith(Prefix + "objects/", StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(_shop.DataPath, "snapshots", "objects")), "objects went to the local store instead of the bucket");
 
         await File.WriteAllTextAsync(Path.Combine(media, "kept.txt"), "changed", Cancel);

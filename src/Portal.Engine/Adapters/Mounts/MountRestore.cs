@@ -97,11 +97,13 @@ internal sealed class MountRestore
             AtEntry(folder, directory, (at, name) => Posix.MakeDirectoryAt(at, name, Private));
         }
 
-        // Largest first, so the last file to finish is a small one.
+        // Largest first, so the last file to finish is a small one; files whose objects a store keeps together (S3 packs) in
+        // the order they sit there, after the others, so each pack is read once.
         var entries = tree.Entries;
         var written = entries.ToArray();
         var leaves = Enumerable.Range(0, entries.Count).Where(i => entries[i].Type is EntryType.File or EntryType.Symlink or EntryType.Fifo)
-            .OrderByDescending(i => entries[i].DataSize());
+            .OrderBy(i => entries[i].Chunks is [var first, ..] ? _context.Store.ReadOrder(first.Hash) : -1)
+            .ThenByDescending(i => entries[i].DataSize());
         OnEveryCore.ForEach(leaves, _context.Store, i => AtEntry(folder, entries[i], (at, name) =>
         {
             var item = entries[i];

@@ -16,7 +16,7 @@ using Amazon.S3.Model;
 /// <see cref="ObjectStoreTransientException"/>; a missing object is FileNotFoundException (or null/false where the interface
 /// says so); anything else is a <see cref="SnapshotEngineException"/> naming the bucket and key, never the credentials.
 /// </summary>
-internal sealed class S3ObjectStore : IObjectStore
+internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
 {
     private const long MiB = 1024 * 1024;
 
@@ -32,6 +32,9 @@ internal sealed class S3ObjectStore : IObjectStore
     private readonly long _partSize;
     private readonly int _parallelism;
     private readonly string _temp;
+    private readonly int _packUpTo;
+    private readonly int _packTarget;
+    private readonly long _cacheBudget;
 
     public S3ObjectStore(S3StoreOptions options, string localRoot, IAmazonS3 client)
     {
@@ -47,6 +50,9 @@ internal sealed class S3ObjectStore : IObjectStore
         _parallelism = options.Parallelism;
         _temp = Path.Combine(Path.GetFullPath(localRoot), "tmp");
         OwnerOnly.CreateFolder(_temp);
+        _packUpTo = options.PackObjectsUpToKiB * 1024;
+        _packTarget = (int)(options.PackSizeMiB * MiB);
+        _cacheBudget = options.PackCacheMiB * MiB;
     }
 
     /// <summary>
@@ -83,13 +89,17 @@ internal sealed class S3ObjectStore : IObjectStore
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }
 
+    /// <summary>The client is the caller's; only the store's own gate is released.</summary>
+    public void Dispose() => _refreshGate.Dispose();
+
     /// <summary>Each request waits on the network and the server: Engine:S3:Parallelism of them in flight, beside the cores' work.</summary>
     public int Concurrency => _parallelism;
 
     public ValueTask<IPendingObject> BeginPutAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<IPendingObject>(new PendingUpload(NewTempPath(".obj")));
+        // An object small enough for a pack stays in memory: no temp file to create, read back and delete.
+        return ValueTask.FromResult<IPendingObject>(new PendingUpload(NewTempPath(".obj"), _packUpTo));
     }
 
     public async ValueTask<long> CommitAsync(IPendingObject pending, string hash, bool knownMissing, CancellationToken cancellationToken)
@@ -104,31 +114,73 @@ internal sealed class S3ObjectStore : IObjectStore
             return 0;
         }
 
+        if (Packs(size))
+        {
+            return await PackAsync(upload, hash, size, cancellationToken);
+        }
+
         if (size <= _partSize)
         {
-            await Call("upload", key, token => _client.PutObjectAsync(Put(key, filePath: upload.Path), token), cancellationToken);
+            // Only an empty object (never spilled to its file) is sent from memory.
+            var request = upload.InMemory ? Put(key, content: upload.Bytes().ToArray()) : Put(key, filePath: upload.Path);
+            await Call("upload", key, token => _client.PutObjectAsync(request, token), cancellationToken);
         }
         else
         {
             await UploadMultipartAsync(key, upload.Path, size, cancellationToken);
         }
 
+        LooseChanged(hash, stored: true);
         return size;
     }
 
     public async ValueTask<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken)
     {
         var key = ObjectKey(hash);
-        var response = await Call("read", key, token => _client.GetObjectAsync(_bucket, key, token), cancellationToken);
-        return new ResponseStream(response);
+        await EnsureIndexAsync(cancellationToken);
+        if (await OpenPackedAsync(hash, cancellationToken) is { } packed)
+        {
+            return packed;
+        }
+
+        try
+        {
+            var response = await Call("read", key, token => _client.GetObjectAsync(WholeObject(key), token), cancellationToken);
+            return new ResponseStream(response);
+        }
+        catch (FileNotFoundException)
+        {
+            // Stored by another node in a pack this one has not read yet.
+            await ReadIndexAsync(cancellationToken);
+            return await OpenPackedAsync(hash, cancellationToken) ?? throw new FileNotFoundException($"s3://{_bucket}/{key} is not in the bucket nor in any pack.", key);
+        }
     }
 
-    public async ValueTask<bool> ExistsAsync(string hash, CancellationToken cancellationToken) => await HeadAsync(ObjectKey(hash), cancellationToken);
+    public async ValueTask<bool> ExistsAsync(string hash, CancellationToken cancellationToken)
+    {
+        var key = ObjectKey(hash);
+        await EnsureIndexAsync(cancellationToken);
+        return IsPacked(hash) || (IsLoose(hash) ?? await HeadAsync(key, cancellationToken));
+    }
 
     public async ValueTask<IReadOnlySet<string>> WhichExistAsync(IEnumerable<string> hashes, CancellationToken cancellationToken)
     {
+        await EnsureIndexAsync(cancellationToken);
         var found = new HashSet<string>(StringComparer.Ordinal);
-        var folders = hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal).GroupBy(h => h[..2], StringComparer.Ordinal).ToList();
+        var loose = new List<string>();
+        foreach (var hash in hashes.Where(ObjectHash.IsValid).Distinct(StringComparer.Ordinal))
+        {
+            if (IsPacked(hash) || IsLoose(hash) == true)
+            {
+                found.Add(hash);
+            }
+            else if (IsLoose(hash) is null)
+            {
+                loose.Add(hash);
+            }
+        }
+
+        var folders = loose.GroupBy(h => h[..2], StringComparer.Ordinal).ToList();
         await Parallel.ForEachAsync(folders, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, async (folder, token) =>
         {
             // A few objects are looked up one by one, so a small mount does not list a large store; more list their folder in pages of 1000.
@@ -171,29 +223,49 @@ internal sealed class S3ObjectStore : IObjectStore
         // ListObjects (v1): one page needs no continuation token, and s3rver cannot make one on Node 17+ (its tokens use DES,
         // which OpenSSL 3 keeps in the legacy provider), so a truncated ListObjectsV2 page is a 500 there.
         var request = new ListObjectsRequest { BucketName = _bucket, Prefix = prefix };
+        await EnsureIndexAsync(cancellationToken);
+        if (KnownFolder(folder) is { } known)
+        {
+            return known;
+        }
+
         var page = await Call("list", prefix, token => _client.ListObjectsAsync(request, token), cancellationToken);
-        return new ObjectPage([.. (page.S3Objects ?? []).Select(o => o.Key[prefix.Length..])], page.IsTruncated == true);
+        var names = (page.S3Objects ?? []).Select(o => o.Key[prefix.Length..]).ToList();
+        var truncated = page.IsTruncated == true;
+        // Packed objects of the folder belong in the answer; on a truncated page only up to its last name, which bounds what it says.
+        var last = names.Count > 0 ? names[^1] : null;
+        names.AddRange(PackedIn(folder).Where(name => !truncated || (last is not null && string.CompareOrdinal(name, last) < 0)));
+        names.Sort(StringComparer.Ordinal);
+        return new ObjectPage(names, truncated);
     }
 
     public async ValueTask DeleteAsync(string hash, CancellationToken cancellationToken)
     {
         var key = ObjectKey(hash);
-        await Call("delete", key, token => _client.DeleteObjectAsync(_bucket, key, token), cancellationToken);
+        LooseChanged(hash, stored: false);
+        if (Unreference(hash))
+        {
+            await Call("delete", key, token => _client.DeleteObjectAsync(_bucket, key, token), cancellationToken);
+        }
     }
 
     public async ValueTask<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
     {
+        // The whole index as the bucket holds it now: a collection decides on it.
+        await ReadIndexAsync(cancellationToken);
         var objects = _prefix + "objects/";
         var hashes = new List<string>();
         await ListKeysAsync(objects, (key, _) =>
         {
             // objects/ab/cdef… → abcdef…; anything else under objects/ is not one of ours.
-            var rest = key[objects.Length..];
-            if (rest.Length == 65 && rest[2] == '/' && string.Concat(rest.AsSpan(0, 2), rest.AsSpan(3)) is var hash && ObjectHash.IsValid(hash))
+            if (LooseHash(key[objects.Length..]) is { } hash)
             {
                 hashes.Add(hash);
             }
         }, cancellationToken);
+        var loose = hashes.ToHashSet(StringComparer.Ordinal);
+        hashes.AddRange(PackedIn(null).Where(hash => !loose.Contains(hash)));
+        StartCollection(hashes, loose);
         return hashes;
     }
 
@@ -201,13 +273,15 @@ internal sealed class S3ObjectStore : IObjectStore
     {
         long total = 0;
         await ListKeysAsync(_prefix + "objects/", (_, size) => total += size, cancellationToken);
+        await ListKeysV1Async(_prefix + "packs/", (_, size) => total += size, cancellationToken);
         await ListKeysAsync(_prefix + "manifests/", (_, size) => total += size, cancellationToken);
         return total;
     }
 
     public async ValueTask WriteManifestAsync(string snapshotId, byte[] content, IReadOnlyCollection<string> stored, CancellationToken cancellationToken)
     {
-        // Every object this capture stored is durable already: S3 answers a PutObject or a completed upload only once it is.
+        // Every object this capture stored is durable once sent: S3 answers a PutObject or a completed upload only once it is.
+        await FlushPacksAsync(cancellationToken);
         var key = ManifestKey(snapshotId);
         await Call("write", key, token => _client.PutObjectAsync(Put(key, content: content), token), cancellationToken);
     }
@@ -325,12 +399,18 @@ internal sealed class S3ObjectStore : IObjectStore
 
     internal string PinKey(string snapshotId) => $"{_prefix}pins/{SnapshotIds.Validate(snapshotId)}.json";
 
-    private PutObjectRequest Put(string key, string? filePath = null, byte[]? content = null) => new()
+    /// <summary>
+    /// A GET of the whole object as a range from its first byte: the SDK then does not rehash the response with its own managed
+    /// MD5, which cost a restore more CPU than decompressing. Every object is rehashed with SHA-256 as it is restored.
+    /// </summary>
+    private GetObjectRequest WholeObject(string key) => new() { BucketName = _bucket, Key = key, ByteRange = new ByteRange("bytes=0-") };
+
+    private PutObjectRequest Put(string key, string? filePath = null, ArraySegment<byte>? content = null) => new()
     {
         BucketName = _bucket,
         Key = key,
         FilePath = filePath,
-        InputStream = content is null ? null : new MemoryStream(content, writable: false),
+        InputStream = content is { } bytes ? new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false) : null,
         // A plain body with a Content-Length: aws-chunked bodies (signed chunks, a checksum trailer) are stored as the object by some servers.
         UseChunkEncoding = false,
     };
@@ -500,33 +580,118 @@ internal sealed class S3ObjectStore : IObjectStore
         }
     }
 
-    /// <summary>The object's compressed bytes in a local temp file until the commit uploads them; removed on dispose, committed or not.</summary>
-    private sealed class PendingUpload(string path) : IPendingObject
+    /// <summary>
+    /// The object's compressed bytes until the commit packs or uploads them: in a pooled buffer up to <c>memoryLimit</c>, else in
+    /// a local temp file, removed on dispose, committed or not.
+    /// </summary>
+    private sealed class PendingUpload(string path, int memoryLimit) : IPendingObject
     {
+        private readonly SpillStream _content = new(path, memoryLimit);
         private long _size = -1;
 
         public string Path { get; } = path;
 
-        // Unbuffered, as the filesystem store's: the compressor and the raw framer write whole blocks.
-        public Stream Content { get; } = OwnerOnly.CreateFile(path, FileShare.None, 0);
+        public Stream Content => _content;
+
+        public bool InMemory => _content.InMemory;
 
         /// <summary>Ends writing and returns the size; a repeated commit (a retry) gets the same size.</summary>
         public long Close()
         {
             if (_size < 0)
             {
-                Content.Flush();
-                _size = Content.Length;
-                Content.Dispose();
+                _size = _content.Finish();
             }
 
             return _size;
         }
 
+        /// <summary>The bytes of an object that stayed in memory (every one a pack takes).</summary>
+        public ReadOnlySpan<byte> Bytes()
+        {
+            Close();
+            return _content.Memory;
+        }
+
         public void Dispose()
         {
-            Content.Dispose();
+            _content.Dispose();
             File.Delete(Path);
+        }
+    }
+
+    /// <summary>Writes into a pooled buffer while it stays within the limit, then moves to a file (unbuffered, as the filesystem store's).</summary>
+    private sealed class SpillStream(string path, int limit) : WriteOnlyStream
+    {
+        private byte[]? _buffer;
+        private int _length;
+        private FileStream? _file;
+
+        public bool InMemory => _file is null;
+
+        public ReadOnlySpan<byte> Memory => _file is null ? _buffer.AsSpan(0, _length) : throw new InvalidOperationException("The object was written to a file.");
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_file is null && _length + buffer.Length > limit)
+            {
+                _file = OwnerOnly.CreateFile(path, FileShare.None, 0);
+                _file.Write(_buffer.AsSpan(0, _length));
+                Release();
+            }
+
+            if (_file is not null)
+            {
+                _file.Write(buffer);
+                return;
+            }
+
+            if (_buffer is null || _length + buffer.Length > _buffer.Length)
+            {
+                var grown = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(_length + buffer.Length, Math.Min(limit, Math.Max(64 * 1024, (_buffer?.Length ?? 0) * 2))));
+                _buffer.AsSpan(0, _length).CopyTo(grown);
+                Release();
+                _buffer = grown;
+            }
+
+            buffer.CopyTo(_buffer.AsSpan(_length));
+            _length += buffer.Length;
+        }
+
+        public override void Flush() => _file?.Flush();
+
+        /// <summary>Ends writing: the file is flushed and closed; returns the size.</summary>
+        public long Finish()
+        {
+            if (_file is null)
+            {
+                return _length;
+            }
+
+            _file.Flush();
+            var size = _file.Length;
+            _file.Dispose();
+            return size;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _file?.Dispose();
+                Release();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void Release()
+        {
+            if (_buffer is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
+            }
         }
     }
 }

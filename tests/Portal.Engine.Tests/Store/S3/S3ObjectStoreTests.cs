@@ -2,25 +2,12 @@ namespace Portal.Engine.Tests.Store.S3;
 
 using System.Security.Cryptography;
 using Amazon.Runtime;
-using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Contracts;
 using Portal.Engine.Store;
 using Portal.Engine.Store.S3;
 
-public sealed class S3ObjectStoreTests : IDisposable
+public sealed class S3ObjectStoreTests : S3StoreTests
 {
-    private readonly List<IDisposable> _disposables = [];
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public void Dispose()
-    {
-        foreach (var disposable in _disposables)
-        {
-            disposable.Dispose();
-        }
-    }
-
     [Fact]
     public async Task APartFailingWith503IsRetriedAndTheObjectIsStoredWholeOnce()
     {
@@ -177,15 +164,5 @@ public sealed class S3ObjectStoreTests : IDisposable
         using var pending = await store.BeginPutAsync(Token);
         pending.Content.Write(content);
         return await store.CommitAsync(pending, hash, knownMissing, Token);
-    }
-
-    private static RetryingObjectStore Retrying(IObjectStore inner) =>
-        new(inner, new StoreRetryOptions { MaxAttempts = 4, InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, NullLogger<RetryingObjectStore>.Instance);
-
-    private T Track<T>(T disposable)
-        where T : IDisposable
-    {
-        _disposables.Add(disposable);
-        return disposable;
     }
 }

@@ -9,7 +9,8 @@ internal sealed class S3TestStore : IDisposable
 {
     private readonly TestBucket _bucket = new("store-");
 
-    public S3TestStore(HttpClientFactory? httpClientFactory = null, int partSizeMiB = S3StoreOptions.MinPartSizeMiB, int parallelism = 4)
+    /// <summary><paramref name="packObjectsUpToKiB"/> is 0 (every object on its own) unless a test is about packs.</summary>
+    public S3TestStore(HttpClientFactory? httpClientFactory = null, int partSizeMiB = S3StoreOptions.MinPartSizeMiB, int parallelism = 4, int packObjectsUpToKiB = 0, int packSizeMiB = 1)
     {
         Options = new S3StoreOptions
         {
@@ -19,6 +20,8 @@ internal sealed class S3TestStore : IDisposable
             ForcePathStyle = true,
             PartSizeMiB = partSizeMiB,
             Parallelism = parallelism,
+            PackObjectsUpToKiB = packObjectsUpToKiB,
+            PackSizeMiB = packSizeMiB,
         };
         LocalRoot = Directory.CreateTempSubdirectory("portal-s3-store-").FullName;
         Client = S3ObjectStore.CreateClient(Options, TestBucket.Credentials, httpClientFactory);
