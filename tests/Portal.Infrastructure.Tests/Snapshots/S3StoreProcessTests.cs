@@ -130,6 +130,72 @@ public sealed class S3StoreProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task AKillWhilePacksAreSentLeavesNoSnapshotAndTheNextSnapshotRestoresAndItsDeleteCollectsEveryPack()
+    {
+        var master = _shop.Environment("master");
+        var media = master.Services[0].Location;
+        var random = new Random(20261204);
+        for (var i = 0; i < 1500; i++)
+        {
+            var content = new byte[random.Next(10_000, 40_000)];
+            random.NextBytes(content);
+            await File.WriteAllBytesAsync(Path.Combine(media, $"small-{i:D4}.bin"), content, Cancel);
+        }
+
+        var before = DirectoryState.Capture(media);
+        await using var portal = S3Portal(_shop.Project(master));
+        // Packs of 1 MiB: the capture sends dozens, so the kill lands while some are in the bucket and others are not.
+        portal.Settings["Engine:S3:PackSizeMiB"] = "1";
+        await portal.StartAsync(Cancel);
+        using (var dana = await portal.SignedInClientAsync(DeclaredShop.Admin, Cancel))
+        {
+            using var queued = await dana.PostAsJsonAsync(new Uri("api/projects/shop/environments/master/snapshots", UriKind.Relative), new { live = false }, Cancel);
+            Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!(await _bucket.KeysAsync(Cancel)).Any(k => k.EndsWith(".index", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no pack reached the bucket:\n{portal.Output}");
+            await Task.Delay(20, Cancel);
+        }
+
+        await portal.KillAsync();
+
+        var keys = await _bucket.KeysAsync(Cancel);
+        Assert.DoesNotContain(keys, k => k.StartsWith(Prefix + "manifests/", StringComparison.Ordinal));
+        // Fewer packs than the capture needs (about 36 MB in 1 MiB packs): it was stopped part-way.
+        Assert.InRange(keys.Count(k => k.EndsWith(".pack", StringComparison.Ordinal)), 1, 30);
+
+        await portal.StartAsync(Cancel);
+        using var again = await portal.SignedInClientAsync(DeclaredShop.Admin, Cancel);
+        Assert.DoesNotContain((await ListAsync(again, "master")).EnumerateArray(), s => s.GetProperty("restorable").GetBoolean());
+
+        // The next snapshot, taken over what the killed one left in the bucket, restores byte for byte.
+        var id = await DeclaredShop.TakeSnapshotAsync(portal, "master");
+        File.Delete(Path.Combine(media, "small-0000.bin"));
+        await File.WriteAllTextAsync(Path.Combine(media, "small-0001.bin"), "changed", Cancel);
+        var restore = await DeclaredShop.RunAsync(portal, again, $"api/projects/shop/environments/master/snapshots/{id}/restore", new Dictionary<string, object> { ["safety_snapshot"] = false });
+        Assert.True(restore.GetProperty("result").GetString() == "success", restore.GetProperty("log").GetString());
+        Assert.Equal(before, DirectoryState.Capture(media));
+
+        // Deleting the only snapshot collects every pack, those the kill left without an index too.
+        using var deleted = await again.DeleteAsync(new Uri($"api/projects/shop/environments/master/snapshots/{id}", UriKind.Relative), Cancel);
+        Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        var activity = await deleted.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        deadline = DateTime.UtcNow.AddMinutes(2);
+        while (activity.GetProperty("state").GetString() != "complete")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the delete did not finish in time:\n{portal.Output}");
+            await Task.Delay(200, Cancel);
+            activity = await again.GetFromJsonAsync<JsonElement>(new Uri($"api/projects/shop/activities/{activity.GetProperty("id").GetString()}", UriKind.Relative), Cancel);
+        }
+
+        Assert.True(activity.GetProperty("result").GetString() == "success", activity.GetProperty("log").GetString());
+        Assert.DoesNotContain(await _bucket.KeysAsync(Cancel), k => k.StartsWith(Prefix + "packs/", StringComparison.Ordinal) || k.StartsWith(Prefix + "objects/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AFreshPortalOnTheSameBucketAfterLosingItsDatabaseAndDataFolderListsTheSnapshotsWithTheirDatesAndRestoresThem()
     {
         var master = _shop.Environment("master");
