@@ -120,7 +120,7 @@ internal static class StoresReport
         + $"restic {r.StoredBytes[Restic] / 1e6:N0} MB (restic 0.14 does not compress; random bytes do not shrink). "
         + "Each round starts three fresh Portals (Release build of src/Portal.Web, `dotnet Portal.Web.dll`, Development for its local sign-in, SQLite, "
         + "their own data folders), each with an empty store: the filesystem store (the default), and the S3 store (`Engine:StoreKind=S3`, a prefix of a bucket, "
-        + "Portal's default part size 16 MiB and parallelism 4) on an s3rver over http and on one over https (a self-signed certificate, trusted by that Portal "
+        + "Portal's defaults: objects up to 1 MiB packed into 16 MiB packs, part size 16 MiB, parallelism 4) on an s3rver over http and on one over https (a self-signed certificate, trusted by that Portal "
         + "through `AWS_CA_BUNDLE`, which the AWS SDK prefers to the system's roots); both s3rvers are the benchmark's own, on 127.0.0.1, their data on the same disk. restic backs up into a new repository "
         + "on the https s3rver (`restic -r s3:https://127.0.0.1:PORT/portal-bench/restic-N` with `--cacert`; over http its S3 client signs uploads as "
         + "aws-chunked streams, which s3rver stores as the object, framing included, so the repository cannot be read back), and restores into an empty folder, "

@@ -333,7 +333,7 @@ internal sealed partial class S3ObjectStore
         var folder = _prefix + "packs/";
         var packs = new Dictionary<string, long>(StringComparer.Ordinal);
         var indexes = new Dictionary<string, long>(StringComparer.Ordinal);
-        await ListKeysV1Async(folder, (key, size) =>
+        await ListKeysAsync(folder, (key, size) =>
         {
             var name = key[folder.Length..];
             if (name.EndsWith(PackSuffix, StringComparison.Ordinal) && IsPackId(name[..^PackSuffix.Length]))
@@ -655,9 +655,13 @@ internal sealed partial class S3ObjectStore
         }
     }
 
-    private async Task ListKeysV1Async(string prefix, Action<string, long> each, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every key under <paramref name="prefix"/> with its size, page by page (at most 1000 keys a call). ListObjects (v1), each
+    /// page after the last key of the one before: s3rver answers a truncated ListObjectsV2 page with a 500 on Node 17+ (its
+    /// continuation tokens use DES), and S3, MinIO and Ceph answer both.
+    /// </summary>
+    private async Task ListKeysAsync(string prefix, Action<string, long> each, CancellationToken cancellationToken)
     {
-        // ListObjects (v1) pages with a marker: s3rver answers a truncated ListObjectsV2 page with a 500 on Node 17+.
         string? marker = null;
         while (true)
         {

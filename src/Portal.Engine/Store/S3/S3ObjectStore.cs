@@ -273,7 +273,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
     {
         long total = 0;
         await ListKeysAsync(_prefix + "objects/", (_, size) => total += size, cancellationToken);
-        await ListKeysV1Async(_prefix + "packs/", (_, size) => total += size, cancellationToken);
+        await ListKeysAsync(_prefix + "packs/", (_, size) => total += size, cancellationToken);
         await ListKeysAsync(_prefix + "manifests/", (_, size) => total += size, cancellationToken);
         return total;
     }
@@ -491,24 +491,6 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         {
             return null;
         }
-    }
-
-    /// <summary>Every key under <paramref name="prefix"/> with its size, page by page (ListObjectsV2 answers at most 1000 keys a call).</summary>
-    private async Task ListKeysAsync(string prefix, Action<string, long> each, CancellationToken cancellationToken)
-    {
-        string? next = null;
-        do
-        {
-            var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = prefix, ContinuationToken = next };
-            var page = await Call("list", prefix, token => _client.ListObjectsV2Async(request, token), cancellationToken);
-            foreach (var item in page.S3Objects ?? [])
-            {
-                each(item.Key, item.Size ?? 0);
-            }
-
-            next = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (next is not null);
     }
 
     private async Task<T> Call<T>(string action, string key, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
