@@ -20,6 +20,7 @@ internal sealed partial class S3ObjectStore
     private const string PackSuffix = ".pack";
     private const string IndexSuffix = ".index";
     private const int PrefetchedPacks = 2;
+    private const int PacksSentBehind = 2;
 
     private static readonly JsonSerializerOptions IndexJson = new(JsonSerializerDefaults.Web);
 
@@ -363,10 +364,36 @@ internal sealed partial class S3ObjectStore
 
         if (full is not null)
         {
-            await SendSealedAsync(full, cancellationToken);
+            // Sent while the workers go on compressing: s3rver or S3 takes the pack in as the next one fills.
+            var sending = SendSealedAsync(full, cancellationToken);
+            _ = sending.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await WaitForSendsAsync(cancellationToken);
         }
 
         return size;
+    }
+
+    /// <summary>
+    /// Holds the capture back while more than <see cref="PacksSentBehind"/> sealed packs wait to be sent, so memory stays
+    /// bounded; a pack whose send failed is sent again here, and a failure that persists fails this commit.
+    /// </summary>
+    private async Task WaitForSendsAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            OpenPack oldest;
+            lock (_packLock)
+            {
+                if (_sealed.Count <= PacksSentBehind)
+                {
+                    return;
+                }
+
+                oldest = _sealed[0];
+            }
+
+            await SendSealedAsync(oldest, cancellationToken);
+        }
     }
 
     /// <summary>False when a pack already holds the object; <paramref name="full"/> is the pack this one filled, for its caller to send.</summary>

@@ -87,6 +87,31 @@ public sealed class S3PackTests : S3StoreTests
     }
 
     [Fact]
+    public async Task PacksThatFailWhileSentBehindTheCaptureAreSentAgainBeforeTheManifest()
+    {
+        // Four full packs and a partial one; the first three attempts to send a pack fail, whichever pack they carry.
+        var failing = new FailingHttpClientFactory(r => r.Method == HttpMethod.Put && r.RequestUri!.AbsolutePath.EndsWith(".pack", StringComparison.Ordinal), failures: 3);
+        var s3 = Track(new S3TestStore(failing, packObjectsUpToKiB: 256, packSizeMiB: 1));
+        var store = Retrying(s3.Store);
+        var objects = Objects(230, 20_000);
+        foreach (var (hash, content) in objects)
+        {
+            await PutAsync(store, hash, content);
+        }
+
+        await store.WriteManifestAsync("s1", "{}"u8.ToArray(), [.. objects.Keys], Token);
+
+        Assert.Equal(3, failing.Failed);
+        var keys = await s3.KeysAsync(Token);
+        Assert.Equal(5, keys.Count(k => k.EndsWith(".pack", StringComparison.Ordinal)));
+        var other = OtherNode(s3);
+        foreach (var (hash, content) in objects)
+        {
+            Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(other, hash));
+        }
+    }
+
+    [Fact]
     public async Task ACollectionRepacksAMostlyUnreferencedPackAndRemovesAnUnreferencedOne()
     {
         var s3 = Track(new S3TestStore(packObjectsUpToKiB: 256));
