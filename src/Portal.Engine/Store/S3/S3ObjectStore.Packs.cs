@@ -22,9 +22,13 @@ internal sealed partial class S3ObjectStore
     private const int PrefetchedPacks = 2;
     private const int PacksSentBehind = 2;
 
+    /// <summary>A restore reads each pack within moments of the one before: a pack nobody read for this long is dropped.</summary>
+    private static readonly TimeSpan IdlePackLifetime = TimeSpan.FromSeconds(30);
+
     private static readonly JsonSerializerOptions IndexJson = new(JsonSerializerDefaults.Web);
 
     private readonly Lock _packLock = new();
+    private readonly Timer _idleSweep;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _cachedPacks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _cacheTouched = new(StringComparer.Ordinal);
@@ -43,6 +47,9 @@ internal sealed partial class S3ObjectStore
     private HashSet<string>? _looseListed;
     private HashSet<string>? _looseAll;
     private long _cachedBytes;
+
+    /// <summary>Packs held in memory for reading, for tests.</summary>
+    internal int CachedPacks => _cachedPacks.Count;
 
     /// <summary>Packs this store has read or written, for tests.</summary>
     internal IReadOnlyCollection<string> PackIds
@@ -623,6 +630,19 @@ internal sealed partial class S3ObjectStore
         }
 
         return bytes;
+    }
+
+    /// <summary>After a restore or verify the cache would otherwise hold its last packs (up to the budget) for as long as Portal runs.</summary>
+    internal void EvictIdle(TimeSpan? idleFor = null)
+    {
+        var before = Environment.TickCount64 - (long)(idleFor ?? IdlePackLifetime).TotalMilliseconds;
+        foreach (var (id, touched) in _cacheTouched)
+        {
+            if (touched <= before)
+            {
+                EvictCached(id);
+            }
+        }
     }
 
     private void EvictLeastRecent(string keep)

@@ -53,6 +53,7 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         _packUpTo = options.PackObjectsUpToKiB * 1024;
         _packTarget = (int)(options.PackSizeMiB * MiB);
         _cacheBudget = options.PackCacheMiB * MiB;
+        _idleSweep = new Timer(static state => ((S3ObjectStore)state!).EvictIdle(), this, IdlePackLifetime, IdlePackLifetime);
     }
 
     /// <summary>
@@ -89,8 +90,12 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
         return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
     }
 
-    /// <summary>The client is the caller's; only the store's own gate is released.</summary>
-    public void Dispose() => _refreshGate.Dispose();
+    /// <summary>The client is the caller's; only the store's own gate and timer are released.</summary>
+    public void Dispose()
+    {
+        _idleSweep.Dispose();
+        _refreshGate.Dispose();
+    }
 
     /// <summary>Each request waits on the network and the server: Engine:S3:Parallelism of them in flight, beside the cores' work.</summary>
     public int Concurrency => _parallelism;

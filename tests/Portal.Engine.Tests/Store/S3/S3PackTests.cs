@@ -112,6 +112,34 @@ public sealed class S3PackTests : S3StoreTests
     }
 
     [Fact]
+    public async Task PacksReadForARestoreLeaveMemoryOnceNobodyReadsThem()
+    {
+        var s3 = Track(new S3TestStore(packObjectsUpToKiB: 256, packSizeMiB: 1));
+        var objects = Objects(120, 20_000);
+        foreach (var (hash, content) in objects)
+        {
+            await PutAsync(s3.Store, hash, content);
+        }
+
+        await s3.Store.WriteManifestAsync("s1", "{}"u8.ToArray(), [.. objects.Keys], Token);
+        var other = OtherNode(s3);
+        foreach (var (hash, content) in objects)
+        {
+            Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(other, hash));
+        }
+
+        // 2.4 MB in 1 MiB packs, each read whole once.
+        Assert.Equal(3, other.CachedPacks);
+
+        // What the sweep does every 30 s to packs read longer ago than that.
+        other.EvictIdle(TimeSpan.Zero);
+
+        Assert.Equal(0, other.CachedPacks);
+        var first = objects.First();
+        Assert.Equal(first.Value, await ObjectStoreContractTests.ReadAsync(other, first.Key));
+    }
+
+    [Fact]
     public async Task ACollectionRepacksAMostlyUnreferencedPackAndRemovesAnUnreferencedOne()
     {
         var s3 = Track(new S3TestStore(packObjectsUpToKiB: 256));
