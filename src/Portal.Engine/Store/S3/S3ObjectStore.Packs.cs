@@ -46,6 +46,7 @@ internal sealed partial class S3ObjectStore
     private HashSet<string>? _collecting;
     private HashSet<string>? _looseListed;
     private HashSet<string>? _looseAll;
+    private Dictionary<string, List<string>>? _byFolder;
     private long _cachedBytes;
 
     /// <summary>Packs held in memory for reading, for tests.</summary>
@@ -127,6 +128,7 @@ internal sealed partial class S3ObjectStore
             lock (_packLock)
             {
                 _packs.Remove(pack.Id);
+                _byFolder = null;
                 foreach (var entry in pack.Entries)
                 {
                     if (_located.TryGetValue(entry.Hash, out var at) && at.Pack == pack.Id)
@@ -237,6 +239,7 @@ internal sealed partial class S3ObjectStore
 
                 _located = located;
                 _looseAll = looseAll;
+                _byFolder = null;
                 _indexRead = true;
             }
         }
@@ -296,9 +299,12 @@ internal sealed partial class S3ObjectStore
                 return null;
             }
 
-            var names = _looseAll.Concat(_located.Keys).Where(hash => hash.StartsWith(folder, StringComparison.Ordinal)).Select(hash => hash[2..]).Distinct(StringComparer.Ordinal).ToList();
-            names.Sort(StringComparer.Ordinal);
-            return new ObjectPage(names, Truncated: false);
+            // Grouped once per refresh, not scanned once per folder: a capture asks for every folder it touches. Objects stored
+            // since are missing from it, which only means they are offered again; removals (collections) clear it.
+            _byFolder ??= _looseAll.Union(_located.Keys, StringComparer.Ordinal).GroupBy(hash => hash[..2], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(hash => hash[2..]).ToList(), StringComparer.Ordinal);
+            // A whole listing: its order does not matter to the reader.
+            return new ObjectPage(_byFolder.TryGetValue(folder, out var names) ? names : [], Truncated: false);
         }
     }
 
@@ -314,6 +320,7 @@ internal sealed partial class S3ObjectStore
             else
             {
                 _looseAll?.Remove(hash);
+                _byFolder = null;
             }
         }
     }
@@ -697,6 +704,7 @@ internal sealed partial class S3ObjectStore
         lock (_packLock)
         {
             _collecting?.Remove(hash);
+            _byFolder = null;
             var packed = _located.Remove(hash) | _pending.Remove(hash);
             return !packed || _looseListed is null || _looseListed.Contains(hash);
         }

@@ -140,6 +140,34 @@ public sealed class S3PackTests : S3StoreTests
     }
 
     [Fact]
+    public async Task AFolderAnsweredFromMemoryStopsNamingAnObjectOnceACollectionDeletedIt()
+    {
+        var counting = new FailingHttpClientFactory(_ => false, failures: 0);
+        var s3 = Track(new S3TestStore(counting, packObjectsUpToKiB: 256));
+        var objects = Objects(40, 1000);
+        foreach (var (hash, content) in objects)
+        {
+            await PutAsync(s3.Store, hash, content);
+        }
+
+        await s3.Store.WriteManifestAsync("s1", "{}"u8.ToArray(), [.. objects.Keys], Token);
+        await s3.Store.RefreshAsync(Token);
+        var gone = objects.Keys.First();
+        var sent = counting.Sent.Count;
+
+        Assert.Contains(gone[2..], (await s3.Store.ListFolderAsync(gone[..2], Token))!.Names);
+        Assert.Equal(sent, counting.Sent.Count);
+
+        // A collection: it lists (rereading the index), the folder is answered again from memory, then the object goes.
+        await s3.Store.ListAsync(Token);
+        Assert.Contains(gone[2..], (await s3.Store.ListFolderAsync(gone[..2], Token))!.Names);
+        await s3.Store.DeleteAsync(gone, Token);
+
+        Assert.DoesNotContain(gone[2..], (await s3.Store.ListFolderAsync(gone[..2], Token))!.Names);
+        Assert.False(await s3.Store.ExistsAsync(gone, Token));
+    }
+
+    [Fact]
     public async Task ACollectionRepacksAMostlyUnreferencedPackAndRemovesAnUnreferencedOne()
     {
         var s3 = Track(new S3TestStore(packObjectsUpToKiB: 256));
