@@ -33,17 +33,18 @@ public static class DependencyInjection
         {
             var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
             // A host without logging (a tool, a test) still gets the retries, unlogged.
-            var logger = sp.GetService<ILoggerFactory>()?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
-            var store = new RetryingObjectStore(CreateStore(options), options.StoreRetry, sp.GetRequiredService<TimeProvider>(), logger);
+            var loggers = sp.GetService<ILoggerFactory>();
+            var logger = loggers?.CreateLogger<RetryingObjectStore>() ?? NullLogger<RetryingObjectStore>.Instance;
+            var store = new RetryingObjectStore(CreateStore(options, loggers), options.StoreRetry, sp.GetRequiredService<TimeProvider>(), logger);
             return new SnapshotEngine(options, store, sp.GetRequiredService<IStoreLock>(), sp.GetServices<IServiceAdapter>());
         });
         return services;
     }
 
     /// <summary>The backend Engine:StoreKind names, unwrapped; an S3 client takes its credentials from the AWS SDK's default chain.</summary>
-    internal static IObjectStore CreateStore(EngineOptions options) => options.StoreKind switch
+    internal static IObjectStore CreateStore(EngineOptions options, ILoggerFactory? loggers = null) => options.StoreKind switch
     {
-        StoreKind.S3 => new S3ObjectStore(options.S3, options.StorePath, S3ObjectStore.CreateClient(options.S3)),
+        StoreKind.S3 => new S3ObjectStore(options.S3, options.StorePath, S3ObjectStore.CreateClient(options.S3), loggers?.CreateLogger<S3ObjectStore>()),
         _ => new FileSystemObjectStore(options.StorePath),
     };
 

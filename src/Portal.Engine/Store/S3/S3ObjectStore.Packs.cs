@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// Small objects packed together, as restic and kopia pack blobs: an S3 server pays per request, so a folder of small files is
@@ -33,6 +34,7 @@ internal sealed partial class S3ObjectStore
     private readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _cachedPacks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _cacheTouched = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _readersCame = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _damaged = new(StringComparer.Ordinal);
 
     // Guarded by _packLock.
     private Dictionary<string, PackedObject> _located = new(StringComparer.Ordinal);
@@ -212,7 +214,16 @@ internal sealed partial class S3ObjectStore
                 // An index whose pack is missing names nothing that can be read: it is not trusted.
                 if (!known && packFiles.TryGetValue(id, out var packSize) && await ReadSmallAsync(PackIndexKey(id), cancellationToken) is { } json)
                 {
-                    read.Add(new StoredPack(id, packSize, ParseIndex(id, json), mark, Interlocked.Increment(ref _ordinals)));
+                    if (ParseIndex(json, packSize) is { } entries)
+                    {
+                        read.Add(new StoredPack(id, packSize, entries, mark, Interlocked.Increment(ref _ordinals)));
+                    }
+                    else if (_damaged.TryAdd(id, 0))
+                    {
+                        // Left in place: it may hold objects a snapshot needs. Captures store those objects again; a restore that
+                        // needs one from this pack fails naming the object.
+                        LogDamagedIndex(_logger, PackIndexKey(id), _bucket);
+                    }
                 }
             }
 
@@ -325,12 +336,14 @@ internal sealed partial class S3ObjectStore
         }
     }
 
-    private static List<IndexEntry> ParseIndex(string id, byte[] json)
+    /// <summary>The index's entries, each inside the pack; null when it cannot be read (cut short by a kill on a server that writes in place, or damaged).</summary>
+    private static List<IndexEntry>? ParseIndex(byte[] json, long packSize)
     {
         try
         {
             var index = JsonSerializer.Deserialize<PackIndex>(json, IndexJson);
-            if (index is { Version: 1, Objects: { } objects } && objects.All(o => ObjectHash.IsValid(o.Hash) && o.Offset >= 0 && o.Length > 0))
+            if (index is { Version: 1, Objects: { } objects }
+                && objects.All(o => ObjectHash.IsValid(o.Hash) && o.Offset >= 0 && o.Length > 0 && o.Offset + o.Length <= packSize))
             {
                 return objects;
             }
@@ -339,8 +352,11 @@ internal sealed partial class S3ObjectStore
         {
         }
 
-        throw new SnapshotCorruptException($"The index of pack {id} in the S3 store is damaged; the objects in that pack cannot be found.");
+        return null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The pack index {Key} in bucket {Bucket} cannot be read; its pack is left in place and its objects are not offered for reuse")]
+    private static partial void LogDamagedIndex(ILogger logger, string key, string bucket);
 
     /// <summary>Every pack and every index in the bucket, by pack id, with their sizes.</summary>
     private async Task<(Dictionary<string, long> Packs, Dictionary<string, long> Indexes)> ListPackFilesAsync(CancellationToken cancellationToken)

@@ -6,6 +6,8 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 /// <summary>
 /// The filesystem store's layout in an S3-compatible bucket: &lt;prefix&gt;objects/ab/cdef…, &lt;prefix&gt;manifests/&lt;id&gt;.json.
@@ -35,9 +37,11 @@ internal sealed partial class S3ObjectStore : IObjectStore, IDisposable
     private readonly int _packUpTo;
     private readonly int _packTarget;
     private readonly long _cacheBudget;
+    private readonly ILogger<S3ObjectStore> _logger;
 
-    public S3ObjectStore(S3StoreOptions options, string localRoot, IAmazonS3 client)
+    public S3ObjectStore(S3StoreOptions options, string localRoot, IAmazonS3 client, ILogger<S3ObjectStore>? logger = null)
     {
+        _logger = logger ?? NullLogger<S3ObjectStore>.Instance;
         if (string.IsNullOrWhiteSpace(localRoot))
         {
             throw new SnapshotEngineException("The snapshot store path is not configured (Engine:StorePath); an S3 store keeps its temp files there.");
