@@ -75,6 +75,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
     private readonly Dictionary<string, List<Sample>> _portal = [];
     private readonly Dictionary<string, List<Sample>> _tool = [];
     private bool _cold = true;
+    private readonly TreeRemovals _removals = new(cancellationToken);
     private long _archiveBytes;
     private long _storedBytes;
     private long _environmentBytes;
@@ -154,6 +155,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         await portal.StartAsync(cancellationToken);
         using var api = await PortalApiClient.SignInAsync(portal, ProductDataSet.Admin, ProductDataSet.ProjectId, cancellationToken);
         await api.WarmUpAsync("warm-up", cancellationToken, rounds: 4);
+        await _removals.PortalRemovedAsync(portal);
 
         var archive = Path.Combine(work, $"files-{round}.tar.zst");
         await ToolAsync(FilesSnapshot, $"tar -C {Q(shop.Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}");
@@ -163,8 +165,10 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
 
         var untar = Path.Combine(work, $"untar-{round}");
         Directory.CreateDirectory(untar);
+        await _removals.QuietAsync();
         await ToolAsync(FilesRestore, $"zstd -dc -q {Q(archive)} | tar -C {Q(untar)} -xf - && sync -f {Q(untar)}");
         await PortalAsync(FilesRestore, () => api.RestoreAsync(FilesRestore, "files", full.SnapshotId!, cancellationToken));
+        await _removals.PortalRemovedAsync(portal);
         EngineDataSet.CheckSameTree(untar, shop.Files);
         await PortalAsync(AfterRestore, () => api.SnapshotAsync(AfterRestore, "files", cancellationToken));
 
@@ -211,7 +215,9 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
 
         var whole = await PortalAsync(ShopSnapshot, () => api.SnapshotAsync(ShopSnapshot, "shop", cancellationToken));
         _environmentBytes = (await api.SnapshotSizeAsync("shop", whole.SnapshotId!, cancellationToken)).Size;
+        await _removals.QuietAsync();
         await PortalAsync(ShopRestore, () => api.RestoreAsync(ShopRestore, "shop", whole.SnapshotId!, cancellationToken));
+        await _removals.PortalRemovedAsync(portal);
         EngineDataSet.CheckSameTree(untar, shop.Files);
         await CheckDatabaseAsync();
         if (await server.DatabaseSizeAsync(ProductDataSet.RedisDatabase) is var keys && keys != shop.Data.RedisKeys)

@@ -78,13 +78,7 @@ internal sealed class StoresRunner(StoresBenchOptions options, string work, Priv
     private readonly Dictionary<string, long> _stored = [];
     private readonly DataShape _shape = DataShape.Stores(options);
     private bool _cold = true;
-
-    // When the last tree of 3,200 files was deleted: ext4 passes over each inode freed in the last minute when it allocates one
-    // (recently_deleted), so a restore right after another side's deletion paid ~1 CPU-s more in a perf profile.
-    private readonly Stopwatch _sinceRemoval = Stopwatch.StartNew();
-
-    /// <summary>Long enough after the last deletion that ext4 no longer passes over its inodes (60 s once written back).</summary>
-    private static readonly TimeSpan InodeQuiet = TimeSpan.FromSeconds(65);
+    private readonly TreeRemovals _removals = new(cancellationToken);
     private string _expected = "";
 
     private string Files => Path.Combine(work, "data", "files");
@@ -123,8 +117,7 @@ internal sealed class StoresRunner(StoresBenchOptions options, string work, Priv
                 var api = await PortalApiClient.SignInAsync(portal, Admin, ProjectId, cancellationToken);
                 portals[side] = (portal, api);
                 await api.WarmUpAsync("warm-up", cancellationToken);
-                await OldTreeRemovedAsync(portal);
-                _sinceRemoval.Restart();
+                await _removals.PortalRemovedAsync(portal);
             }
 
             var repository = $"s3:{https.ServiceUrl}/{PrivateS3rver.Bucket}/restic-{round}";
@@ -160,7 +153,7 @@ internal sealed class StoresRunner(StoresBenchOptions options, string work, Priv
 
             foreach (var side in order)
             {
-                await InodesQuietAsync();
+                await _removals.QuietAsync();
                 if (side == Restic)
                 {
                     var target = Path.Combine(work, $"restic-restore-{round}");
@@ -168,14 +161,13 @@ internal sealed class StoresRunner(StoresBenchOptions options, string work, Priv
                     // restic puts the folder back under its absolute path below the target.
                     Check(Restic, Path.Combine(target, Files.TrimStart('/')));
                     Directory.Delete(target, recursive: true);
-                    _sinceRemoval.Restart();
+                    _removals.Removed();
                 }
                 else
                 {
                     var (portal, api) = portals[side];
                     await PortalAsync(side, Restore, () => api.RestoreAsync(Restore, "files", snapshots[side], cancellationToken));
-                    await OldTreeRemovedAsync(portal);
-                    _sinceRemoval.Restart();
+                    await _removals.PortalRemovedAsync(portal);
                     Check(side, Files);
                 }
             }
@@ -227,30 +219,6 @@ internal sealed class StoresRunner(StoresBenchOptions options, string work, Priv
 
         list.Add(sample);
         Console.WriteLine($"  {side,-30} {operation,-8} {sample.Seconds,7:F2} s  {sample.CpuSeconds,6:F2} CPU-s  s3rver {sample.ServerCpuSeconds,6:F2} CPU-s");
-    }
-
-    private async Task InodesQuietAsync()
-    {
-        if (_sinceRemoval.Elapsed < InodeQuiet)
-        {
-            await Task.Delay(InodeQuiet - _sinceRemoval.Elapsed, cancellationToken);
-        }
-    }
-
-    /// <summary>Untimed: a restore leaves the swapped-out tree to a background delete; it must not run into the next timed run.</summary>
-    private async Task OldTreeRemovedAsync(PortalProcess portal)
-    {
-        var removals = Path.Combine(portal.DataPath, "snapshots", "removals");
-        var clock = Stopwatch.StartNew();
-        while (Directory.Exists(removals) && Directory.EnumerateFiles(removals, "*.path").Any())
-        {
-            if (clock.Elapsed > TimeSpan.FromMinutes(5))
-            {
-                throw new TimeoutException($"Portal had not deleted the swapped-out tree recorded in {removals} after 5 minutes.");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
     }
 
     private void Check(string side, string tree)
