@@ -91,6 +91,10 @@ public sealed class S3PackTests : S3StoreTests
         await other.RefreshAsync(Token);
 
         Assert.Empty(await other.WhichExistAsync(objects.Keys, Token));
+        // What a restore of the older snapshot meets: the object is missing, named by its key (objects/ab/cdef…), not a damaged store.
+        var first = objects.Keys.First();
+        var missing = await Assert.ThrowsAsync<FileNotFoundException>(async () => await other.OpenReadAsync(first, Token));
+        Assert.Contains(first[2..], missing.Message, StringComparison.Ordinal);
         foreach (var (hash, content) in objects)
         {
             Assert.Equal(content.Length, await PutAsync(other, hash, content));
