@@ -4,6 +4,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using Portal.Contracts;
+using Portal.Engine.Adapters.Redis;
+using Portal.Engine.Manifests;
+using Portal.Engine.Store;
 using StackExchange.Redis;
 
 /// <summary>SCAN, DUMP and PTTL over the connection: how Redis is captured where Portal cannot read the server's RDB file.</summary>
@@ -59,10 +62,7 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
     public async Task RestoreAfterChangingKeysAndTtlsGivesEveryKeyAndTtlBack()
     {
         var index = await FreshDatabaseAsync();
-        var db = _redis!.GetDatabase(index);
-        await SeedAsync(db);
-        var before = await StateAsync(index);
-        await CaptureAsync("s1", Spec(index));
+        var (db, before) = await SeedAndCaptureAsync(index);
 
         await db.StringSetAsync("string", "changed");
         await db.KeyDeleteAsync("hash");
@@ -125,6 +125,95 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
         {
             Assert.NotEqual(-1L, (long)await db.ExecuteAsync("PTTL", key)); // an expired key must not come back forever
         }
+    }
+
+    [Fact]
+    public async Task ARestoreThroughAStagingDatabaseSwitchesEveryKeyAndTtlInAndLeavesThatDatabaseEmpty()
+    {
+        var (index, staging, before, _) = await CapturedThenChangedAsync();
+
+        await RestoreThroughStagingAndCheckAsync(index, staging, before);
+    }
+
+    [Fact]
+    public async Task ARestoreKilledAfterStagingLeavesTheDatabaseAsItWasAndTheNextRestoreFinishes()
+    {
+        var (index, staging, before, changed) = await CapturedThenChangedAsync();
+
+        var prepared = await PrepareAsync("s1", StagedSpec(index, staging));
+        await prepared.AbandonAsync();
+
+        Assert.Equal(changed, Describe(await StateAsync(index)));
+        Assert.Equal(before.Keys.Count, await Redis.GetServers()[0].DatabaseSizeAsync(staging));
+        await RestoreThroughStagingAndCheckAsync(index, staging, before);
+    }
+
+    [Fact]
+    public async Task ACorruptObjectRefusesAStagedRestoreAndLeavesBothDatabasesAsTheyWere()
+    {
+        var (index, staging, _, changed) = await CapturedThenChangedAsync();
+        var entry = Manifest.FromJson(File.ReadAllBytes(_ws.ManifestFile("s1")), "s1").Services.Single();
+        var last = _ws.ObjectFile(entry.Chunks![^1].Hash);
+        var bytes = File.ReadAllBytes(last);
+        bytes[^1] ^= 0xff;
+        File.WriteAllBytes(last, bytes);
+
+        await Assert.ThrowsAnyAsync<SnapshotEngineException>(() => _ws.RestoreAsync("s1", StagedSpec(index, staging)));
+
+        Assert.Equal(changed, Describe(await StateAsync(index)));
+        Assert.Equal(0, await Redis.GetServers()[0].DatabaseSizeAsync(staging));
+    }
+
+    [Theory]
+    [InlineData(",stagingDatabase=x", "stagingDatabase must be a database number")]
+    [InlineData(",stagingDatabase=3,defaultDatabase=3", "stagingDatabase must differ from defaultDatabase (3)")]
+    public async Task AStagingDatabaseThatCannotWorkIsNamedByTheServiceCheck(string suffix, string problem)
+    {
+        var adapter = new RedisAdapter(_ws.Options);
+
+        Assert.Contains(problem, await adapter.CheckAsync(new ServiceSpec("redis", ServiceKind.Redis, _server + suffix), Workspace.Token), StringComparison.Ordinal);
+        Assert.Contains("stagingDatabase needs defaultDatabase", await adapter.CheckAsync(new ServiceSpec("redis", ServiceKind.Redis, _server + ",stagingDatabase=3"), Workspace.Token), StringComparison.Ordinal);
+        Assert.Null(await adapter.CheckAsync(StagedSpec(3, 4), Workspace.Token));
+    }
+
+    /// <summary>Seeds the database and captures it as s1; returns it and its state when captured.</summary>
+    private async Task<(IDatabase Db, RedisState Before)> SeedAndCaptureAsync(int index)
+    {
+        var db = _redis!.GetDatabase(index);
+        await SeedAsync(db);
+        var before = await StateAsync(index);
+        await CaptureAsync("s1", Spec(index));
+        return (db, before);
+    }
+
+    /// <summary>A seeded database captured as s1 and then changed, a fresh staging database, and both states of the first.</summary>
+    private async Task<(int Index, int Staging, RedisState Before, string Changed)> CapturedThenChangedAsync()
+    {
+        var index = await FreshDatabaseAsync();
+        var staging = await FreshDatabaseAsync();
+        var (db, before) = await SeedAndCaptureAsync(index);
+        await db.StringSetAsync("string", "changed");
+        await db.KeyDeleteAsync("hash");
+        await db.StringSetAsync("added", "later");
+        return (index, staging, before, Describe(await StateAsync(index)));
+    }
+
+    /// <summary>Restores s1 through the staging database: the database equals what was captured, the staging database is empty.</summary>
+    private async Task RestoreThroughStagingAndCheckAsync(int index, int staging, RedisState before)
+    {
+        await RestoreAsync("s1", StagedSpec(index, staging));
+        AssertSame(before, await StateAsync(index), "s1");
+        Assert.Equal(0, await Redis.GetServers()[0].DatabaseSizeAsync(staging));
+    }
+
+    private protected ServiceSpec StagedSpec(int index, int staging) => new("redis", ServiceKind.Redis, $"{_server},defaultDatabase={index},stagingDatabase={staging}");
+
+    /// <summary>The adapter's prepare alone, as the engine runs it before any commit.</summary>
+    private async Task<RedisAdapter.StagedRedis> PrepareAsync(string snapshotId, ServiceSpec target)
+    {
+        var entry = Manifest.FromJson(File.ReadAllBytes(_ws.ManifestFile(snapshotId)), snapshotId).Services.Single();
+        var context = new EngineContext(new FileSystemObjectStore(_ws.StorePath), _ws.Options, new EngineCounters(), new ProgressTracker(Workspace.NoProgress), Workspace.Token);
+        return Assert.IsType<RedisAdapter.StagedRedis>(await new RedisAdapter(_ws.Options).PrepareRestoreAsync(entry, target, context));
     }
 
     /// <summary>Captures and checks which method ran, so a silent fallback cannot pass for the method under test.</summary>

@@ -12,7 +12,8 @@ using StackExchange.Redis;
 /// record stream (<see cref="RedisRecords"/>) goes through the store's chunked zstd sink. Captured from the RDB file of a
 /// BGSAVE where Portal reaches the server's directory (<see cref="RedisSaveFile"/>, <see cref="RdbReader"/>), with SCAN
 /// and DUMP otherwise (<see cref="RedisKeyScan"/>). Restores keep several batches in flight, so the single-threaded
-/// server never waits for the client.
+/// server never waits for the client. A service that declares a staging database (<see cref="RedisLocation"/>) is loaded
+/// there while the other services prepare and switched in with one SWAPDB, so its keys are not loaded on the critical path.
 /// </summary>
 internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
 {
@@ -30,17 +31,50 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
 
     public async Task<string?> CheckAsync(ServiceSpec spec, CancellationToken cancellationToken)
     {
-        var configuration = ConfigurationOptions.Parse(spec.Location);
+        RedisLocation location;
+        try
+        {
+            location = RedisLocation.Parse(spec);
+        }
+        catch (SnapshotEngineException ex)
+        {
+            return ex.Message;
+        }
+
+        var configuration = location.Options;
         configuration.AbortOnConnectFail = true;
+        configuration.AllowAdmin = true;
         configuration.ConnectTimeout = (int)ServiceEntries.CheckConnectTimeout.TotalMilliseconds;
         try
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+            if (location.StagingDatabase is { } staging)
+            {
+                return await SwapRefusedAsync(redis, spec, staging);
+            }
+
             return null;
         }
         catch (RedisConnectionException ex)
         {
             return $"Service '{spec.Name}': cannot reach Redis at {string.Join(", ", configuration.EndPoints)}: {ex.Message}";
+        }
+    }
+
+    /// <summary>
+    /// Why the server will not switch the staging database in (SWAPDB unknown before Redis 4.0, renamed away, or the number
+    /// out of range), or null. Swapping a database with itself changes nothing.
+    /// </summary>
+    private static async Task<string?> SwapRefusedAsync(ConnectionMultiplexer redis, ServiceSpec spec, int staging)
+    {
+        try
+        {
+            await redis.GetDatabase().ExecuteAsync("SWAPDB", staging, staging);
+            return null;
+        }
+        catch (RedisServerException ex)
+        {
+            return $"Redis service '{spec.Name}': the server refuses SWAPDB on stagingDatabase={staging} ({ex.Message}); remove stagingDatabase to restore without staging.";
         }
     }
 
@@ -160,15 +194,41 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
         _ = ServiceEntries.RequireChunks(entry, "Redis data");
     }
 
-    public Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context) =>
-        LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+    public async Task<IPreparedRestore> PrepareRestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
+    {
+        // Keys of several captured databases cannot share one staging database; they load on commit, as without one.
+        if (RedisLocation.Parse(target).StagingDatabase is not { } staging || CapturedDatabases(entry).Count > 1)
+        {
+            return await LoadOnCommit.AfterVerifyingAsync(entry, context, commit => RestoreAsync(entry, target, commit));
+        }
+
+        var redis = await ConnectAsync(target, context.CancellationToken);
+        var staged = new StagedRedis(redis, target, staging);
+        try
+        {
+            if (await SwapRefusedAsync(redis.Connection, target, staging) is { } refused)
+            {
+                throw new SnapshotEngineException(refused);
+            }
+
+            context.Progress.Phase($"Loading Redis {target.Name} into its staging database {staging}");
+            // Whatever an interrupted restore left there goes first; nothing else may use this database.
+            await staged.ClearAsync();
+            await LoadAsync(redis, entry, target, staging, context);
+            return staged;
+        }
+        catch
+        {
+            await staged.DisposeAsync();
+            throw;
+        }
+    }
 
     private async Task RestoreAsync(ManifestService entry, ServiceSpec target, EngineContext context)
     {
         await using var redis = await ConnectAsync(target, context.CancellationToken);
         var server = redis.Connection.GetServers().Single();
-        var captured = (entry.Properties?.GetValueOrDefault(Databases) ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        var captured = CapturedDatabases(entry);
         // One database configured: restore into it even if the snapshot came from another index (another environment).
         var remap = redis.DefaultDatabase is { } only && captured.Count <= 1 ? only : (int?)null;
         var flush = remap is { } single ? [single] : captured.Union(await DatabasesAsync(redis, server)).ToList();
@@ -179,6 +239,16 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
             await server.FlushDatabaseAsync(index);
         }
 
+        await LoadAsync(redis, entry, target, remap, context);
+    }
+
+    private static List<int> CapturedDatabases(ManifestService entry) =>
+        (entry.Properties?.GetValueOrDefault(Databases) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>RESTOREs every record into its own database, or all into <paramref name="remap"/>; the chunks are rehashed as read.</summary>
+    private static async Task LoadAsync(RedisConnection redis, ManifestService entry, ServiceSpec target, int? remap, EngineContext context)
+    {
         using var input = context.OpenChunks(entry.Chunks!, entry.Name);
         using var reader = new BinaryReader(new BufferedStream(input, 1 << 16), Encoding.UTF8);
         if (!reader.ReadBytes(RedisRecords.Magic.Length).AsSpan().SequenceEqual(RedisRecords.Magic))
@@ -263,7 +333,7 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
 
     private static async Task<RedisConnection> ConnectAsync(ServiceSpec spec, CancellationToken cancellationToken)
     {
-        var options = ServiceEntries.ParseLocation(spec, "Redis", ConfigurationOptions.Parse);
+        var options = RedisLocation.Parse(spec).Options;
 
         var defaultDatabase = options.DefaultDatabase;
         options.AllowAdmin = true; // FLUSHDB, INFO and SCAN are admin commands to StackExchange.Redis.
@@ -278,6 +348,70 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
         catch (RedisConnectionException ex)
         {
             throw new SnapshotEngineException($"Redis service '{spec.Name}': cannot connect to {string.Join(", ", options.EndPoints)}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Keys loaded into the staging database; the commit switches it with the service's database in one SWAPDB, so the
+    /// environment goes from its old keys to the snapshot's at once, and then empties the staging database (which now holds
+    /// the old keys) in the background. Disposed without a commit, it empties the staging database. A kill before the swap
+    /// leaves the service's database as it was; after it, the old keys wait in the staging database until the next restore.
+    /// </summary>
+    internal sealed class StagedRedis(RedisConnection redis, ServiceSpec target, int staging) : IPreparedRestore
+    {
+        private bool _committed;
+
+        public async Task CommitAsync(EngineContext context)
+        {
+            var own = redis.DefaultDatabase!.Value;
+            context.Progress.Phase($"Switching Redis {target.Name} to the restored keys (SWAPDB {own} {staging})");
+            try
+            {
+                await redis.Connection.GetDatabase().ExecuteAsync("SWAPDB", own, staging);
+            }
+            catch (RedisException ex)
+            {
+                throw new SnapshotEngineException($"Redis service '{target.Name}': switching the restored keys in failed: {ex.Message}", ex);
+            }
+
+            _committed = true;
+            try
+            {
+                await ClearAsync();
+            }
+            catch (RedisException ex)
+            {
+                context.Warn($"Redis service '{target.Name}': the restore is complete, but the replaced keys are still in database {staging}: {ex.Message}. The next restore empties it.");
+            }
+        }
+
+        /// <summary>Empties the staging database at once; ASYNC (Redis 4.0+, as SWAPDB) frees the keys in a background thread.</summary>
+        public Task ClearAsync() => redis.Connection.GetDatabase(staging).ExecuteAsync("FLUSHDB", "ASYNC");
+
+        /// <summary>Drops the connection and cleans nothing, as a kill would; for tests.</summary>
+        internal ValueTask AbandonAsync()
+        {
+            _committed = true;
+            return redis.DisposeAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (!_committed)
+                {
+                    await ClearAsync();
+                }
+            }
+            catch (RedisException)
+            {
+                // Left for the next restore, which empties the staging database before it loads.
+            }
+            finally
+            {
+                await redis.DisposeAsync();
+            }
         }
     }
 
@@ -299,7 +433,7 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
         }
     }
 
-    private sealed class RedisConnection(ConnectionMultiplexer connection, int? defaultDatabase) : IAsyncDisposable
+    internal sealed class RedisConnection(ConnectionMultiplexer connection, int? defaultDatabase) : IAsyncDisposable
     {
         public ConnectionMultiplexer Connection { get; } = connection;
 
