@@ -21,6 +21,9 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     public const int RedisDatabase = 10;
     public const string WarmUpDatabase = "portal_bench_warmup";
     public const int WarmUpRedisDatabase = 11;
+    // Each Redis service declares a database of its own to stage restores in (nothing else uses 12 and 13 on this server).
+    public const int RedisStagingDatabase = 12;
+    public const int WarmUpRedisStagingDatabase = 13;
 
     public EngineDataSet Data { get; } = new(DataShape.Product(options));
 
@@ -33,11 +36,11 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
     /// <summary>Small databases of every kind the shop has, so the warm-up runs each adapter's code, not only the mount's.</summary>
     public string WarmUpMySql => new MySqlConnectionStringBuilder(mariadb) { Database = WarmUpDatabase }.ConnectionString;
 
-    public string WarmUpRedis => $"{redisAddress},defaultDatabase={WarmUpRedisDatabase}";
+    public string WarmUpRedis => $"{redisAddress},defaultDatabase={WarmUpRedisDatabase},stagingDatabase={WarmUpRedisStagingDatabase}";
 
     public string MySqlConnectionString => new MySqlConnectionStringBuilder(mariadb) { Database = Database }.ConnectionString;
 
-    public string RedisLocation => $"{redisAddress},defaultDatabase={RedisDatabase}";
+    public string RedisLocation => $"{redisAddress},defaultDatabase={RedisDatabase},stagingDatabase={RedisStagingDatabase}";
 
     /// <summary>The shop's PostgreSQL database, when a PostgreSQL server is configured.</summary>
     public string? PostgresConnectionString => postgres is null ? null : PostgresDatabase(Database);
@@ -115,6 +118,8 @@ internal sealed class ProductDataSet(ProductBenchOptions options, string work, s
         await Data.DropDatabaseAsync(mariadb, WarmUpDatabase);
         await redis.GetServers().Single().FlushDatabaseAsync(RedisDatabase);
         await redis.GetServers().Single().FlushDatabaseAsync(WarmUpRedisDatabase);
+        await redis.GetServers().Single().FlushDatabaseAsync(RedisStagingDatabase);
+        await redis.GetServers().Single().FlushDatabaseAsync(WarmUpRedisStagingDatabase);
         if (postgres is not null)
         {
             await PostgresAsync($"DROP DATABASE IF EXISTS {Database}; DROP DATABASE IF EXISTS {Database}_tool; DROP DATABASE IF EXISTS {WarmUpDatabase}", null, CancellationToken.None);
