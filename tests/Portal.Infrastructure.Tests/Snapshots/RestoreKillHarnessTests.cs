@@ -22,7 +22,8 @@ public sealed class RestoreKillHarnessTests : IAsyncLifetime
     /// <summary>Kills per run; <c>PORTAL_KILL_HARNESS_KILLS</c> raises it for a longer soak.</summary>
     private static readonly int Kills = int.TryParse(System.Environment.GetEnvironmentVariable("PORTAL_KILL_HARNESS_KILLS"), out var n) ? n : 21;
 
-    private readonly KillHarnessShop _shop = new();
+    // Two Redis services: one loaded on commit, one staged in a database of its own and switched in with SWAPDB.
+    private readonly KillHarnessShop _shop = new(redisDatabase: 0, sessions: (10, 11));
     private readonly List<string> _points = [];
 
     public ValueTask InitializeAsync() => _shop.InitializeAsync();

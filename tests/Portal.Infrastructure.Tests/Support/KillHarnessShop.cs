@@ -14,8 +14,9 @@ using StackExchange.Redis;
 /// a SQLite file, a MariaDB database, a PostgreSQL database and a Redis database. It can describe its whole state as one
 /// text, change every service, and list what a restore may have left behind.
 /// </summary>
-/// <param name="redisDatabase">The shop's Redis database, one no test class running beside it uses: the Engine tests take 1-14, the shop round trip 15, the rollback tests 13, the S3 disaster test 12.</param>
-public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
+/// <param name="redisDatabase">The shop's Redis database, one no test class running beside it uses: the Engine tests take 1-14 (another process, run before), the shop round trip 15, the rollback tests 13, the S3 disaster test 12, the kill harness 0, 10 and 11.</param>
+/// <param name="sessions">A second Redis service, <c>sessions</c>, in its own database and restored through a staging database, or null for none.</param>
+public sealed class KillHarnessShop(int redisDatabase = 0, (int Database, int Staging)? sessions = null) : IAsyncDisposable
 {
     public const string Project = "harness";
     public const string Environment = "master";
@@ -30,6 +31,12 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
     private string _postgres = "";
     private ConnectionMultiplexer? _redis;
     private HashSet<string> _portalDatabasesBefore = [];
+
+    /// <summary>The Redis databases whose keys are the shop's state.</summary>
+    private int[] RedisDatabases => sessions is { } staged ? [redisDatabase, staged.Database] : [redisDatabase];
+
+    /// <summary>Every Redis database the shop owns, its sessions' staging database included.</summary>
+    private int[] OwnedRedisDatabases => sessions is { } staged ? [.. RedisDatabases, staged.Staging] : RedisDatabases;
 
     private string Media => Path.Combine(_root, "shop", "pub", "media");
 
@@ -46,7 +53,11 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
         var redis = ConfigurationOptions.Parse(TestServers.Require(TestServers.Redis));
         redis.AllowAdmin = true;
         _redis = await ConnectionMultiplexer.ConnectAsync(redis);
-        await _redis.GetServers()[0].FlushDatabaseAsync(redisDatabase);
+        foreach (var index in OwnedRedisDatabases)
+        {
+            await _redis.GetServers()[0].FlushDatabaseAsync(index);
+        }
+
         _portalDatabasesBefore = await PortalDatabasesAsync();
 
         SeedMedia();
@@ -70,7 +81,11 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
 
         if (_redis is not null)
         {
-            await _redis.GetServers()[0].FlushDatabaseAsync(redisDatabase);
+            foreach (var index in OwnedRedisDatabases)
+            {
+                await _redis.GetServers()[0].FlushDatabaseAsync(index);
+            }
+
             await _redis.DisposeAsync();
         }
 
@@ -96,6 +111,9 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
                     new ServiceDefinition { Name = "mariadb", Kind = ServiceKind.MySql, Location = MariaDbShop },
                     new ServiceDefinition { Name = "postgresql", Kind = ServiceKind.PostgreSql, Location = PostgresShop },
                     new ServiceDefinition { Name = "redis", Kind = ServiceKind.Redis, Location = $"{TestServers.Require(TestServers.Redis)},defaultDatabase={redisDatabase}" },
+                    .. sessions is { } staged
+                        ? [new ServiceDefinition { Name = "sessions", Kind = ServiceKind.Redis, Location = $"{TestServers.Require(TestServers.Redis)},defaultDatabase={staged.Database},stagingDatabase={staged.Staging}" }]
+                        : Array.Empty<ServiceDefinition>(),
                 ],
             },
         ],
@@ -150,11 +168,14 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
             }
         }
 
-        var keys = _redis!.GetDatabase(redisDatabase);
-        await foreach (var key in _redis.GetServers()[0].KeysAsync(redisDatabase, pageSize: 1000).OrderBy(k => k.ToString(), StringComparer.Ordinal))
+        foreach (var index in RedisDatabases)
         {
-            text.Append("redis ").Append(key).Append(' ').Append(Convert.ToHexString((await keys.KeyDumpAsync(key))!))
-                .Append(" expires=").AppendLine((await keys.KeyTimeToLiveAsync(key) is not null).ToString());
+            var keys = _redis!.GetDatabase(index);
+            await foreach (var key in _redis.GetServers()[0].KeysAsync(index, pageSize: 1000).OrderBy(k => k.ToString(), StringComparer.Ordinal))
+            {
+                text.Append("redis ").Append(index).Append(' ').Append(key).Append(' ').Append(Convert.ToHexString((await keys.KeyDumpAsync(key))!))
+                    .Append(" expires=").AppendLine((await keys.KeyTimeToLiveAsync(key) is not null).ToString());
+            }
         }
 
         return text.ToString();
@@ -188,10 +209,13 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
             DELETE FROM public.orders WHERE id <= 30;
             CREATE TABLE public.added_{round} (id int);
             """);
-        var keys = _redis!.GetDatabase(redisDatabase);
-        await keys.StringSetAsync("session:1", $"changed {round}");
-        await keys.KeyDeleteAsync("session:2");
-        await keys.StringSetAsync($"session:new-{round}", "logged in after the snapshot");
+        foreach (var index in RedisDatabases)
+        {
+            var keys = _redis!.GetDatabase(index);
+            await keys.StringSetAsync("session:1", $"changed {round}");
+            await keys.KeyDeleteAsync("session:2");
+            await keys.StringSetAsync($"session:new-{round}", "logged in after the snapshot");
+        }
     }
 
     /// <summary>What a restore may leave behind if its clean-up went wrong: staging folders, staging or holding databases and tables.</summary>
@@ -202,6 +226,11 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
         await using var connection = new MySqlConnection(MariaDbShop);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         found.AddRange((await ColumnAsync(connection, "SHOW TABLES")).Where(t => t.StartsWith("portal_", StringComparison.Ordinal)));
+        if (sessions is { } staged && await _redis!.GetServers()[0].DatabaseSizeAsync(staged.Staging) is > 0 and var left)
+        {
+            found.Add($"{left} keys in the sessions' staging database {staged.Staging}");
+        }
+
         return found;
     }
 
@@ -258,7 +287,14 @@ public sealed class KillHarnessShop(int redisDatabase = 0) : IAsyncDisposable
 
     private async Task SeedRedisAsync()
     {
-        var keys = _redis!.GetDatabase(redisDatabase);
+        foreach (var index in RedisDatabases)
+        {
+            await SeedRedisAsync(_redis!.GetDatabase(index));
+        }
+    }
+
+    private static async Task SeedRedisAsync(IDatabase keys)
+    {
         var batch = keys.CreateBatch();
         var sets = Enumerable.Range(0, 3000).Select(i => i % 3 == 0 ? batch.StringSetAsync($"cache:{i}", $"value {i}", TimeSpan.FromHours(2)) : batch.StringSetAsync($"cache:{i}", $"value {i}")).ToList();
         sets.Add(batch.StringSetAsync("session:1", "cart"));
