@@ -164,6 +164,19 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
         Assert.Equal(0, await Redis.GetServers()[0].DatabaseSizeAsync(staging));
     }
 
+    [Fact]
+    public async Task AStagingDatabaseTheServerCannotSwapRefusesTheRestoreBeforeAnythingChanges()
+    {
+        var (index, _, _, changed) = await CapturedThenChangedAsync();
+        var outOfRange = StagedSpec(index, 99);
+
+        var ex = await Assert.ThrowsAnyAsync<SnapshotEngineException>(() => _ws.RestoreAsync("s1", outOfRange));
+
+        Assert.Contains("refuses SWAPDB on stagingDatabase=99", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(changed, Describe(await StateAsync(index)));
+        Assert.Contains("refuses SWAPDB on stagingDatabase=99", await new RedisAdapter(_ws.Options).CheckAsync(outOfRange, Workspace.Token), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(",stagingDatabase=x", "stagingDatabase must be a database number")]
     [InlineData(",stagingDatabase=3,defaultDatabase=3", "stagingDatabase must differ from defaultDatabase (3)")]

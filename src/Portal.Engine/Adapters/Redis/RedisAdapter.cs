@@ -72,7 +72,7 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
             await redis.GetDatabase().ExecuteAsync("SWAPDB", staging, staging);
             return null;
         }
-        catch (RedisServerException ex)
+        catch (Exception ex) when (ex is RedisServerException or RedisCommandException)
         {
             return $"Redis service '{spec.Name}': the server refuses SWAPDB on stagingDatabase={staging} ({ex.Message}); remove stagingDatabase to restore without staging.";
         }
@@ -216,6 +216,11 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
             await staged.ClearAsync();
             await LoadAsync(redis, entry, target, staging, context);
             return staged;
+        }
+        catch (Exception ex) when (ex is RedisException or RedisCommandException)
+        {
+            await staged.DisposeAsync();
+            throw new SnapshotEngineException($"Redis service '{target.Name}': loading the keys into the staging database {staging} failed: {ex.Message}", ex);
         }
         catch
         {
@@ -379,7 +384,7 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
             {
                 await ClearAsync();
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException or RedisCommandException)
             {
                 context.Warn($"Redis service '{target.Name}': the restore is complete, but the replaced keys are still in database {staging}: {ex.Message}. The next restore empties it.");
             }
@@ -404,9 +409,9 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
                     await ClearAsync();
                 }
             }
-            catch (RedisException)
+            catch (Exception ex) when (ex is RedisException or RedisCommandException)
             {
-                // Left for the next restore, which empties the staging database before it loads.
+                // Left for the next restore, which empties the staging database before it loads (or cannot use it at all).
             }
             finally
             {
