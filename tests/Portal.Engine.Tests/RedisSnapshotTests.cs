@@ -172,9 +172,9 @@ public abstract class RedisSnapshotTests : IAsyncLifetime
 
         var ex = await Assert.ThrowsAnyAsync<SnapshotEngineException>(() => _ws.RestoreAsync("s1", outOfRange));
 
-        Assert.Contains("refuses SWAPDB on stagingDatabase=99", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("did not accept SWAPDB on stagingDatabase=99", ex.Message, StringComparison.Ordinal);
         Assert.Equal(changed, Describe(await StateAsync(index)));
-        Assert.Contains("refuses SWAPDB on stagingDatabase=99", await new RedisAdapter(_ws.Options).CheckAsync(outOfRange, Workspace.Token), StringComparison.Ordinal);
+        Assert.Contains("did not accept SWAPDB on stagingDatabase=99", await new RedisAdapter(_ws.Options).CheckAsync(outOfRange, Workspace.Token), StringComparison.Ordinal);
     }
 
     [Theory]

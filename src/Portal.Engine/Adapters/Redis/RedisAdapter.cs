@@ -62,8 +62,8 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
     }
 
     /// <summary>
-    /// Why the server will not switch the staging database in (SWAPDB unknown before Redis 4.0, renamed away, or the number
-    /// out of range), or null. Swapping a database with itself changes nothing.
+    /// Why the server will not switch the staging database in (SWAPDB unknown before Redis 4.0, renamed away, the number
+    /// out of range, no answer in time), or null. Swapping a database with itself changes nothing.
     /// </summary>
     private static async Task<string?> SwapRefusedAsync(ConnectionMultiplexer redis, ServiceSpec spec, int staging)
     {
@@ -72,9 +72,10 @@ internal sealed class RedisAdapter(EngineOptions options) : IServiceAdapter
             await redis.GetDatabase().ExecuteAsync("SWAPDB", staging, staging);
             return null;
         }
-        catch (Exception ex) when (ex is RedisServerException or RedisCommandException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException)
         {
-            return $"Redis service '{spec.Name}': the server refuses SWAPDB on stagingDatabase={staging} ({ex.Message}); remove stagingDatabase to restore without staging.";
+            // A timeout too: the service check must name the problem, not throw past the health monitor.
+            return $"Redis service '{spec.Name}': the server did not accept SWAPDB on stagingDatabase={staging} ({ex.Message}); remove stagingDatabase to restore without staging.";
         }
     }
 
