@@ -41,8 +41,7 @@ internal sealed class PortalApiClient(PortalProcess portal, HttpClient http, str
 
     /// <summary>
     /// Untimed: snapshots and restores of a small environment, then a wait until Portal's CPU goes quiet. A fresh process
-    /// compiles its code as it first runs it, and again, optimised, in the background once a method has run often enough
-    /// (tiered compilation); a Portal in service has done both long before.
+    /// compiles its code (optimised, as tiered compilation is off) as it first runs it; a Portal in service has long done so.
     /// </summary>
     public async Task WarmUpAsync(string environment, CancellationToken cancellationToken, int rounds = 2)
     {
@@ -55,7 +54,7 @@ internal sealed class PortalApiClient(PortalProcess portal, HttpClient http, str
         await QuietAsync(cancellationToken);
     }
 
-    /// <summary>Waits until Portal uses under a tenth of a core for a whole second (the background compiler done), at most 30 s.</summary>
+    /// <summary>Waits until Portal uses under a tenth of a core for a whole second (start-up work done), at most 30 s.</summary>
     private async Task QuietAsync(CancellationToken cancellationToken)
     {
         var until = Stopwatch.StartNew();
