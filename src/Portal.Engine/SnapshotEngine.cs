@@ -315,7 +315,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             referenced.UnionWith(manifest.Objects().Select(o => o.Chunk.Hash));
         }
 
-        foreach (var hash in await _store.ListAsync(cancellationToken))
+        var listed = await _store.ListAsync(cancellationToken);
+        foreach (var hash in listed)
         {
             if (!referenced.Contains(hash))
             {
@@ -323,7 +324,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
             }
         }
 
-        await _store.CompactAsync(cancellationToken);
+        // A referenced object missing from the listing may sit in a pack whose index cannot be read: such packs are kept then.
+        await _store.CompactAsync(referenced.IsSubsetOf(listed), cancellationToken);
         await _store.ClearTempAsync(cancellationToken);
     }
 

@@ -165,7 +165,7 @@ internal sealed class FileSystemObjectStore : IObjectStore
     public ValueTask RefreshAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>Each object is its own file, so the collection's deletes freed everything already.</summary>
-    public ValueTask CompactAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask CompactAsync(bool everyReferencedObjectListed, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     public ValueTask ClearTempAsync(CancellationToken cancellationToken)
     {

@@ -86,8 +86,10 @@ internal interface IObjectStore
     /// <summary>
     /// After a collection (<see cref="ListAsync"/>, then <see cref="DeleteAsync"/> of every unreferenced object), under the same
     /// exclusive lock: frees what the deletes could not free one object at a time (packs mostly unreferenced); otherwise nothing.
+    /// <paramref name="everyReferencedObjectListed"/>: every object a manifest names was among those listed, so a pack whose
+    /// index cannot be read (a server that keeps a cut-short PUT) holds nothing a snapshot needs and goes too.
     /// </summary>
-    ValueTask CompactAsync(CancellationToken cancellationToken);
+    ValueTask CompactAsync(bool everyReferencedObjectListed, CancellationToken cancellationToken);
 
     /// <summary>Removes what killed runs left in the temp area; only safe while nothing is being written.</summary>
     ValueTask ClearTempAsync(CancellationToken cancellationToken);

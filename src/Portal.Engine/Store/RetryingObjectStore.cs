@@ -69,8 +69,8 @@ internal sealed partial class RetryingObjectStore(IObjectStore inner, StoreRetry
     public ValueTask RefreshAsync(CancellationToken cancellationToken) =>
         RunAsync("read the store's index", 0, static (store, _, token) => store.RefreshAsync(token), cancellationToken);
 
-    public ValueTask CompactAsync(CancellationToken cancellationToken) =>
-        RunAsync("compact the store", 0, static (store, _, token) => store.CompactAsync(token), cancellationToken);
+    public ValueTask CompactAsync(bool everyReferencedObjectListed, CancellationToken cancellationToken) =>
+        RunAsync("compact the store", everyReferencedObjectListed, static (store, listed, token) => store.CompactAsync(listed, token), cancellationToken);
 
     public ValueTask ClearTempAsync(CancellationToken cancellationToken) =>
         RunAsync("clear the temp area", 0, static (store, _, token) => store.ClearTempAsync(token), cancellationToken);

@@ -67,7 +67,7 @@ internal sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
 
     public ValueTask RefreshAsync(CancellationToken cancellationToken) => Call(nameof(RefreshAsync), () => inner.RefreshAsync(cancellationToken));
 
-    public ValueTask CompactAsync(CancellationToken cancellationToken) => Call(nameof(CompactAsync), () => inner.CompactAsync(cancellationToken));
+    public ValueTask CompactAsync(bool everyReferencedObjectListed, CancellationToken cancellationToken) => Call(nameof(CompactAsync), () => inner.CompactAsync(everyReferencedObjectListed, cancellationToken));
 
     public ValueTask ClearTempAsync(CancellationToken cancellationToken) => Call(nameof(ClearTempAsync), () => inner.ClearTempAsync(cancellationToken));
 

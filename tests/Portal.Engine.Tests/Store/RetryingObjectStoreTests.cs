@@ -205,7 +205,7 @@ public sealed class RetryingObjectStoreTests : IDisposable
 
         public ValueTask RefreshAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask CompactAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask CompactAsync(bool everyReferencedObjectListed, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public ValueTask ClearTempAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -73,7 +73,7 @@ internal sealed partial class S3ObjectStore
     // With packing off too: a store written with packing on must stay readable.
     public ValueTask RefreshAsync(CancellationToken cancellationToken) => new(ReadIndexAsync(cancellationToken));
 
-    public async ValueTask CompactAsync(CancellationToken cancellationToken)
+    public async ValueTask CompactAsync(bool everyReferencedObjectListed, CancellationToken cancellationToken)
     {
         HashSet<string>? live;
         List<StoredPack> packs;
@@ -144,9 +144,30 @@ internal sealed partial class S3ObjectStore
         }
 
         // Packs a kill left without their index: nothing names them, and no capture runs while the exclusive lock is held.
-        foreach (var orphan in await ListPackFilesAsync(cancellationToken) is var (packFiles, indexes) ? packFiles.Keys.Where(id => !indexes.ContainsKey(id)).ToList() : [])
+        var (packFiles, indexes) = await ListPackFilesAsync(cancellationToken);
+        foreach (var orphan in packFiles.Keys.Where(id => !indexes.ContainsKey(id)).ToList())
         {
             await Call("delete", PackKey(orphan), token => _client.DeleteObjectAsync(_bucket, PackKey(orphan), token), cancellationToken);
+        }
+
+        if (!everyReferencedObjectListed)
+        {
+            return;
+        }
+
+        // Packs whose index this collection could not read (a kill cut its PUT short on a server that writes in place): every
+        // referenced object was found elsewhere, so they hold nothing a snapshot needs.
+        List<string> unreadable;
+        lock (_packLock)
+        {
+            unreadable = [.. packFiles.Keys.Where(id => indexes.ContainsKey(id) && !_packs.ContainsKey(id))];
+        }
+
+        foreach (var id in unreadable)
+        {
+            await Call("delete", PackIndexKey(id), token => _client.DeleteObjectAsync(_bucket, PackIndexKey(id), token), cancellationToken);
+            await Call("delete", PackKey(id), token => _client.DeleteObjectAsync(_bucket, PackKey(id), token), cancellationToken);
+            _damaged.TryRemove(id, out _);
         }
     }
 

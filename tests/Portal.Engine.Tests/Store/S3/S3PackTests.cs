@@ -60,12 +60,12 @@ public sealed class S3PackTests : S3StoreTests
         var other = OtherNode(s3);
         Assert.Empty(await other.WhichExistAsync(objects.Keys, Token));
         Assert.Empty(await other.ListAsync(Token));
-        await other.CompactAsync(Token);
+        await other.CompactAsync(everyReferencedObjectListed: true, Token);
         Assert.Empty(await s3.KeysAsync(Token));
     }
 
     [Fact]
-    public async Task APackWhoseIndexIsCutShortIsLeftInPlaceAndItsObjectsAreStoredAgain()
+    public async Task APackWhoseIndexIsCutShortIsBypassedAndCollectedOnlyOnceEveryReferencedObjectIsFoundElsewhere()
     {
         var s3 = Track(new S3TestStore(packObjectsUpToKiB: 256));
         var objects = Objects(5, 1000);
@@ -78,14 +78,7 @@ public sealed class S3PackTests : S3StoreTests
         var keys = await s3.KeysAsync(Token);
         var packKey = Assert.Single(keys, k => k.EndsWith(".pack", StringComparison.Ordinal));
         var indexKey = Assert.Single(keys, k => k.EndsWith(".index", StringComparison.Ordinal));
-        // Half of it, as a kill leaves a single PUT on a server that writes it in place (s3rver).
-        using (var response = await s3.Client.GetObjectAsync(TestBucket.Bucket, indexKey, Token))
-        using (var memory = new MemoryStream())
-        {
-            await response.ResponseStream.CopyToAsync(memory, Token);
-            var half = memory.ToArray()[..(int)(memory.Length / 2)];
-            await s3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = TestBucket.Bucket, Key = indexKey, InputStream = new MemoryStream(half), UseChunkEncoding = false }, Token);
-        }
+        await CutShortAsync(s3, indexKey);
 
         var other = OtherNode(s3);
         await other.RefreshAsync(Token);
@@ -107,14 +100,25 @@ public sealed class S3PackTests : S3StoreTests
             Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(third, hash));
         }
 
-        // Nothing says what the damaged pack holds, so a collection leaves it: it may hold what an older snapshot needs.
+        // Nothing says what the damaged pack holds: while a manifest names an object the listing lacks, it may be there.
         foreach (var hash in (await third.ListAsync(Token)).Where(h => !objects.ContainsKey(h)))
         {
             await third.DeleteAsync(hash, Token);
         }
 
-        await third.CompactAsync(Token);
+        await third.CompactAsync(everyReferencedObjectListed: false, Token);
         Assert.Contains(packKey, await s3.KeysAsync(Token));
+
+        // Once every referenced object was listed elsewhere, the damaged pack and its index go.
+        await third.ListAsync(Token);
+        await third.CompactAsync(everyReferencedObjectListed: true, Token);
+        var left = await s3.KeysAsync(Token);
+        Assert.DoesNotContain(packKey, left);
+        Assert.DoesNotContain(indexKey, left);
+        foreach (var (hash, content) in objects)
+        {
+            Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(OtherNode(s3), hash));
+        }
     }
 
     [Fact]
@@ -249,7 +253,7 @@ public sealed class S3PackTests : S3StoreTests
             await s3.Store.DeleteAsync(hash, Token);
         }
 
-        await s3.Store.CompactAsync(Token);
+        await s3.Store.CompactAsync(everyReferencedObjectListed: true, Token);
 
         var packsAfter = (await s3.KeysAsync(Token)).Where(k => k.EndsWith(".pack", StringComparison.Ordinal)).ToList();
         Assert.Single(packsAfter);
@@ -280,7 +284,7 @@ public sealed class S3PackTests : S3StoreTests
             await other.DeleteAsync(hash, Token);
         }
 
-        await other.CompactAsync(Token);
+        await other.CompactAsync(everyReferencedObjectListed: true, Token);
         Assert.True(await s3.Store.ExistsAsync(objects.Keys.First(), Token));
 
         await s3.Store.RefreshAsync(Token);
@@ -312,13 +316,69 @@ public sealed class S3PackTests : S3StoreTests
 
         // Both snapshots still reference every object: only the second copy goes.
         Assert.Equal(objects.Keys.Order(), (await s3.Store.ListAsync(Token)).Order());
-        await s3.Store.CompactAsync(Token);
+        await s3.Store.CompactAsync(everyReferencedObjectListed: true, Token);
 
         Assert.Single(await s3.KeysAsync(Token), k => k.EndsWith(".pack", StringComparison.Ordinal));
         var third = OtherNode(s3);
         foreach (var (hash, content) in objects)
         {
             Assert.Equal(content, await ObjectStoreContractTests.ReadAsync(third, hash));
+        }
+    }
+
+    [Fact]
+    public async Task AnEnginesCollectionKeepsAPackWithACutShortIndexWhileASnapshotNeedsItsObjectsAndRemovesItAfter()
+    {
+        var s3 = Track(new S3TestStore(packObjectsUpToKiB: 1024));
+        var media = Directory.CreateTempSubdirectory("portal-s3-damaged-").FullName;
+        try
+        {
+            var spec = new ServiceSpec("media", ServiceKind.Mount, media);
+            var options = new EngineOptions { StorePath = s3.LocalRoot, StoreKind = StoreKind.S3, S3 = s3.Options };
+            async Task<string> CaptureAsync(string id, int seed)
+            {
+                foreach (var file in Directory.GetFiles(media))
+                {
+                    File.Delete(file);
+                }
+
+                var random = new Random(seed);
+                for (var i = 0; i < 20; i++)
+                {
+                    var content = new byte[random.Next(100, 5_000)];
+                    random.NextBytes(content);
+                    File.WriteAllBytes(Path.Combine(media, $"file-{i:D2}.bin"), content);
+                }
+
+                var before = await s3.KeysAsync(Token);
+                using var engine = TestEngines.Create(options, Retrying(OtherNode(s3)));
+                await engine.CaptureAsync(new CaptureRequest(id, "env-1", [spec]), new Progress<EngineProgress>(), Token);
+                return Assert.Single((await s3.KeysAsync(Token)).Except(before), k => k.EndsWith(".index", StringComparison.Ordinal));
+            }
+
+            async Task DeleteAsync(string id)
+            {
+                using var engine = TestEngines.Create(options, Retrying(OtherNode(s3)));
+                await engine.DeleteAsync(id, Token);
+            }
+
+            var damaged = await CaptureAsync("s1", seed: 1);
+            await CutShortAsync(s3, damaged);
+            await CaptureAsync("s2", seed: 2);
+
+            // s1 names objects that only the damaged pack may hold: deleting s2 keeps that pack.
+            await DeleteAsync("s2");
+            var keys = await s3.KeysAsync(Token);
+            Assert.Contains(damaged, keys);
+            Assert.Single(keys, k => k.EndsWith(".pack", StringComparison.Ordinal));
+
+            // With s1 gone nothing can need it.
+            await DeleteAsync("s1");
+            Assert.DoesNotContain(await s3.KeysAsync(Token), k => k.Contains("/packs/", StringComparison.Ordinal) || k.Contains("/objects/", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(media, recursive: true);
         }
     }
 
@@ -429,6 +489,16 @@ public sealed class S3PackTests : S3StoreTests
     private static Task<long> PutAsync(IObjectStore store, string hash, byte[] content) => ObjectStoreContractTests.PutAsync(store, hash, content);
 
     /// <summary>A second Portal on the same prefix, with a local folder of its own and nothing in memory.</summary>
+    /// <summary>Keeps half of the object, as a kill leaves a single PUT on a server that writes it in place (s3rver).</summary>
+    private static async Task CutShortAsync(S3TestStore s3, string key)
+    {
+        using var response = await s3.Client.GetObjectAsync(TestBucket.Bucket, key, Token);
+        using var memory = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(memory, Token);
+        var half = memory.ToArray()[..(int)(memory.Length / 2)];
+        await s3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = TestBucket.Bucket, Key = key, InputStream = new MemoryStream(half), UseChunkEncoding = false }, Token);
+    }
+
     private S3ObjectStore OtherNode(S3TestStore s3)
     {
         var root = Directory.CreateTempSubdirectory("portal-s3-node-").FullName;
