@@ -192,7 +192,8 @@ public sealed class S3StoreProcessTests : IDisposable
         }
 
         Assert.True(activity.GetProperty("result").GetString() == "success", activity.GetProperty("log").GetString());
-        Assert.DoesNotContain(await _bucket.KeysAsync(Cancel), k => k.StartsWith(Prefix + "packs/", StringComparison.Ordinal) || k.StartsWith(Prefix + "objects/", StringComparison.Ordinal));
+        var left = (await _bucket.KeysAsync(Cancel)).Where(k => k.StartsWith(Prefix + "packs/", StringComparison.Ordinal) || k.StartsWith(Prefix + "objects/", StringComparison.Ordinal)).ToList();
+        Assert.True(left.Count == 0, $"left in the bucket: {string.Join(", ", left)}\n{portal.Output}");
     }
 
     [Fact]
