@@ -1,6 +1,8 @@
 namespace Portal.Engine.Adapters.MySql;
 
+using System.Runtime.ExceptionServices;
 using System.Text.RegularExpressions;
+using System.Threading.Channels;
 using MySqlConnector;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
@@ -148,26 +150,92 @@ internal static partial class MySqlTablespaces
 
             var folderStat = Posix.LStat(folder);
             var configs = slices.Where(s => s.Part.Kind == TableConfig).ToDictionary(s => s.Part.Table!, StringComparer.Ordinal);
-            var parallel = new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = System.Environment.ProcessorCount };
-            await Parallel.ForEachAsync(tables.OrderByDescending(t => t.Part.Length), parallel, async (slice, ct) =>
+            var ordered = tables.OrderByDescending(t => t.Part.Length).ToList();
+            await using (var connection = await target.ConnectAsync(staging.Stage.StagingDatabase, token))
             {
-                var table = slice.Part.Table!;
-                await using var connection = await target.ConnectAsync(staging.Stage.StagingDatabase, ct);
                 // Same settings as the dump's header: definitions may reference tables created later, and zero dates are data.
-                await ExecuteAsync(connection, "SET SESSION foreign_key_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", ct);
-                await ExecuteAsync(connection, slice.Part.Definition!, ct);
-                await ExecuteAsync(connection, $"ALTER TABLE {Quote(table)} DISCARD TABLESPACE", ct);
-                CopyOut(slice.Chunks, Path.Combine(folder, table + ".ibd"), folderStat, $"{owner}:{table}.ibd", context);
-                CopyOut(configs[table].Chunks, Path.Combine(folder, table + ".cfg"), folderStat, $"{owner}:{table}.cfg", context);
-                await ExecuteAsync(connection, $"ALTER TABLE {Quote(table)} IMPORT TABLESPACE", ct);
-                // The server never removes an imported .cfg, and a leftover file would make DROP DATABASE fail.
-                File.Delete(Path.Combine(folder, table + ".cfg"));
-            });
+                await ExecuteAsync(connection, "SET SESSION foreign_key_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", token);
+                // All the definitions first: the server runs no DDL of any table while it imports one, so a CREATE between imports would wait.
+                foreach (var slice in ordered)
+                {
+                    await ExecuteAsync(connection, slice.Part.Definition!, token);
+                    await ExecuteAsync(connection, $"ALTER TABLE {Quote(slice.Part.Table!)} DISCARD TABLESPACE", token);
+                }
+            }
+
+            await CopyAndImportAsync(ordered, configs, target, staging, folder, folderStat, owner, context);
 
             // Views, triggers and routines load on commit; their objects are checked now, like every other.
             await context.VerifyAsync(slices.Where(s => s.Part.Kind is Views or MySqlPart.Programs).SelectMany(s => s.Chunks), owner);
             return new MySqlSwitch(staging, [.. tables.Select(t => t.Part.Table!)], [], loadPrograms);
         });
+    }
+
+    /// <summary>
+    /// Writes the table files on every core and imports each as soon as it is written, one at a time on one connection: the
+    /// server imports one tablespace at a time anyway, so the next files are written while it converts and syncs the last.
+    /// </summary>
+    private static async Task CopyAndImportAsync(
+        List<(MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> tables, Dictionary<string, (MySqlPart Part, IReadOnlyList<ChunkRef> Chunks)> configs,
+        MySqlTarget target, MySqlStaging staging, string folder, PosixStat folderStat, string owner, EngineContext context)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var written = Channel.CreateBounded<string>(tables.Count);
+
+        async Task CopyAllAsync()
+        {
+            try
+            {
+                var parallel = new ParallelOptions { CancellationToken = stop.Token, MaxDegreeOfParallelism = System.Environment.ProcessorCount };
+                await Parallel.ForEachAsync(tables, parallel, (slice, _) =>
+                {
+                    var table = slice.Part.Table!;
+                    CopyOut(slice.Chunks, Path.Combine(folder, table + ".ibd"), folderStat, $"{owner}:{table}.ibd", context);
+                    CopyOut(configs[table].Chunks, Path.Combine(folder, table + ".cfg"), folderStat, $"{owner}:{table}.cfg", context);
+                    return written.Writer.WriteAsync(table, stop.Token);
+                });
+                written.Writer.Complete();
+            }
+            catch
+            {
+                written.Writer.TryComplete();
+                await stop.CancelAsync();
+                throw;
+            }
+        }
+
+        async Task ImportAllAsync()
+        {
+            try
+            {
+                await using var connection = await target.ConnectAsync(staging.Stage.StagingDatabase, stop.Token);
+                await ExecuteAsync(connection, "SET SESSION foreign_key_checks = 0", stop.Token);
+                await foreach (var table in written.Reader.ReadAllAsync(stop.Token))
+                {
+                    await ExecuteAsync(connection, $"ALTER TABLE {Quote(table)} IMPORT TABLESPACE", stop.Token);
+                    // The server never removes an imported .cfg, and a leftover file would make DROP DATABASE fail.
+                    File.Delete(Path.Combine(folder, table + ".cfg"));
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }
+
+        var copying = CopyAllAsync();
+        var importing = ImportAllAsync();
+        try
+        {
+            await Task.WhenAll(copying, importing);
+        }
+        catch (Exception first)
+        {
+            // The failure that stopped the other side is the one to report, not the cancellation it caused.
+            var cause = new[] { copying, importing }.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            ExceptionDispatchInfo.Capture(cause ?? first).Throw();
+        }
     }
 
     private static Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken) =>
