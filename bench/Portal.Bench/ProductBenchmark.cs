@@ -156,6 +156,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         using var api = await PortalApiClient.SignInAsync(portal, ProductDataSet.Admin, ProductDataSet.ProjectId, cancellationToken);
         await api.WarmUpAsync("warm-up", cancellationToken, rounds: 4);
         await _removals.PortalRemovedAsync(portal);
+        await _removals.PortalDroppedHeldTablesAsync(portal);
 
         var archive = Path.Combine(work, $"files-{round}.tar.zst");
         await ToolAsync(FilesSnapshot, $"tar -C {Q(shop.Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}");
@@ -195,6 +196,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         await ToolAsync(MariaDbRestore, $"mariadb-backup --prepare --target-dir={Q(backup)} && mkdir -p {Q(datadir)} "
             + $"&& mariadb-backup --copy-back --target-dir={Q(backup)} --datadir={Q(datadir)} && sync -f {Q(datadir)}");
         await PortalAsync(MariaDbRestore, () => api.RestoreAsync(MariaDbRestore, "mariadb", capture.SnapshotId!, cancellationToken));
+        await _removals.PortalDroppedHeldTablesAsync(portal);
         await CheckDatabaseAsync();
 
         var server = redis.GetServers().Single();
@@ -218,6 +220,7 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         await _removals.QuietAsync();
         await PortalAsync(ShopRestore, () => api.RestoreAsync(ShopRestore, "shop", whole.SnapshotId!, cancellationToken));
         await _removals.PortalRemovedAsync(portal);
+        await _removals.PortalDroppedHeldTablesAsync(portal);
         EngineDataSet.CheckSameTree(untar, shop.Files);
         await CheckDatabaseAsync();
         if (await server.DatabaseSizeAsync(ProductDataSet.RedisDatabase) is var keys && keys != shop.Data.RedisKeys)

@@ -31,18 +31,25 @@ internal sealed class TreeRemovals(CancellationToken cancellationToken)
     /// <summary>Waits for Portal's background delete of the trees its restores swapped out, then counts it as a deletion.</summary>
     public async Task PortalRemovedAsync(PortalProcess portal)
     {
+        await RecordsGoneAsync(portal, "*.path", "deleted the swapped-out tree");
+        Removed();
+    }
+
+    /// <summary>Waits for Portal's background drop of the MariaDB tables its restores replaced (a few table files, not a tree).</summary>
+    public Task PortalDroppedHeldTablesAsync(PortalProcess portal) => RecordsGoneAsync(portal, "*.held", "dropped the replaced MariaDB tables");
+
+    private async Task RecordsGoneAsync(PortalProcess portal, string pattern, string what)
+    {
         var removals = Path.Combine(portal.DataPath, "snapshots", "removals");
         var clock = Stopwatch.StartNew();
-        while (Directory.Exists(removals) && Directory.EnumerateFiles(removals, "*.path").Any())
+        while (Directory.Exists(removals) && Directory.EnumerateFiles(removals, pattern).Any())
         {
             if (clock.Elapsed > TimeSpan.FromMinutes(5))
             {
-                throw new TimeoutException($"Portal had not deleted the swapped-out tree recorded in {removals} after 5 minutes.");
+                throw new TimeoutException($"Portal had not {what} recorded in {removals} after 5 minutes.");
             }
 
             await Task.Delay(100, cancellationToken);
         }
-
-        Removed();
     }
 }

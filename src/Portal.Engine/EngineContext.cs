@@ -2,13 +2,14 @@ namespace Portal.Engine;
 
 using Portal.Engine.Adapters;
 using Portal.Engine.Adapters.Mounts;
+using Portal.Engine.Adapters.MySql;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
 /// <summary>What an adapter needs during one capture or restore: the store, options, counters, progress and cancellation.</summary>
 internal sealed class EngineContext(
     IObjectStore store, EngineOptions options, EngineCounters counters, ProgressTracker progress, CancellationToken cancellationToken,
-    bool live = false, EngineWarnings? warnings = null, OldTreeRemovals? removals = null, ObjectLookups? lookups = null)
+    bool live = false, EngineWarnings? warnings = null, OldTreeRemovals? removals = null, ObjectLookups? lookups = null, HeldTableDrops? heldDrops = null)
 {
     public IObjectStore Store { get; } = store;
 
@@ -32,6 +33,9 @@ internal sealed class EngineContext(
     /// <summary>Where swapped-out mount trees go to be deleted off the critical path; without it they are deleted at once.</summary>
     public OldTreeRemovals? Removals { get; } = removals;
 
+    /// <summary>Where the MariaDB tables a restore replaced go to be dropped off the critical path; without it they are dropped at once.</summary>
+    public HeldTableDrops? HeldDrops { get; } = heldDrops;
+
     /// <summary>Records something the user must hear about (a skipped socket, a file that changed while read) and logs it as a phase.</summary>
     public void Warn(string message)
     {
@@ -42,10 +46,10 @@ internal sealed class EngineContext(
     public ObjectSink NewSink() => new(this);
 
     /// <summary>The same context under another token, so one service's failure can stop its siblings.</summary>
-    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals, Lookups);
+    public EngineContext WithCancellation(CancellationToken token) => new(Store, Options, Counters, Progress, token, Live, Warnings, Removals, Lookups, HeldDrops);
 
     /// <summary>One service's context in a capture: its own token and its own view of the progress (<see cref="ProgressTracker.ForService"/>).</summary>
-    public EngineContext ForService(ProgressTracker progress, CancellationToken token) => new(Store, Options, Counters, progress, token, Live, Warnings, Removals, Lookups);
+    public EngineContext ForService(ProgressTracker progress, CancellationToken token) => new(Store, Options, Counters, progress, token, Live, Warnings, Removals, Lookups, HeldDrops);
 
     public ChunkReader OpenChunks(IReadOnlyList<ChunkRef> chunks, string owner) => new(Store, chunks, owner, CancellationToken);
 

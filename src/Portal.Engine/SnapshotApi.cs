@@ -88,4 +88,10 @@ public interface ISnapshotEngine
 
     /// <summary>Bytes the store holds (compressed objects and manifests); walks the store, so call it now and then, not per request.</summary>
     Task<long> MeasureStoreAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Queues, in the background, what restores of this service left to clean up when Portal stopped or the server did not
+    /// answer (the MariaDB tables a committed restore replaced); returns at once, and does nothing when nothing is left.
+    /// </summary>
+    void ResumeLeftovers(ServiceSpec service);
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Portal.Contracts;
 using Portal.Engine.Adapters;
 using Portal.Engine.Adapters.Mounts;
+using Portal.Engine.Adapters.MySql;
 using Portal.Engine.Manifests;
 using Portal.Engine.Store;
 
@@ -16,6 +17,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     private readonly ServiceAdapters _adapters;
     private readonly IStoreLock _lock;
     private readonly OldTreeRemovals _removals;
+    private readonly HeldTableDrops _heldDrops;
     private readonly RestoredIndexes _restored;
     private readonly RecentManifests _recent = new();
 
@@ -33,6 +35,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         _adapters = new ServiceAdapters(adapters);
         // Started first: removals a stop interrupted go on while the engine serves.
         _removals = new OldTreeRemovals(options.StorePath);
+        _heldDrops = new HeldTableDrops(options.StorePath);
         _restored = new RestoredIndexes(options.StorePath);
     }
 
@@ -162,7 +165,7 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
         var tracker = new ProgressTracker(progress);
         tracker.AddTotal(plan.Sum(p => p.Adapter.RestoreSize(p.Entry)));
         tracker.Phase("Preparing the restore beside the current data, checking each object as it is put in place");
-        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken, removals: _removals);
+        var context = new EngineContext(_store, _options, new EngineCounters(), tracker, cancellationToken, removals: _removals, heldDrops: _heldDrops);
         var prepared = new System.Collections.Concurrent.ConcurrentQueue<IPreparedRestore>();
         try
         {
@@ -285,8 +288,26 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
     /// <summary>Completes once every swapped-out tree scheduled so far is deleted; for tests and benchmarks.</summary>
     internal Task WhenOldTreesRemovedAsync() => _removals.WhenIdleAsync();
 
+    /// <summary>Completes once every replaced MariaDB table scheduled so far is dropped; for tests and benchmarks.</summary>
+    internal Task WhenHeldTablesDroppedAsync() => _heldDrops.WhenIdleAsync();
+
+    /// <summary>Holds back the drops of replaced MariaDB tables until release, as a kill would leave them; a test seam.</summary>
+    internal void HoldHeldTableDropsUntil(Task release) => _heldDrops.HoldUntil(release);
+
+    /// <summary>Holding databases recorded and not yet dropped; for tests.</summary>
+    internal int HeldTablesPending => _heldDrops.Pending;
+
+    public void ResumeLeftovers(ServiceSpec service)
+    {
+        if (service.Kind == ServiceKind.MySql && _adapters.For(service.Kind) is MySqlAdapter)
+        {
+            MySqlAdapter.ResumeHeldDrops(service, _heldDrops);
+        }
+    }
+
     public void Dispose()
     {
+        _heldDrops.Dispose();
         _removals.Dispose();
     }
 

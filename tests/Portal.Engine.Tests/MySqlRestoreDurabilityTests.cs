@@ -1,6 +1,7 @@
 namespace Portal.Engine.Tests;
 
 using System.Text.RegularExpressions;
+using MySqlConnector;
 using Portal.Engine.Adapters;
 using Portal.Engine.Adapters.MySql;
 using Portal.Engine.Manifests;
@@ -73,6 +74,61 @@ public abstract partial class MySqlSnapshotTests
 
         Assert.Equal(snapshot, await FullStateAsync(db));
         Assert.Equal("", await LeftoversAsync(db));
+    }
+
+    [Fact]
+    public async Task TheReplacedTablesAreDroppedAfterTheRestoreReturnsAndTheNextStartDropsThoseAKillLeft()
+    {
+        var db = await NewDatabaseAsync();
+        await SeedEverythingAsync(db);
+        var snapshot = await FullStateAsync(db);
+        await Ws.CaptureAsync("s1", Spec(db));
+        await MutateEverythingAsync(db);
+        var killed = new TaskCompletionSource();
+        Ws.Engine.HoldHeldTableDropsUntil(killed.Task);
+
+        await Ws.RestoreAsync("s1", Spec(db));
+        Assert.Equal(snapshot, await FullStateAsync(db));
+        Assert.Equal(1, Regex.Count(await MariaDbShop.LeftoversAsync(Server, db), "held"));
+
+        using (var restarted = TestEngines.Create(Ws.Options))
+        {
+            Assert.Equal(1, restarted.HeldTablesPending);
+            restarted.ResumeLeftovers(Spec(db));
+            await restarted.WhenHeldTablesDroppedAsync();
+            Assert.Equal(0, restarted.HeldTablesPending);
+        }
+
+        Assert.Equal("", await MariaDbShop.LeftoversAsync(Server, db));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(Ws.StorePath, "removals"), "*.held"));
+        killed.SetResult();
+        Assert.Equal("", await LeftoversAsync(db));
+        Assert.Equal(snapshot, await FullStateAsync(db));
+    }
+
+    [Fact]
+    public async Task ADropRecordNamingAnythingButAHoldingDatabaseOfItsOwnTargetIsDiscardedAndNothingIsDropped()
+    {
+        var db = await NewDatabaseAsync();
+        var bystander = await NewDatabaseAsync();
+        await SeedEverythingAsync(db);
+        await SeedEverythingAsync(bystander);
+        var before = (await FullStateAsync(db), await FullStateAsync(bystander));
+        var removals = Path.Combine(Ws.StorePath, "removals");
+        var server = new MySqlConnectionStringBuilder(Server);
+        // The target itself, another database, and a holding database of another target: none is a holding database of db's.
+        foreach (var (name, holding) in new[] { ("target", db), ("bystander", bystander), ("other", MariaDbShop.PlacesBeside(bystander).HoldingPrefix + "abcdef") })
+        {
+            await File.WriteAllTextAsync(Path.Combine(removals, name + ".held"), $"{server.Server}\n{server.Port}\n{db}\n{holding}\n/var/lib/mysql", Workspace.Token);
+        }
+
+        using var restarted = TestEngines.Create(Ws.Options);
+        restarted.ResumeLeftovers(Spec(db));
+        await restarted.WhenHeldTablesDroppedAsync();
+
+        Assert.Equal(0, restarted.HeldTablesPending);
+        Assert.Empty(Directory.EnumerateFiles(removals, "*.held"));
+        Assert.Equal(before, (await FullStateAsync(db), await FullStateAsync(bystander)));
     }
 
     [Fact]
@@ -157,5 +213,10 @@ public abstract partial class MySqlSnapshotTests
 
     private protected Task<string> FullStateAsync(string db) => MariaDbShop.StateAsync(Spec(db).Location);
 
-    private protected Task<string> LeftoversAsync(string db) => MariaDbShop.LeftoversAsync(Server, db);
+    /// <summary>What restores of db left once the engine's background drops of replaced tables are done.</summary>
+    private protected async Task<string> LeftoversAsync(string db)
+    {
+        await Ws.Engine.WhenHeldTablesDroppedAsync();
+        return await MariaDbShop.LeftoversAsync(Server, db);
+    }
 }

@@ -9,10 +9,15 @@ using Portal.Infrastructure.Hosting;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Snapshots;
 
-/// <summary>Checks every environment's services at start and then every few minutes (<c>Background:ServiceCheckInterval</c>); problems are shown on the environment.</summary>
+/// <summary>
+/// Checks every environment's services at start and then every few minutes (<c>Background:ServiceCheckInterval</c>);
+/// problems are shown on the environment. A service that answers gets back what a restore left to clean up on it when
+/// Portal stopped or the server did not answer (the engine's <see cref="ISnapshotEngine.ResumeLeftovers"/>).
+/// </summary>
 internal sealed class ServiceHealthMonitor(
     IDbContextFactory<PortalDbContext> contexts,
     ServiceChecker checker,
+    ISnapshotEngine engine,
     ServiceHealth health,
     IOptions<BackgroundOptions> options,
     Heartbeats heartbeats,
@@ -42,6 +47,10 @@ internal sealed class ServiceHealthMonitor(
                 {
                     problems.Add(problem);
                     logger.LogWarning("{Project}/{Environment}: {Problem}", environment.ProjectId, environment.Name, problem);
+                }
+                else
+                {
+                    engine.ResumeLeftovers(spec);
                 }
             }
 

@@ -222,7 +222,7 @@ public sealed class KillHarnessShop(int redisDatabase = 0, (int Database, int St
     public async Task<IReadOnlyList<string>> LeftoversAsync()
     {
         var found = await RestoreLeftovers.AfterBackgroundRemovalAsync(Path.GetDirectoryName(Media)!, ".media.portal-*");
-        found.AddRange((await PortalDatabasesAsync()).Except(_portalDatabasesBefore));
+        found.AddRange(await PortalDatabasesAfterBackgroundDropsAsync());
         await using var connection = new MySqlConnection(MariaDbShop);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         found.AddRange((await ColumnAsync(connection, "SHOW TABLES")).Where(t => t.StartsWith("portal_", StringComparison.Ordinal)));
@@ -302,6 +302,22 @@ public sealed class KillHarnessShop(int redisDatabase = 0, (int Database, int St
         sets.Add(batch.HashSetAsync("customer:1", [new("name", "Ann"), new("email", "ann@example.com")]).ContinueWith(_ => true, TaskScheduler.Default));
         batch.Execute();
         await Task.WhenAll(sets);
+    }
+
+    /// <summary>The staging and holding databases restores left, once Portal's background drops of replaced tables had time to end.</summary>
+    private async Task<List<string>> PortalDatabasesAfterBackgroundDropsAsync()
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var found = (await PortalDatabasesAsync()).Except(_portalDatabasesBefore).ToList();
+            if (found.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                return found;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
     }
 
     private async Task<HashSet<string>> PortalDatabasesAsync()

@@ -8,13 +8,10 @@ using System.Text;
 /// at its swap instead of waiting for a large folder to be unlinked. Each is recorded under the store's removals/ folder
 /// first and forgotten only once gone, so a stop or kill part-way is finished at the next start.
 /// </summary>
-internal sealed class OldTreeRemovals : IDisposable
+internal sealed class OldTreeRemovals : SerialBackgroundWork
 {
     private readonly string _records;
     private readonly HashSet<string> _scheduled = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly object _lock = new();
-    private Task _tail = Task.CompletedTask;
 
     public OldTreeRemovals(string storePath)
     {
@@ -41,7 +38,7 @@ internal sealed class OldTreeRemovals : IDisposable
 
     public bool IsScheduled(string path)
     {
-        lock (_lock)
+        lock (Lock)
         {
             return _scheduled.Contains(path);
         }
@@ -55,7 +52,7 @@ internal sealed class OldTreeRemovals : IDisposable
             throw new ArgumentException($"{path} is not a leftover of a restore.", nameof(path));
         }
 
-        lock (_lock)
+        lock (Lock)
         {
             if (!_scheduled.Add(path))
             {
@@ -70,52 +67,27 @@ internal sealed class OldTreeRemovals : IDisposable
             }
 
             // A thread of its own, at the lowest priority: deleting a large tree must not slow the capture or restore that follows.
-            _tail = _tail.ContinueWith(
-                _ =>
+            Append(
+                () =>
                 {
                     Posix.YieldThreadToOtherWork();
                     Remove(path, record);
+                    return Task.CompletedTask;
                 },
-                CancellationToken.None,
-                TaskContinuationOptions.LongRunning,
-                TaskScheduler.Default);
+                TaskContinuationOptions.LongRunning);
         }
-    }
-
-    /// <summary>Completes once everything scheduled so far is gone (or failed, to be retried at the next start).</summary>
-    public Task WhenIdleAsync()
-    {
-        lock (_lock)
-        {
-            return _tail;
-        }
-    }
-
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        try
-        {
-            WhenIdleAsync().Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException)
-        {
-            // Whatever was not removed keeps its record.
-        }
-
-        _stopping.Dispose();
     }
 
     private void Remove(string path, string record)
     {
         try
         {
-            if (_stopping.IsCancellationRequested)
+            if (Stopping.IsCancellationRequested)
             {
                 return;
             }
 
-            MountSwap.RemoveTree(path, _stopping.Token);
+            MountSwap.RemoveTree(path, Stopping);
             File.Delete(record);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PosixException or OperationCanceledException)
@@ -124,7 +96,7 @@ internal sealed class OldTreeRemovals : IDisposable
         }
         finally
         {
-            lock (_lock)
+            lock (Lock)
             {
                 _scheduled.Remove(path);
             }

@@ -437,6 +437,22 @@ internal sealed class MySqlAdapter(EngineOptions options) : IServiceAdapter
     private static Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken) =>
         MySqlTables.ExecuteAsync(connection, sql, cancellationToken);
 
+    /// <summary>Queues the drops of replaced tables an earlier process recorded for this service's database; a setting that does not parse has none.</summary>
+    internal static void ResumeHeldDrops(ServiceSpec spec, HeldTableDrops drops)
+    {
+        MySqlConnectionStringBuilder server;
+        try
+        {
+            server = Parse(spec);
+        }
+        catch (Exception ex) when (ex is SnapshotEngineException or ArgumentException or FormatException or KeyNotFoundException)
+        {
+            return;
+        }
+
+        drops.Resume(new MySqlTarget(spec, server, "utf8mb4", "utf8mb4_general_ci"));
+    }
+
     private static MySqlConnectionStringBuilder Parse(ServiceSpec spec)
     {
         var builder = ServiceEntries.ParseLocation(spec, "MySQL", location => new MySqlConnectionStringBuilder(location));

@@ -69,6 +69,10 @@ internal sealed partial class MySqlStage
     /// <summary>The name an old table is held under in the commit of generation.</summary>
     public string HeldName(string table, string generation) => InTarget ? $"{OldPrefix}{Hash(table)}_{generation}" : table;
 
+    /// <summary>True for a name this target's commits give their holding databases, and for nothing else.</summary>
+    public bool IsHoldingDatabase(string name) =>
+        !InTarget && HoldingDatabaseName().IsMatch(name) && name.StartsWith($"portal_hold_{Key}_", StringComparison.Ordinal);
+
     /// <summary>True for work tables inside the target (portal_new_*, portal_old_*): a switch moves them neither out nor in.</summary>
     public bool IsWorkTable(string table) => InTarget && WorkTable().IsMatch(table);
 
@@ -161,7 +165,8 @@ internal sealed partial class MySqlStage
         }
     }
 
-    private Task<List<string>> HoldingDatabasesAsync(MySqlConnection connection) =>
+    /// <summary>The holding databases of this target's commits, the last one's and any a killed commit left.</summary>
+    public Task<List<string>> HoldingDatabasesAsync(MySqlConnection connection) =>
         MySqlTables.ColumnAsync(
             connection,
             "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, @n) = @prefix ORDER BY SCHEMA_NAME",
@@ -172,6 +177,9 @@ internal sealed partial class MySqlStage
     private static string Hash(string name) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16];
 
     private static string Quote(string identifier) => MySqlTables.Quote(identifier);
+
+    [GeneratedRegex("^portal_hold_[0-9a-f]{16}_[0-9a-f]{6}$")]
+    private static partial Regex HoldingDatabaseName();
 
     [GeneratedRegex("^portal_(new_[0-9a-f]{16}|old_[0-9a-f]{16}_[0-9a-f]{6})$")]
     private static partial Regex WorkTable();

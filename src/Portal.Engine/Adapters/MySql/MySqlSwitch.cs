@@ -15,7 +15,7 @@ using MySqlConnector;
 /// database, and a new view or trigger may not meet an old one of the same name), switch (the one atomic RENAME),
 /// foreign keys (inside the target only: the held tables give up their constraint names, which are unique per
 /// database, and the new tables take them), defaults (the database's character set and collation), programs (the
-/// snapshot's). Then the held tables and the empty staging database are dropped.
+/// snapshot's). Then the empty staging database is dropped, and the held tables in the background (HeldTableDrops).
 /// </remarks>
 internal sealed class MySqlSwitch(MySqlStaging staging, IReadOnlyList<string> tables, IReadOnlyList<MySqlForeignKey> foreignKeys, Func<CancellationToken, Task> loadPrograms)
     : IPreparedRestore
@@ -79,10 +79,20 @@ internal sealed class MySqlSwitch(MySqlStaging staging, IReadOnlyList<string> ta
         }
 
         _committed = true;
-        context.Progress.Phase($"Dropping the replaced MySQL tables {Target.Service}");
         try
         {
-            await Stage.DropHeldAsync(Connection, staging.DataDirectory);
+            if (Stage.InTarget || context.HeldDrops is null)
+            {
+                context.Progress.Phase($"Dropping the replaced MySQL tables {Target.Service}");
+                await Stage.DropHeldAsync(Connection, staging.DataDirectory);
+            }
+            else
+            {
+                // Every holding database of this target is obsolete now that the snapshot is in, the ones a killed commit left too.
+                context.HeldDrops.Schedule(Target, staging.DataDirectory, (await Stage.HoldingDatabasesAsync(Connection)).Where(Stage.IsHoldingDatabase));
+                context.Progress.Phase($"The replaced MySQL tables of {Target.Service} are dropped in the background");
+            }
+
             if (!Stage.InTarget)
             {
                 await MySqlStage.DropDatabaseAsync(Connection, Stage.StagingDatabase, staging.DataDirectory);
