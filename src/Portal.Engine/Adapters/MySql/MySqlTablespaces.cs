@@ -150,7 +150,8 @@ internal static partial class MySqlTablespaces
 
             var folderStat = Posix.LStat(folder);
             var configs = slices.Where(s => s.Part.Kind == TableConfig).ToDictionary(s => s.Part.Table!, StringComparer.Ordinal);
-            var ordered = tables.OrderByDescending(t => t.Part.Length).ToList();
+            // Smallest first: the imports, one at a time, are the longer stage, so the sooner a first file is whole the sooner they start.
+            var ordered = tables.OrderBy(t => t.Part.Length).ToList();
             await using (var connection = await target.ConnectAsync(staging.Stage.StagingDatabase, token))
             {
                 // Same settings as the dump's header: definitions may reference tables created later, and zero dates are data.
