@@ -65,6 +65,36 @@ public sealed class S3PackTests : S3StoreTests
     }
 
     [Fact]
+    public async Task ACollectionStoppedBetweenAPacksIndexAndThePackLeavesAPackTheNextCollectionRemoves()
+    {
+        // Every pack DELETE fails: the state a kill between a collected pack's two deletes leaves, index gone, pack still there.
+        var failing = new FailingHttpClientFactory(r => r.Method == HttpMethod.Delete && r.RequestUri!.AbsolutePath.EndsWith(".pack", StringComparison.Ordinal), failures: int.MaxValue);
+        var s3 = Track(new S3TestStore(failing, packObjectsUpToKiB: 256));
+        var objects = Objects(5, 1000);
+        foreach (var (hash, content) in objects)
+        {
+            await PutAsync(s3.Store, hash, content);
+        }
+
+        await s3.Store.WriteManifestAsync("s1", "{}"u8.ToArray(), [.. objects.Keys], Token);
+        foreach (var hash in await s3.Store.ListAsync(Token))
+        {
+            await s3.Store.DeleteAsync(hash, Token);
+        }
+
+        await Assert.ThrowsAsync<ObjectStoreTransientException>(async () => await s3.Store.CompactAsync(everyReferencedObjectListed: true, Token));
+
+        var keys = await s3.KeysAsync(Token);
+        Assert.Single(keys, k => k.EndsWith(".pack", StringComparison.Ordinal));
+        Assert.DoesNotContain(keys, k => k.EndsWith(".index", StringComparison.Ordinal));
+        var other = OtherNode(s3, healthy: true);
+        Assert.Empty(await other.WhichExistAsync(objects.Keys, Token));
+        Assert.Empty(await other.ListAsync(Token));
+        await other.CompactAsync(everyReferencedObjectListed: true, Token);
+        Assert.DoesNotContain(await s3.KeysAsync(Token), k => k.EndsWith(".pack", StringComparison.Ordinal) || k.EndsWith(".index", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task APackWhoseIndexIsCutShortIsBypassedAndCollectedOnlyOnceEveryReferencedObjectIsFoundElsewhere()
     {
         var s3 = Track(new S3TestStore(packObjectsUpToKiB: 256));
@@ -499,13 +529,20 @@ public sealed class S3PackTests : S3StoreTests
         await s3.Client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = TestBucket.Bucket, Key = key, InputStream = new MemoryStream(half), UseChunkEncoding = false }, Token);
     }
 
-    private S3ObjectStore OtherNode(S3TestStore s3)
+    /// <summary>Another node on the same bucket; with healthy, its own client, free of the first node's injected failures.</summary>
+    private S3ObjectStore OtherNode(S3TestStore s3, bool healthy = false)
     {
         var root = Directory.CreateTempSubdirectory("portal-s3-node-").FullName;
-        var store = new S3ObjectStore(s3.Options, root, s3.Client);
+        var client = healthy ? S3ObjectStore.CreateClient(s3.Options, TestBucket.Credentials) : s3.Client;
+        var store = new S3ObjectStore(s3.Options, root, client);
         Track(() =>
         {
             store.Dispose();
+            if (healthy)
+            {
+                client.Dispose();
+            }
+
             Directory.Delete(root, recursive: true);
         });
         return store;
