@@ -149,10 +149,12 @@ internal sealed class HeldTableDrops : SerialBackgroundWork
         public bool Names(MySqlTarget target) =>
             string.Equals(Server, target.Server.Server, StringComparison.OrdinalIgnoreCase) && Port == target.Server.Port && Database == target.Database;
 
-        public string Format() => string.Join('\n', Server, Port.ToString(CultureInfo.InvariantCulture), Database, Holding, DataDirectory);
+        /// <summary>One escaped field per line: a quoted MariaDB name or a path may hold a line break.</summary>
+        public string Format() =>
+            string.Join('\n', new[] { Server, Port.ToString(CultureInfo.InvariantCulture), Database, Holding, DataDirectory }.Select(Uri.EscapeDataString));
 
         public static Record? Parse(string text) =>
-            text.Split('\n') is [var server, var port, var database, var holding, var dataDirectory]
+            text.Split('\n').Select(Uri.UnescapeDataString).ToArray() is [var server, var port, var database, var holding, var dataDirectory]
                 && uint.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
                 && new Record(server, number, database, holding, dataDirectory) is { IsValid: true } record
                 ? record
