@@ -158,74 +158,86 @@ internal sealed class ProductRunner(ProductBenchOptions options, string work, Pr
         await _removals.PortalRemovedAsync(portal);
         await _removals.PortalDroppedHeldTablesAsync(portal);
 
-        var archive = Path.Combine(work, $"files-{round}.tar.zst");
-        await ToolAsync(FilesSnapshot, $"tar -C {Q(shop.Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}");
-        var full = await PortalAsync(FilesSnapshot, () => api.SnapshotAsync(FilesSnapshot, "files", cancellationToken));
-        _archiveBytes = new FileInfo(archive).Length;
-        _storedBytes = (await api.SnapshotSizeAsync("files", full.SnapshotId!, cancellationToken)).Stored;
-
         var untar = Path.Combine(work, $"untar-{round}");
-        Directory.CreateDirectory(untar);
-        await _removals.QuietAsync();
-        await ToolAsync(FilesRestore, $"zstd -dc -q {Q(archive)} | tar -C {Q(untar)} -xf - && sync -f {Q(untar)}");
-        await PortalAsync(FilesRestore, () => api.RestoreAsync(FilesRestore, "files", full.SnapshotId!, cancellationToken));
-        await _removals.PortalRemovedAsync(portal);
-        EngineDataSet.CheckSameTree(untar, shop.Files);
-        await PortalAsync(AfterRestore, () => api.SnapshotAsync(AfterRestore, "files", cancellationToken));
-
-        // restic's base is brought to the same tree first (untimed), so its 2nd run sees only the 1 % as Portal's does.
-        await Shell.RunAsync($"restic backup --quiet --repo {Q(Repository)} {Q(shop.Files)}", Restic, cancellationToken);
-        _changedBytes = shop.Data.ChangeOnePercent(shop.Files, round);
-        await ToolAsync(Incremental, $"restic backup --quiet --repo {Q(Repository)} {Q(shop.Files)} && sync -f {Q(Repository)}", Restic);
-        await PortalAsync(Incremental, () => api.SnapshotAsync(Incremental, "files", cancellationToken));
-
-        var backup = Path.Combine(work, $"mariadb-backup-{round}");
-        var datadir = Path.Combine(work, $"mariadb-datadir-{round}");
-        await CheckpointMariaDbAsync();
-        await ToolAsync(MariaDbCapture, $"mariadb-backup --backup --target-dir={Q(backup)} --databases={ProductDataSet.Database} {MariaDbBackupArguments} && sync -f {Q(backup)}");
-        var copied = Directory.Exists(Path.Combine(backup, ProductDataSet.Database))
-            ? Directory.EnumerateFiles(Path.Combine(backup, ProductDataSet.Database), "*.ibd").Sum(f => new FileInfo(f).Length)
-            : 0;
-        Console.WriteLine($"  tool   mariadb-backup copied {copied / 1e6:N0} MB of table files");
-        if (copied == 0)
+        if (options.Measures("files"))
         {
-            throw new InvalidOperationException($"mariadb-backup copied no table file of {ProductDataSet.Database}: its time would not be a backup's.");
+            var archive = Path.Combine(work, $"files-{round}.tar.zst");
+            await ToolAsync(FilesSnapshot, $"tar -C {Q(shop.Files)} -cf - . | zstd -1 -T0 -q -o {Q(archive)} && sync -f {Q(archive)}");
+            var full = await PortalAsync(FilesSnapshot, () => api.SnapshotAsync(FilesSnapshot, "files", cancellationToken));
+            _archiveBytes = new FileInfo(archive).Length;
+            _storedBytes = (await api.SnapshotSizeAsync("files", full.SnapshotId!, cancellationToken)).Stored;
+
+            Directory.CreateDirectory(untar);
+            await _removals.QuietAsync();
+            await ToolAsync(FilesRestore, $"zstd -dc -q {Q(archive)} | tar -C {Q(untar)} -xf - && sync -f {Q(untar)}");
+            await PortalAsync(FilesRestore, () => api.RestoreAsync(FilesRestore, "files", full.SnapshotId!, cancellationToken));
+            await _removals.PortalRemovedAsync(portal);
+            EngineDataSet.CheckSameTree(untar, shop.Files);
+            await PortalAsync(AfterRestore, () => api.SnapshotAsync(AfterRestore, "files", cancellationToken));
+
+            // restic's base is brought to the same tree first (untimed), so its 2nd run sees only the 1 % as Portal's does.
+            await Shell.RunAsync($"restic backup --quiet --repo {Q(Repository)} {Q(shop.Files)}", Restic, cancellationToken);
+            _changedBytes = shop.Data.ChangeOnePercent(shop.Files, round);
+            await ToolAsync(Incremental, $"restic backup --quiet --repo {Q(Repository)} {Q(shop.Files)} && sync -f {Q(Repository)}", Restic);
+            await PortalAsync(Incremental, () => api.SnapshotAsync(Incremental, "files", cancellationToken));
         }
 
-        var capture = await PortalAsync(MariaDbCapture, () => api.SnapshotAsync(MariaDbCapture, "mariadb", cancellationToken));
-        await ToolAsync(MariaDbRestore, $"mariadb-backup --prepare --target-dir={Q(backup)} && mkdir -p {Q(datadir)} "
-            + $"&& mariadb-backup --copy-back --target-dir={Q(backup)} --datadir={Q(datadir)} && sync -f {Q(datadir)}");
-        await PortalAsync(MariaDbRestore, () => api.RestoreAsync(MariaDbRestore, "mariadb", capture.SnapshotId!, cancellationToken));
-        await _removals.PortalDroppedHeldTablesAsync(portal);
-        await CheckDatabaseAsync();
+        if (options.Measures("mariadb"))
+        {
+            var backup = Path.Combine(work, $"mariadb-backup-{round}");
+            var datadir = Path.Combine(work, $"mariadb-datadir-{round}");
+            await CheckpointMariaDbAsync();
+            await ToolAsync(MariaDbCapture, $"mariadb-backup --backup --target-dir={Q(backup)} --databases={ProductDataSet.Database} {MariaDbBackupArguments} && sync -f {Q(backup)}");
+            var copied = Directory.Exists(Path.Combine(backup, ProductDataSet.Database))
+                ? Directory.EnumerateFiles(Path.Combine(backup, ProductDataSet.Database), "*.ibd").Sum(f => new FileInfo(f).Length)
+                : 0;
+            Console.WriteLine($"  tool   mariadb-backup copied {copied / 1e6:N0} MB of table files");
+            if (copied == 0)
+            {
+                throw new InvalidOperationException($"mariadb-backup copied no table file of {ProductDataSet.Database}: its time would not be a backup's.");
+            }
+
+            var capture = await PortalAsync(MariaDbCapture, () => api.SnapshotAsync(MariaDbCapture, "mariadb", cancellationToken));
+            await ToolAsync(MariaDbRestore, $"mariadb-backup --prepare --target-dir={Q(backup)} && mkdir -p {Q(datadir)} "
+                + $"&& mariadb-backup --copy-back --target-dir={Q(backup)} --datadir={Q(datadir)} && sync -f {Q(datadir)}");
+            await PortalAsync(MariaDbRestore, () => api.RestoreAsync(MariaDbRestore, "mariadb", capture.SnapshotId!, cancellationToken));
+            await _removals.PortalDroppedHeldTablesAsync(portal);
+            await CheckDatabaseAsync();
+        }
 
         var server = redis.GetServers().Single();
-        var rdb = await RedisSaves.RdbPathAsync(server);
-        await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
-        _cold &= ProcessCpu.DropPageCache();
-        var save = Stopwatch.StartNew();
-        await RedisSaves.BackgroundSaveAsync(server, cancellationToken);
-        await Shell.RunAsync($"sync -f {Q(rdb)}", null, cancellationToken);
-        Add(_tool, RedisCapture, new Sample(save.Elapsed.TotalSeconds, double.NaN));
-        await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
-        await PortalAsync(RedisCapture, () => api.SnapshotAsync(RedisCapture, "redis", cancellationToken));
+        if (options.Measures("redis"))
+        {
+            var rdb = await RedisSaves.RdbPathAsync(server);
+            await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
+            _cold &= ProcessCpu.DropPageCache();
+            var save = Stopwatch.StartNew();
+            await RedisSaves.BackgroundSaveAsync(server, cancellationToken);
+            await Shell.RunAsync($"sync -f {Q(rdb)}", null, cancellationToken);
+            Add(_tool, RedisCapture, new Sample(save.Elapsed.TotalSeconds, double.NaN));
+            await RedisSaves.NoSaveRunningAsync(server, cancellationToken);
+            await PortalAsync(RedisCapture, () => api.SnapshotAsync(RedisCapture, "redis", cancellationToken));
+        }
 
-        if (shop.PostgresConnectionString is not null)
+        if (shop.PostgresConnectionString is not null && options.Measures("postgresql"))
         {
             await PostgresAsync(api, round);
         }
 
-        var whole = await PortalAsync(ShopSnapshot, () => api.SnapshotAsync(ShopSnapshot, "shop", cancellationToken));
-        _environmentBytes = (await api.SnapshotSizeAsync("shop", whole.SnapshotId!, cancellationToken)).Size;
-        await _removals.QuietAsync();
-        await PortalAsync(ShopRestore, () => api.RestoreAsync(ShopRestore, "shop", whole.SnapshotId!, cancellationToken));
-        await _removals.PortalRemovedAsync(portal);
-        await _removals.PortalDroppedHeldTablesAsync(portal);
-        EngineDataSet.CheckSameTree(untar, shop.Files);
-        await CheckDatabaseAsync();
-        if (await server.DatabaseSizeAsync(ProductDataSet.RedisDatabase) is var keys && keys != shop.Data.RedisKeys)
+        if (options.Measures("environment"))
         {
-            throw new InvalidOperationException($"The restored Redis database holds {keys:N0} keys, not {shop.Data.RedisKeys:N0}.");
+            var whole = await PortalAsync(ShopSnapshot, () => api.SnapshotAsync(ShopSnapshot, "shop", cancellationToken));
+            _environmentBytes = (await api.SnapshotSizeAsync("shop", whole.SnapshotId!, cancellationToken)).Size;
+            await _removals.QuietAsync();
+            await PortalAsync(ShopRestore, () => api.RestoreAsync(ShopRestore, "shop", whole.SnapshotId!, cancellationToken));
+            await _removals.PortalRemovedAsync(portal);
+            await _removals.PortalDroppedHeldTablesAsync(portal);
+            EngineDataSet.CheckSameTree(untar, shop.Files);
+            await CheckDatabaseAsync();
+            if (await server.DatabaseSizeAsync(ProductDataSet.RedisDatabase) is var keys && keys != shop.Data.RedisKeys)
+            {
+                throw new InvalidOperationException($"The restored Redis database holds {keys:N0} keys, not {shop.Data.RedisKeys:N0}.");
+            }
         }
 
         Console.WriteLine($"  Portal used {ProcessCpu.Seconds(portal.ProcessId):F1} CPU-seconds this round.");

@@ -35,4 +35,34 @@ public sealed class ProductBenchOptionsTests
     {
         Assert.Throws<ArgumentException>(() => ProductBenchOptions.Parse(["product", "--runs"]));
     }
+
+    [Fact]
+    public void OnlyMeasuresTheNamedAreasAndTheEnvironmentBringsTheFilesItsCheckNeeds()
+    {
+        var all = ProductBenchOptions.Parse(["product", "--runs", "1"]);
+        var some = ProductBenchOptions.Parse(["product", "--only", "mariadb,environment", "--runs", "1"]);
+
+        Assert.All(ProductBenchOptions.Areas, area => Assert.True(all.Measures(area), area));
+        Assert.Equal(["environment", "files", "mariadb"], some.Only.Order(StringComparer.Ordinal));
+        Assert.False(some.Measures("redis"));
+        Assert.Equal(1, some.Runs);
+    }
+
+    [Theory]
+    [InlineData("disk")]
+    [InlineData("")]
+    [InlineData("files,disk")]
+    public void OnlyRefusesAnAreaItDoesNotKnow(string areas)
+    {
+        var refusal = Assert.Throws<ArgumentException>(() => ProductBenchOptions.Parse(["product", "--only", areas]));
+
+        Assert.Contains("--only", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APartialRunNeverWritesTheDocs()
+    {
+        Assert.Throws<ArgumentException>(() => ProductBenchOptions.Parse(["product", "--only", "redis", "--docs"]));
+        Assert.Throws<ArgumentException>(() => ProductBenchOptions.Parse(["product", "--docs-path", "/tmp/b.md", "--only", "redis"]));
+    }
 }
