@@ -11,9 +11,9 @@ using MySqlConnector;
 
 /// <summary>
 /// One stream of a table-wise MariaDB capture: its kind, table, how many of the service's chunks it owns, and its length;
-/// a table file also carries the table's CREATE TABLE, which its import needs.
+/// a table file also carries the table's CREATE TABLE and the row format its pages use, which its import needs.
 /// </summary>
-internal sealed record MySqlPart(string Kind, string? Table, IReadOnlyList<string>? Columns, int Chunks, long Length, string? Definition = null)
+internal sealed record MySqlPart(string Kind, string? Table, IReadOnlyList<string>? Columns, int Chunks, long Length, string? Definition = null, string? RowFormat = null)
 {
     public const string Schema = "schema";
     public const string Rows = "rows";

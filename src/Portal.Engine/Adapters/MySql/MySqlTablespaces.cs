@@ -23,6 +23,9 @@ internal static partial class MySqlTablespaces
     /// <summary>Rights a physical capture and its restore need beyond reading: locking for export, a staging database, ALTER … IMPORT.</summary>
     private static readonly string[] NeededPrivileges = ["SELECT", "RELOAD", "LOCK TABLES", "CREATE", "DROP", "ALTER"];
 
+    /// <summary>The row formats innodb_default_row_format can give a table whose definition names none.</summary>
+    private static readonly string[] DefaultableRowFormats = ["Dynamic", "Compact", "Redundant"];
+
     /// <summary>
     /// The InnoDB tables of the database when a physical copy is possible here, or null with the reason it is not
     /// (the caller then captures logically). Only names that are their own file names qualify.
@@ -103,6 +106,8 @@ internal static partial class MySqlTablespaces
                 definitions.Add(await DefinitionAsync(connection, database, table, token));
             }
 
+            var rowFormats = await RowFormatsAsync(connection, database, token);
+
             // The .cfg files appear only now: finding them proves the folder belongs to this very server.
             if (tables.FirstOrDefault(t => !File.Exists(Path.Combine(folder, t + ".cfg"))) is { } unseen)
             {
@@ -114,7 +119,7 @@ internal static partial class MySqlTablespaces
             var parallel = new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = System.Environment.ProcessorCount };
             await Parallel.ForAsync(0, tables.Count, parallel, (i, _) =>
             {
-                copies[2 * i] = CopyIn(Path.Combine(folder, tables[i] + ".ibd"), new MySqlPart(Tablespace, tables[i], null, 0, 0, definitions[i]), context);
+                copies[2 * i] = CopyIn(Path.Combine(folder, tables[i] + ".ibd"), new MySqlPart(Tablespace, tables[i], null, 0, 0, definitions[i], rowFormats.GetValueOrDefault(tables[i])), context);
                 copies[(2 * i) + 1] = CopyIn(Path.Combine(folder, tables[i] + ".cfg"), new MySqlPart(TableConfig, tables[i], null, 0, 0), context);
                 return ValueTask.CompletedTask;
             });
@@ -160,6 +165,11 @@ internal static partial class MySqlTablespaces
                 foreach (var slice in ordered)
                 {
                     await ExecuteAsync(connection, slice.Part.Definition!, token);
+                }
+
+                await MatchRowFormatsAsync(connection, staging.Stage.StagingDatabase, ordered.Select(s => s.Part), target.Service, context);
+                foreach (var slice in ordered)
+                {
                     await ExecuteAsync(connection, $"ALTER TABLE {Quote(slice.Part.Table!)} DISCARD TABLESPACE", token);
                 }
             }
@@ -276,6 +286,42 @@ internal static partial class MySqlTablespaces
         command.CommandText = "SELECT TABLE_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = @name AND INDEX_TYPE = 'FULLTEXT' LIMIT 1";
         command.Parameters.AddWithValue("@name", database);
         return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Each table's row format (Dynamic, Compact, …): a definition names it only when its CREATE did, yet its pages depend on it.</summary>
+    private static async Task<Dictionary<string, string>> RowFormatsAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT TABLE_NAME, ROW_FORMAT FROM information_schema.TABLES WHERE TABLE_SCHEMA = @database AND ROW_FORMAT IS NOT NULL";
+        command.Parameters.AddWithValue("@database", database);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var formats = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            formats[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return formats;
+    }
+
+    /// <summary>
+    /// A definition without ROW_FORMAT takes the server's default, and IMPORT refuses a file whose pages use another ("Schema
+    /// mismatch"), as when innodb_default_row_format changed since the capture: such a staging table gets the captured format.
+    /// </summary>
+    private static async Task MatchRowFormatsAsync(MySqlConnection connection, string staging, IEnumerable<MySqlPart> tables, string service, EngineContext context)
+    {
+        var wanted = tables.Where(t => t.RowFormat is { } format && DefaultableRowFormats.Contains(format, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+
+        var created = await RowFormatsAsync(connection, staging, context.CancellationToken);
+        foreach (var table in wanted.Where(t => !string.Equals(created.GetValueOrDefault(t.Table!), t.RowFormat, StringComparison.OrdinalIgnoreCase)))
+        {
+            context.Progress.Phase($"MySQL {service}: table {table.Table} is created {table.RowFormat}, as captured, since this server would make it {created.GetValueOrDefault(table.Table!) ?? "another format"}");
+            await ExecuteAsync(connection, $"ALTER TABLE {Quote(table.Table!)} ROW_FORMAT={table.RowFormat!.ToUpperInvariant()}", context.CancellationToken);
+        }
     }
 
     private static async Task<string> DefinitionAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
