@@ -74,9 +74,9 @@ public sealed partial class TokenTests : PortalPageTest
     private static partial Regex Secret();
 
     /// <summary>
-    /// Opens the app bar's user menu. MudBlazor 9's popover ignores an Open that arrives while its first after-render JS round trip
-    /// is still running (MudPopoverBase updates only after that), so a click landing in that window right after the circuit starts
-    /// leaves the button expanded and the menu unshown; a person clicks again, and so does this, at most three times.
+    /// Opens the app bar's user menu. MudBlazor 9's popover can miss an Open that arrives while its first after-render update is
+    /// under way (MudPopoverBase passes parameter changes on only once that update has gone out), so a click right after the
+    /// circuit starts may leave the button expanded and the menu unshown; a person clicks again, and so does this, at most three times.
     /// </summary>
     private async Task OpenUserMenuAsync()
     {
