@@ -225,38 +225,39 @@ internal static class EngineBenchmark
         {
             Console.WriteLine("Files ...");
             var archive = Path.Combine(work, "files.tar.zst");
-            var tar = await MedianAsync(async _ =>
-            {
-                File.Delete(archive);
-                return await TimeAsync(() => Shell.RunAsync($"tar -C {Shell.Q(Files)} -cf - . | zstd -1 -T0 -q -o {Shell.Q(archive)} && sync -f {Shell.Q(archive)}", null, cancellationToken));
-            });
             var store = "";
-            var full = await MedianAsync(async _ =>
-            {
-                store = NewStore();
-                return await TimeAsync(() => CaptureAsync(store, "full", [new ServiceSpec("files", ServiceKind.Mount, Files)]));
-            });
+            var (tar, full) = await AlternateAsync(
+                async _ =>
+                {
+                    File.Delete(archive);
+                    return await TimeAsync(() => Shell.RunAsync($"tar -C {Shell.Q(Files)} -cf - . | zstd -1 -T0 -q -o {Shell.Q(archive)} && sync -f {Shell.Q(archive)}", null, cancellationToken));
+                },
+                async _ =>
+                {
+                    store = NewStore();
+                    return await TimeAsync(() => CaptureAsync(store, "full", [new ServiceSpec("files", ServiceKind.Mount, Files)]));
+                });
             _rows.Add(new EngineRow("files", "full snapshot", full, "tar -c | zstd -1 -T0", tar, 1.1, "<= 1.1x"));
             Notes.Add($"Files: tar.zst {new FileInfo(archive).Length / 1e6:N0} MB, Portal store {DirectorySize(store) / 1e6:N0} MB (zstd level {new EngineOptions().CompressionLevel}, SHA-256 per 32 MiB chunk and per file).");
 
-            var untar = await MedianAsync(async r =>
-            {
-                var target = Path.Combine(work, $"untar-{r}");
-                Directory.CreateDirectory(target);
-                var seconds = await TimeAsync(() => Shell.RunAsync($"zstd -dc -q {Shell.Q(archive)} | tar -C {Shell.Q(target)} -xf - && sync -f {Shell.Q(target)}", null, cancellationToken));
-                return seconds;
-            });
-            var restore = await MedianAsync(async r =>
-            {
-                var target = Path.Combine(work, $"restore-{r}");
-                var seconds = await TimeAsync(() => RestoreAsync(store, "full", [new ServiceSpec("files", ServiceKind.Mount, target)]));
-                if (r == 0)
+            var (untar, restore) = await AlternateAsync(
+                async r =>
                 {
-                    EngineDataSet.CheckSameTree(Files, target);
-                }
+                    var target = Path.Combine(work, $"untar-{r}");
+                    Directory.CreateDirectory(target);
+                    return await TimeAsync(() => Shell.RunAsync($"zstd -dc -q {Shell.Q(archive)} | tar -C {Shell.Q(target)} -xf - && sync -f {Shell.Q(target)}", null, cancellationToken));
+                },
+                async r =>
+                {
+                    var target = Path.Combine(work, $"restore-{r}");
+                    var seconds = await TimeAsync(() => RestoreAsync(store, "full", [new ServiceSpec("files", ServiceKind.Mount, target)]));
+                    if (r == 0)
+                    {
+                        EngineDataSet.CheckSameTree(Files, target);
+                    }
 
-                return seconds;
-            });
+                    return seconds;
+                });
             _rows.Add(new EngineRow("files", "restore", restore, "zstd -d | tar -x", untar, 1.1, "<= 1.1x"));
             File.Delete(archive);
 
@@ -298,36 +299,38 @@ internal static class EngineBenchmark
         {
             Console.WriteLine("MariaDB ...");
             var dump = Path.Combine(work, "dump.sql.zst");
-            var tool = await MedianAsync(async _ =>
-            {
-                File.Delete(dump);
-                return await TimeAsync(() => Shell.RunAsync(
-                    $"mariadb-dump {MySqlArguments} --single-transaction --quick --routines --triggers --events --hex-blob {Database} | zstd -1 -T0 -q -o {Shell.Q(dump)} && sync -f {Shell.Q(dump)}",
-                    MySqlPassword, cancellationToken));
-            });
             var store = "";
-            var capture = await MedianAsync(async _ =>
-            {
-                store = NewStore();
-                return await TimeAsync(async () => _dumpBytes = (await CaptureAsync(store, "db", [MySql(Database)])).SizeOfDatabases);
-            });
+            var (tool, capture) = await AlternateAsync(
+                async _ =>
+                {
+                    File.Delete(dump);
+                    return await TimeAsync(() => Shell.RunAsync(
+                        $"mariadb-dump {MySqlArguments} --single-transaction --quick --routines --triggers --events --hex-blob {Database} | zstd -1 -T0 -q -o {Shell.Q(dump)} && sync -f {Shell.Q(dump)}",
+                        MySqlPassword, cancellationToken));
+                },
+                async _ =>
+                {
+                    store = NewStore();
+                    return await TimeAsync(async () => _dumpBytes = (await CaptureAsync(store, "db", [MySql(Database)])).SizeOfDatabases);
+                });
             _rows.Add(new EngineRow("MariaDB", "capture", capture, "mariadb-dump --single-transaction | zstd -1", tool, 1.1, "<= 1.1x"));
 
-            var load = await MedianAsync(async _ => await TimeAsync(() => Shell.RunAsync(
-                $"mariadb {MySqlArguments} -e 'DROP DATABASE IF EXISTS {RestoreDatabase}; CREATE DATABASE {RestoreDatabase} CHARACTER SET utf8mb4' "
-                + $"&& zstd -dc -q {Shell.Q(dump)} | mariadb {MySqlArguments} --batch {RestoreDatabase}",
-                MySqlPassword, cancellationToken)));
             var expected = await data.DatabaseFingerprintAsync(mariadb, Database, cancellationToken);
-            var restore = await MedianAsync(async r =>
-            {
-                var seconds = await TimeAsync(() => RestoreAsync(store, "db", [MySql(RestoreDatabase) with { Name = "db" }]));
-                if (r == 0 && await data.DatabaseFingerprintAsync(mariadb, RestoreDatabase, cancellationToken) != expected)
+            var (load, restore) = await AlternateAsync(
+                async _ => await TimeAsync(() => Shell.RunAsync(
+                    $"mariadb {MySqlArguments} -e 'DROP DATABASE IF EXISTS {RestoreDatabase}; CREATE DATABASE {RestoreDatabase} CHARACTER SET utf8mb4' "
+                    + $"&& zstd -dc -q {Shell.Q(dump)} | mariadb {MySqlArguments} --batch {RestoreDatabase}",
+                    MySqlPassword, cancellationToken)),
+                async r =>
                 {
-                    throw new InvalidOperationException("The restored MariaDB database differs from the source.");
-                }
+                    var seconds = await TimeAsync(() => RestoreAsync(store, "db", [MySql(RestoreDatabase) with { Name = "db" }]));
+                    if (r == 0 && await data.DatabaseFingerprintAsync(mariadb, RestoreDatabase, cancellationToken) != expected)
+                    {
+                        throw new InvalidOperationException("The restored MariaDB database differs from the source.");
+                    }
 
-                return seconds;
-            });
+                    return seconds;
+                });
             _rows.Add(new EngineRow("MariaDB", "restore", restore, "zstd -dc | mariadb", load, 1.0 / 3, "<= 0.33x (3x faster)"));
 
             // A live snapshot (or a server whose data directory Portal cannot reach) takes the logical path; measured once, for information.
@@ -517,6 +520,25 @@ internal static class EngineBenchmark
             }
         }
 
+        /// <summary>
+        /// The tool's and Portal's runs taken in turns, each pair in the same round, so drift in the machine's state (writeback,
+        /// page cache, a noisy neighbour) weighs on both alike; the medians of each.
+        /// </summary>
+        private async Task<(double Tool, double Portal)> AlternateAsync(Func<int, Task<double>> tool, Func<int, Task<double>> portal)
+        {
+            List<double> tools = [], portals = [];
+            for (var r = 0; r < options.Repeat; r++)
+            {
+                tools.Add(await tool(r));
+                portals.Add(await portal(r));
+            }
+
+            Console.WriteLine($"  tool runs: {Runs(tools)} s; Portal runs: {Runs(portals)} s");
+            return (Median(tools), Median(portals));
+        }
+
+        private static string Runs(List<double> times) => string.Join(", ", times.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)));
+
         private async Task<double> MedianAsync(Func<int, Task<double>> run)
         {
             var times = new List<double>();
@@ -525,6 +547,7 @@ internal static class EngineBenchmark
                 times.Add(await run(r));
             }
 
+            Console.WriteLine($"  runs: {Runs(times)} s");
             return Median(times);
         }
 
