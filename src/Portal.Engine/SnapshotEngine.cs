@@ -299,7 +299,8 @@ internal sealed class SnapshotEngine : ISnapshotEngine, IDisposable
 
     public void ResumeLeftovers(ServiceSpec service)
     {
-        if (service.Kind == ServiceKind.MySql && _adapters.For(service.Kind) is MySqlAdapter)
+        // Only MariaDB leaves work behind a restore that a service's own setting finishes; the drops need no adapter instance.
+        if (service.Kind == ServiceKind.MySql)
         {
             MySqlAdapter.ResumeHeldDrops(service, _heldDrops);
         }
