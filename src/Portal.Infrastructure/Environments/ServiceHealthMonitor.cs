@@ -12,7 +12,8 @@ using Portal.Infrastructure.Snapshots;
 /// <summary>
 /// Checks every environment's services at start and then every few minutes (<c>Background:ServiceCheckInterval</c>);
 /// problems are shown on the environment. A service that answers gets back what a restore left to clean up on it when
-/// Portal stopped or the server did not answer (the engine's <see cref="ISnapshotEngine.ResumeLeftovers"/>).
+/// Portal stopped or the server did not answer (the engine's <see cref="ISnapshotEngine.ResumeLeftovers"/>); an inactive
+/// environment's services are not checked, but get theirs too.
 /// </summary>
 internal sealed class ServiceHealthMonitor(
     IDbContextFactory<PortalDbContext> contexts,
@@ -33,13 +34,24 @@ internal sealed class ServiceHealthMonitor(
         List<ProjectEnvironment> environments;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            // An inactive environment takes no snapshot, and one removed from the declarations may have lost its services for good.
-            environments = await db.Environments.AsNoTracking().Include(e => e.Services)
-                .Where(e => e.Status != EnvironmentStatus.Inactive).ToListAsync(cancellationToken);
+            environments = await db.Environments.AsNoTracking().Include(e => e.Services).ToListAsync(cancellationToken);
         }
 
         foreach (var environment in environments)
         {
+            if (environment.Status == EnvironmentStatus.Inactive)
+            {
+                // Not checked: it takes no snapshot, and one removed from the declarations may have lost its services for good.
+                // Its leftovers are still offered, since no restore (which would clear them) reaches an inactive environment;
+                // the engine tries only what it recorded, silently, and keeps the record when the server does not answer.
+                foreach (var spec in SnapshotCapture.ToSpecs(environment))
+                {
+                    engine.ResumeLeftovers(spec);
+                }
+
+                continue;
+            }
+
             var problems = new List<string>();
             foreach (var spec in SnapshotCapture.ToSpecs(environment))
             {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using Portal.Core.Environments;
 using Portal.Engine;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tests.Support;
@@ -44,8 +45,10 @@ public sealed class HeldTablesAfterRestartTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task TheFirstServiceCheckAfterAStartDropsTheReplacedTablesAStoppedPortalHadNotDroppedYet()
+    [Theory]
+    [InlineData(EnvironmentStatus.Active)]
+    [InlineData(EnvironmentStatus.Inactive)] // No restore reaches an inactive environment, so the service check is the only way.
+    public async Task TheFirstServiceCheckAfterAStartDropsTheReplacedTablesAStoppedPortalHadNotDroppedYet(EnvironmentStatus status)
     {
         var ct = TestContext.Current.CancellationToken;
         // What a kill between a restore's commit and its background drop leaves: the holding database and its record.
@@ -54,7 +57,7 @@ public sealed class HeldTablesAfterRestartTests : IAsyncLifetime
         var server = new MySqlConnectionStringBuilder(_mariaDb);
         await File.WriteAllTextAsync(Path.Combine(removals, "left-by-a-kill.held"), $"{server.Server}\n{server.Port}\n{_database}\n{Holding}\n{await ScalarAsync("SELECT @@datadir")}", ct);
 
-        await using (var host = await PortalTestHost.StartAsync(dataPath: _dataPath, mediaFiles: 1, settings: Declaration()))
+        await using (var host = await PortalTestHost.StartAsync(dataPath: _dataPath, mediaFiles: 1, settings: Declaration(status)))
         {
             await host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ServiceHealthMonitor>().Single().CheckAllAsync(ct);
 
@@ -70,8 +73,9 @@ public sealed class HeldTablesAfterRestartTests : IAsyncLifetime
         Assert.Equal("2", await ScalarAsync($"SELECT COUNT(*) FROM `{_database}`.sales_order"));
     }
 
-    private Dictionary<string, string?> Declaration() => new()
+    private Dictionary<string, string?> Declaration(EnvironmentStatus status) => new()
     {
+        ["Projects:0:Environments:0:Status"] = status.ToString(),
         ["Projects:0:Id"] = "held",
         ["Projects:0:Title"] = "Held",
         ["Projects:0:Admins:0"] = PortalTestHost.Alice.UserId,
