@@ -158,6 +158,13 @@ internal sealed class AlertRaiser(
         var activityIds = open.Where(a => a.ActivityId != null).Select(a => a.ActivityId!).ToList();
         var activities = await db.Activities.AsNoTracking().Where(a => activityIds.Contains(a.Id))
             .Select(a => new { a.Id, a.EnvironmentId, a.Type, a.Sequence, a.State }).ToDictionaryAsync(a => a.Id, cancellationToken);
+        // One query for every open failure, not one each: a failure is made good by a success of its type after it.
+        var environmentIds = activities.Values.Select(a => a.EnvironmentId).Distinct().ToList();
+        var lastSuccesses = environmentIds.Count == 0 ? [] : (await db.Activities.AsNoTracking()
+            .Where(a => environmentIds.Contains(a.EnvironmentId) && a.State == ActivityState.Complete && a.Result == ActivityResult.Success)
+            .GroupBy(a => new { a.EnvironmentId, a.Type })
+            .Select(g => new { g.Key.EnvironmentId, g.Key.Type, Sequence = g.Max(a => a.Sequence) })
+            .ToListAsync(cancellationToken)).ToDictionary(s => (s.EnvironmentId, s.Type), s => s.Sequence);
         var projectIds = open.Select(a => a.ProjectId).Distinct().ToList();
         var lastSnapshots = await snapshots.LastSnapshotTimesAsync(projectIds, cancellationToken);
         var scheduled = await schedules.ListAsync(projectIds, cancellationToken);
@@ -175,8 +182,7 @@ internal sealed class AlertRaiser(
                 {
                     because = activity.State == ActivityState.InProgress ? null : "the activity ended";
                 }
-                else if (await db.Activities.AnyAsync(a => a.EnvironmentId == activity.EnvironmentId && a.Type == activity.Type
-                    && a.Sequence > activity.Sequence && a.State == ActivityState.Complete && a.Result == ActivityResult.Success, cancellationToken))
+                else if (lastSuccesses.TryGetValue((activity.EnvironmentId, activity.Type), out var success) && success > activity.Sequence)
                 {
                     because = $"a later {ActivityTypes.Label(activity.Type)} succeeded";
                 }

@@ -80,6 +80,27 @@ public sealed class AlertRaiserTests
         Assert.Equal("a later snapshot succeeded", (await AlertAsync(host, alert.Id)).ClosedBecause);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AFailureIsClosedOnlyByALaterSuccessOfItsOwnType(string provider)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero));
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var host = await PortalTestHost.StartAsync(database, time, mediaFiles: 3);
+        var early = await RecordEndedAsync(host, time.GetUtcNow(), ActivityTypes.Snapshot, ActivityResult.Failure);
+        var restore = await RecordEndedAsync(host, time.GetUtcNow(), ActivityTypes.Restore, ActivityResult.Failure);
+        await RecordEndedAsync(host, time.GetUtcNow(), ActivityTypes.Snapshot, ActivityResult.Success);
+        var late = await RecordEndedAsync(host, time.GetUtcNow(), ActivityTypes.Snapshot, ActivityResult.Failure);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(3, await host.Get<AlertRaiser>().RaiseAsync(Cancel));
+
+        var open = (await OpenAsync(host, PortalTestHost.Carol)).Select(a => a.ActivityId).Order(StringComparer.Ordinal);
+        Assert.Equal(new[] { restore, late }.Order(StringComparer.Ordinal), open);
+        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancel);
+        Assert.Equal("a later snapshot succeeded", (await db.Alerts.AsNoTracking().SingleAsync(a => a.ActivityId == early, Cancel)).ClosedBecause);
+    }
+
     [Fact]
     public async Task OnlyAnAdminDismissesAnAlertAndOnlyOnce()
     {
@@ -170,6 +191,22 @@ public sealed class AlertRaiserTests
         db.Activities.Add(running);
         await db.SaveChangesAsync(Cancel);
         return running.Id;
+    }
+
+    /// <summary>An activity of the environment that ended at <paramref name="at"/> with the given result, as the feed recorded it; returns its id.</summary>
+    private static async Task<string> RecordEndedAsync(PortalTestHost host, DateTimeOffset at, string type, ActivityResult result)
+    {
+        await using var db = await host.Get<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancel);
+        var environment = await db.Environments.SingleAsync(e => e.ProjectId == Project && e.Name == Environment, Cancel);
+        var activity = new Activity
+        {
+            Id = PortalIds.New(), ProjectId = Project, EnvironmentId = environment.Id, EnvironmentName = Environment, Type = type,
+            State = ActivityState.Complete, Result = result, Reason = result == ActivityResult.Failure ? "the disk was full" : null,
+            CreatedAt = at, StartedAt = at, CompletedAt = at, Text = "Alice worked on develop-branch", InitiatedBy = "alice",
+        };
+        db.Activities.Add(activity);
+        await db.SaveChangesAsync(Cancel);
+        return activity.Id;
     }
 
     private static Task<Activity> CreateSnapshotAsync(PortalTestHost host) =>
