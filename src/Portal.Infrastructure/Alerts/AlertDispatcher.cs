@@ -49,8 +49,9 @@ internal sealed class AlertDispatcher(
         List<AlertDelivery> due;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            due = (await db.AlertDeliveries.AsNoTracking().Where(d => d.Status == DeliveryStatus.Pending).ToListAsync(cancellationToken))
-                .Where(d => d.NextAttemptAt <= now).OrderBy(d => d.CreatedAt).ToList();
+            // In the query (its index is status, next attempt): deliveries waiting out a retry delay are not read every few seconds.
+            due = await db.AlertDeliveries.AsNoTracking().Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
+                .OrderBy(d => d.CreatedAt).ToListAsync(cancellationToken);
         }
 
         foreach (var delivery in due)
