@@ -9,6 +9,9 @@ public static class Loopback
     /// <summary>Ports handed out count up from a random start below the kernel's ephemeral range, so two callers never share one.</summary>
     private static int _next = -1;
 
+    /// <summary>Read once: the kernel's setting does not change while the tests run.</summary>
+    private static readonly (int Low, int High) Range = OwnRange();
+
     /// <summary>
     /// A TCP port on 127.0.0.1 that nothing listens on right now (for a server to start on, or to find closed). It lies below
     /// the kernel's ephemeral range (ip_local_port_range): a port from that range could be taken, between this check and the
@@ -16,7 +19,7 @@ public static class Loopback
     /// </summary>
     public static int FreePort()
     {
-        var (low, high) = OwnRange();
+        var (low, high) = Range;
         if (high <= low)
         {
             return AnyFreePort();

@@ -53,7 +53,7 @@ public abstract partial class PortalPageTest : IAsyncLifetime
         if (!File.Exists(chromium))
         {
             var message = $"Chromium not found at {chromium} (apt-get install -y chromium fonts-liberation, or set PORTAL_TEST_CHROMIUM)";
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", message);
+            Assert.False(string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase), message);
             Assert.Skip(message);
         }
 
