@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using Portal.Core.Activities;
 using Portal.Core.Alerts;
 using Portal.Core.Common;
@@ -31,10 +32,7 @@ public sealed class WebhookAlertTests
     {
         using var receiver = new Receiver(failFirst: 2);
         using var shop = new DeclaredShop();
-        var master = shop.Environment("master");
-        var declared = shop.Project(master);
-        declared.Webhooks = [new WebhookDefinition { Url = receiver.Url, Secret = Secret }];
-        var settings = DeclaredShop.Settings(declared);
+        var (master, settings) = WithWebhook(shop, receiver);
         settings["Alerts:InitialDelay"] = "00:00:00.050";
         await using var database = await TestDatabase.CreateAsync(provider);
         await using var host = await PortalTestHost.StartAsync(database, dataPath: shop.DataPath, settings: settings);
@@ -80,15 +78,43 @@ public sealed class WebhookAlertTests
         Assert.Equal((DeliveryStatus.Delivered, 3, 200, null), (delivery.Status, delivery.Attempts, delivery.LastStatusCode, delivery.LastError));
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task AFailedTryIsNotRepeatedBeforeItsRetryDelayHasPassed(string provider)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero));
+        using var receiver = new Receiver(failFirst: 1);
+        using var shop = new DeclaredShop();
+        var (master, settings) = WithWebhook(shop, receiver);
+        settings["Alerts:InitialDelay"] = "00:01:00";
+        await using var database = await TestDatabase.CreateAsync(provider);
+        await using var host = await PortalTestHost.StartAsync(database, time, dataPath: shop.DataPath, settings: settings);
+        await host.StartWorkerAsync();
+        Directory.Delete(master.Services[0].Location, recursive: true);
+        var snapshot = await host.InScopeAsync<SnapshotService, Activity>(s => s.CreateAsync(Dana, "shop", "master", false, Cancel));
+        Assert.Equal(ActivityResult.Failure, (await host.WaitForCompletionAsync(snapshot.Id)).Result);
+        var dispatcher = host.Get<IEnumerable<IHostedService>>().OfType<AlertDispatcher>().Single();
+        Assert.Equal(1, await host.Get<AlertRaiser>().RaiseAsync(Cancel));
+
+        Assert.Equal(1, await dispatcher.SendDueAsync(Cancel));
+        Assert.Equal(0, await dispatcher.SendDueAsync(Cancel));
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(0, await dispatcher.SendDueAsync(Cancel));
+        Assert.Single(receiver.Received);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await dispatcher.SendDueAsync(Cancel));
+        Assert.Equal(2, receiver.Received.Count);
+        var delivery = Assert.Single(await host.InScopeAsync<AlertService, IReadOnlyList<AlertDelivery>>(s => s.ListDeliveriesAsync(Dana, "shop", Cancel)));
+        Assert.Equal((DeliveryStatus.Delivered, 2), (delivery.Status, delivery.Attempts));
+    }
+
     [Fact]
     public async Task AReceiverThatNeverTakesItEndsFailedWithTheLastAnswerAfterTheAllowedTries()
     {
         using var receiver = new Receiver(failFirst: int.MaxValue);
         using var shop = new DeclaredShop();
-        var master = shop.Environment("master");
-        var declared = shop.Project(master);
-        declared.Webhooks = [new WebhookDefinition { Url = receiver.Url, Secret = Secret }];
-        var settings = DeclaredShop.Settings(declared);
+        var (master, settings) = WithWebhook(shop, receiver);
         settings["Alerts:InitialDelay"] = "00:00:00.020";
         settings["Alerts:MaxAttempts"] = "3";
         await using var host = await PortalTestHost.StartAsync(dataPath: shop.DataPath, settings: settings);
@@ -114,6 +140,15 @@ public sealed class WebhookAlertTests
         var refused = await Assert.ThrowsAsync<PortalRefusedException>(() =>
             host.InScopeAsync<AlertService, IReadOnlyList<AlertDelivery>>(s => s.ListDeliveriesAsync(PortalTestHost.Bob, "shop", Cancel)));
         Assert.Equal(RefusalCode.ProjectNotFound, refused.Refusal.Code);
+    }
+
+    /// <summary>The shop's master environment, and settings declaring it in a project whose webhook is the receiver.</summary>
+    private static (EnvironmentDefinition Master, Dictionary<string, string?> Settings) WithWebhook(DeclaredShop shop, Receiver receiver)
+    {
+        var master = shop.Environment("master");
+        var declared = shop.Project(master);
+        declared.Webhooks = [new WebhookDefinition { Url = receiver.Url, Secret = Secret }];
+        return (master, DeclaredShop.Settings(declared));
     }
 
     /// <summary>A real HTTP receiver on loopback that answers 500 to its first tries and 200 after.</summary>
